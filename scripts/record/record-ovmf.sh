@@ -1,0 +1,308 @@
+#!/usr/bin/env bash
+# Record real firmware event logs (and an in-guest TPM2 quote of the same boot) by booting
+# Debian's OVMF under QEMU (TCG) with swtpm, a Debian kernel and a busybox-static initramfs.
+#
+# Usage: record-ovmf.sh [boot-name ...]     (default: all boots below)
+#   plain-direct : OVMF_CODE_4M.fd + copy of OVMF_VARS_4M.fd, qemu -kernel/-initrd direct boot
+#   plain-esp    : OVMF_CODE_4M.fd + copy of OVMF_VARS_4M.fd, boots shim -> grub -> kernel from a FAT ESP
+#   sb-esp       : OVMF_CODE_4M.ms.fd + copy of OVMF_VARS_4M.ms.fd (Secure Boot, Microsoft keys),
+#                  boots Debian's signed shim -> signed grub -> signed kernel from the same FAT ESP
+#
+# Outputs: test-vectors/ovmf/<boot-name>/ (replaced per boot).
+# Optional: pesign (or osslsigncode) for the Authenticode SHA-256 of shim/grub/kernel in meta.json.
+# swtpm uses a unix socket only. qemu runs with -accel tcg, no network, under a timeout.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+need swtpm swtpm_setup tpm2_eventlog tpm2_checkquote qemu-system-x86_64 busybox cpio gzip mkfs.vfat mcopy mmd base64 jq xxd openssl
+
+KVER="${KVER:-$(ls /boot/vmlinuz-* | sed 's|/boot/vmlinuz-||' | sort -V | tail -1)}"
+KERNEL="/boot/vmlinuz-$KVER"
+BUSYBOX="$(command -v busybox)"
+OVMF=/usr/share/OVMF
+SHIM=/usr/lib/shim/shimx64.efi.signed
+MM=/usr/lib/shim/mmx64.efi.signed
+GRUB=/usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed
+QEMU_TIMEOUT="${QEMU_TIMEOUT:-420}"
+# fixed nonce for the in-guest quotes: sha256("bootproof in-guest quote nonce v1")
+NONCE="$(echo -n 'bootproof in-guest quote nonce v1' | openssl dgst -sha256 -r | cut -c1-64)"
+CMDLINE="console=ttyS0,115200 quiet panic=-1"
+
+WORK="$(mktemp -d /tmp/bootproof-ovmf.XXXXXX)"
+cleanup() {
+  local p
+  for p in "$WORK"/*/swtpm.pid; do [[ -f $p ]] && kill "$(cat "$p")" 2>/dev/null || true; done
+  if [[ "${KEEP_WORK:-0}" != 1 ]]; then rm -rf "$WORK"; else log "kept $WORK"; fi
+}
+trap cleanup EXIT
+[[ -r $KERNEL ]] || die "no kernel at $KERNEL (apt-get install linux-image-amd64)"
+
+# ---------------------------------------------------------------------------------------------
+# initramfs: busybox-static + tpm2-tools (+ shared libs, libtss2-tcti-device) + /init
+# ---------------------------------------------------------------------------------------------
+build_initramfs() {
+  local R="$WORK/initramfs"
+  rm -rf "$R"; mkdir -p "$R"/{bin,sbin,usr/bin,usr/sbin,lib64,lib/x86_64-linux-gnu,proc,sys,dev,tmp,etc}
+  cp "$BUSYBOX" "$R/bin/busybox"
+  ln -s busybox "$R/bin/sh"
+  cp /usr/bin/tpm2 "$R/usr/bin/tpm2"
+  local t
+  for t in createak createek readpublic quote pcrread flushcontext nvread getcap startauthsession \
+           policysecret getrandom; do ln -s tpm2 "$R/usr/bin/tpm2_$t"; done
+  local libs lib
+  libs=$( { ldd /usr/bin/tpm2; ldd /usr/lib/x86_64-linux-gnu/libtss2-tcti-device.so.0; } |
+          awk '/=>/ {print $3} /^\t\/lib64/ {print $1}' | sort -u)
+  for lib in $libs /usr/lib/x86_64-linux-gnu/libtss2-tcti-device.so.0; do
+    case "$lib" in
+      */ld-linux-x86-64.so.2) cp -L "$lib" "$R/lib64/ld-linux-x86-64.so.2" ;;
+      *) cp -L "$lib" "$R/lib/x86_64-linux-gnu/$(basename "$lib")" ;;
+    esac
+  done
+  cat >"$R/init" <<EOF
+#!/bin/sh
+NONCE=$NONCE
+EOF
+  cat >>"$R/init" <<'EOF'
+/bin/busybox --install -s
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin LD_LIBRARY_PATH=/lib/x86_64-linux-gnu
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t securityfs securityfs /sys/kernel/security
+echo 1 >/proc/sys/kernel/printk
+emit() { echo "@@BEGIN $1@@"; base64 "$2"; echo "@@END $1@@"; }
+run() { echo "+ $*" >&2; "$@"; r=$?; echo "rc=$r" >&2; return $r; }
+echo "@@BOOTPROOF INIT START@@"
+uname -a
+cat /proc/cmdline
+SEC=/sys/kernel/security
+[ -f $SEC/tpm0/binary_bios_measurements ] && emit binary_bios_measurements $SEC/tpm0/binary_bios_measurements
+[ -f $SEC/ima/binary_runtime_measurements ] && emit ima_binary_runtime_measurements $SEC/ima/binary_runtime_measurements
+[ -f $SEC/ima/ascii_runtime_measurements ] && emit ima_ascii_runtime_measurements $SEC/ima/ascii_runtime_measurements
+for b in sha1 sha256 sha384 sha512; do
+  d=/sys/class/tpm/tpm0/pcr-$b
+  [ -d $d ] || continue
+  for i in $(seq 0 23); do echo "$b $i $(cat $d/$i)"; done
+done >/tmp/pcrs.txt
+emit pcrs.txt /tmp/pcrs.txt
+cat /sys/class/tpm/tpm0/tpm_version_major 2>/dev/null
+[ -d /sys/firmware/efi/efivars ] || mount -t efivarfs efivarfs /sys/firmware/efi/efivars 2>/dev/null
+SB=$(ls /sys/firmware/efi/efivars/ 2>/dev/null | grep '^SecureBoot-' | head -1)
+[ -n "$SB" ] && echo "secureboot efivar: $(od -An -tx1 /sys/firmware/efi/efivars/$SB)"
+dmesg | grep -i -E 'secure ?boot|lockdown|tpm' | head -20
+
+# ---- in-guest quotes over /dev/tpmrm0 ----
+export TPM2TOOLS_TCTI=device:/dev/tpmrm0
+mkdir -p /tmp/q && cd /tmp/q && {
+  echo "$NONCE" >nonce.hex
+  run tpm2_readpublic -c 0x81010001 -o ek.pub -f tss >/dev/null
+  run tpm2_readpublic -c 0x81010001 -o ek.pem -f pem >/dev/null
+  run tpm2_nvread 0x01c00002 -o ek-rsa-cert.der
+  run tpm2_flushcontext -t
+  run tpm2_createak -C 0x81010001 -c ak.ctx -G rsa2048 -g sha256 -s rsassa -u ak.pub -n ak.name >/dev/null
+  run tpm2_flushcontext -t
+  run tpm2_readpublic -c ak.ctx -f pem -o ak.pem >/dev/null
+  run tpm2_flushcontext -t
+  run tpm2_quote -c ak.ctx -l sha256:0,1,2,3,4,5,6,7,8,9 -q $NONCE -m quote.msg -s quote.sig -o quote.pcrs -g sha256 >quote.yaml
+  run tpm2_flushcontext -t
+  run tpm2_pcrread sha1:all+sha256:all+sha384:all >pcrread.txt
+  # second AK (ECDSA P-256) quoting all three banks, PCRs 0-9
+  run tpm2_createak -C 0x81010001 -c ak2.ctx -G ecc256 -g sha256 -s ecdsa -u ak2.pub -n ak2.name >/dev/null
+  run tpm2_flushcontext -t
+  run tpm2_readpublic -c ak2.ctx -f pem -o ak2.pem >/dev/null
+  run tpm2_flushcontext -t
+  run tpm2_quote -c ak2.ctx -l sha1:0,1,2,3,4,5,6,7,8,9+sha256:0,1,2,3,4,5,6,7,8,9+sha384:0,1,2,3,4,5,6,7,8,9 -q $NONCE -m quote2.msg -s quote2.sig -o quote2.pcrs -g sha256 >quote2.yaml
+  run tpm2_flushcontext -t
+  for f in nonce.hex ek.pub ek.pem ek-rsa-cert.der ak.pub ak.name ak.pem quote.msg quote.sig quote.pcrs pcrread.txt \
+           ak2.pub ak2.name ak2.pem quote2.msg quote2.sig quote2.pcrs; do
+    [ -f $f ] && emit q/$f $f
+  done
+}
+echo "@@BOOTPROOF INIT DONE@@"
+sync
+poweroff -f
+EOF
+  chmod +x "$R/init"
+  (cd "$R" && find . | sort | cpio -o -H newc --quiet | gzip -9) >"$WORK/initrd.img"
+  log "initramfs: $(du -h "$WORK/initrd.img" | cut -f1)"
+}
+
+# ---------------------------------------------------------------------------------------------
+# ESP: bare FAT image with shim (as BOOTX64.EFI), grub, kernel, initramfs, grub.cfg
+# ---------------------------------------------------------------------------------------------
+# $1 = grub loader command pair: "linux initrd" (Debian default; under Secure Boot it is linuxefi)
+#      or "linuxefi initrdefi" (forces the EFI handover, so the kernel's EFI stub copies the TCG2
+#      event log; without Secure Boot plain "linux" boots the kernel without any event log)
+# $2 = output image
+build_esp() {
+  local lcmd icmd E="$2" cfg="$2.grub.cfg"
+  read -r lcmd icmd <<<"$1"
+  cat >"$cfg" <<EOF
+set timeout=0
+set default=0
+menuentry "bootproof" {
+  $lcmd /vmlinuz $CMDLINE
+  $icmd /initrd.img
+}
+EOF
+  rm -f "$E"
+  truncate -s 96M "$E"
+  mkfs.vfat -F 32 -n BOOTPROOF "$E" >/dev/null
+  mmd -i "$E" ::/EFI ::/EFI/BOOT ::/EFI/debian ::/boot ::/boot/grub
+  mcopy -i "$E" "$SHIM" ::/EFI/BOOT/BOOTX64.EFI
+  mcopy -i "$E" "$GRUB" ::/EFI/BOOT/grubx64.efi
+  mcopy -i "$E" "$MM" ::/EFI/BOOT/mmx64.efi
+  mcopy -i "$E" "$cfg" ::/EFI/BOOT/grub.cfg
+  mcopy -i "$E" "$cfg" ::/EFI/debian/grub.cfg
+  mcopy -i "$E" "$cfg" ::/boot/grub/grub.cfg
+  mcopy -i "$E" "$KERNEL" ::/vmlinuz
+  mcopy -i "$E" "$WORK/initrd.img" ::/initrd.img
+}
+
+# ---------------------------------------------------------------------------------------------
+# one boot
+# ---------------------------------------------------------------------------------------------
+extract() { # console name -> stdout (decoded)
+  tr -d '\r' <"$1" | awk -v n="$2" '$0=="@@BEGIN " n "@@"{on=1;next} $0=="@@END " n "@@"{on=0;exit} on' | base64 -d
+}
+
+boot() {
+  local name="$1" code vars mode loader=""
+  case "$name" in
+    plain-direct) code=OVMF_CODE_4M.fd;    vars=OVMF_VARS_4M.fd;    mode=direct ;;
+    plain-esp)    code=OVMF_CODE_4M.fd;    vars=OVMF_VARS_4M.fd;    mode=esp; loader="linuxefi initrdefi" ;;
+    sb-esp)       code=OVMF_CODE_4M.ms.fd; vars=OVMF_VARS_4M.ms.fd; mode=esp; loader="linux initrd" ;;
+    *) die "unknown boot $name" ;;
+  esac
+  local B="$WORK/$name" O="$WORK/out/$name"
+  mkdir -p "$B/tpm" "$O"
+  swtpm_setup --tpm2 --tpmstate "$B/tpm" --create-ek-cert --create-platform-cert --overwrite \
+    --pcr-banks sha1,sha256,sha384 >"$B/swtpm_setup.log" 2>&1 || { cat "$B/swtpm_setup.log"; die "swtpm_setup"; }
+  cp "$OVMF/$vars" "$B/vars.fd"
+  # no --flags: the firmware sends TPM2_Startup itself
+  swtpm socket --tpm2 --tpmstate dir="$B/tpm" --ctrl type=unixio,path="$B/swtpm.sock" \
+    --terminate --pid file="$B/swtpm.pid" --log file="$B/swtpm.log",level=1 &
+  for _ in $(seq 50); do [[ -S $B/swtpm.sock ]] && break; sleep 0.1; done
+  local -a boot_args
+  if [[ $mode == direct ]]; then
+    boot_args=(-kernel "$KERNEL" -initrd "$WORK/initrd.img" -append "$CMDLINE")
+  else
+    build_esp "$loader" "$B/esp.img"
+    boot_args=(-drive if=none,id=esp,format=raw,file="$B/esp.img" -device virtio-blk-pci,drive=esp,bootindex=1)
+  fi
+  log "booting $name ($code, $vars, $mode) - TCG, timeout ${QEMU_TIMEOUT}s"
+  local t0=$SECONDS rc=0
+  timeout "$QEMU_TIMEOUT" qemu-system-x86_64 -machine q35 -accel tcg -m 1024 -smp 1 \
+    -drive if=pflash,format=raw,unit=0,readonly=on,file="$OVMF/$code" \
+    -drive if=pflash,format=raw,unit=1,file="$B/vars.fd" \
+    -chardev socket,id=chrtpm,path="$B/swtpm.sock" -tpmdev emulator,id=tpm0,chardev=chrtpm \
+    -device tpm-tis,tpmdev=tpm0 \
+    -nic none -display none -serial file:"$B/console.log" -monitor none -no-reboot \
+    "${boot_args[@]}" >"$B/qemu.out" 2>&1 || rc=$?
+  log "  qemu exited rc=$rc after $((SECONDS - t0))s"
+  [[ -f $B/swtpm.pid ]] && kill "$(cat "$B/swtpm.pid")" 2>/dev/null || true
+  wait 2>/dev/null || true
+  if ! grep -q '@@BOOTPROOF INIT DONE@@' "$B/console.log"; then
+    tail -c 3000 "$B/console.log" >&2; cat "$B/qemu.out" >&2
+    log "boot $name did not complete"; return 1
+  fi
+  extract "$B/console.log" binary_bios_measurements >"$O/binary_bios_measurements"
+  extract "$B/console.log" ima_binary_runtime_measurements >"$O/ima_binary_runtime_measurements" || true
+  extract "$B/console.log" ima_ascii_runtime_measurements >"$O/ima_ascii_runtime_measurements" || true
+  extract "$B/console.log" pcrs.txt | awk '{v=tolower($3); print $1 "\t" $2 "\t" v}' |
+    jq -R -s 'split("\n") | map(select(length>0) | split("\t")) | reduce .[] as $r ({}; .[$r[0]][$r[1]] = $r[2])' >"$O/pcrs.json"
+  mkdir -p "$O/quote"
+  local f
+  for f in nonce.hex ek.pub ek.pem ek-rsa-cert.der ak.pub ak.name ak.pem quote.msg quote.sig quote.pcrs pcrread.txt \
+           ak2.pub ak2.name ak2.pem quote2.msg quote2.sig quote2.pcrs; do
+    extract "$B/console.log" "q/$f" >"$O/quote/$f" 2>/dev/null || true
+    [[ -s $O/quote/$f ]] || rm -f "$O/quote/$f"
+  done
+  [[ -f $O/quote/nonce.hex ]] && tr -d '\n' <"$O/quote/nonce.hex" >"$O/quote/nonce.tmp" && mv "$O/quote/nonce.tmp" "$O/quote/nonce.hex"
+  [[ -f $O/quote/ek-rsa-cert.der ]] && openssl x509 -inform der -in "$O/quote/ek-rsa-cert.der" -out "$O/quote/ek-rsa-cert.pem" && rm "$O/quote/ek-rsa-cert.der"
+  cp /var/lib/swtpm-localca/swtpm-localca-rootca-cert.pem "$O/quote/swtpm-localca-rootca.pem"
+  cp /var/lib/swtpm-localca/issuercert.pem "$O/quote/swtpm-localca-issuer.pem"
+  # host-side checks of the in-guest quotes (the TPM is gone; only signatures + digests can be checked)
+  local cq1=missing cq2=missing cq1e="" cq2e=""
+  if [[ -f $O/quote/quote.msg ]]; then
+    if cq1e=$(tpm2_checkquote -u "$O/quote/ak.pub" -m "$O/quote/quote.msg" -s "$O/quote/quote.sig" \
+        -f "$O/quote/quote.pcrs" -g sha256 -q "$NONCE" 2>&1); then cq1=pass; else cq1=fail; fi
+  fi
+  if [[ -f $O/quote/quote2.msg ]]; then
+    if cq2e=$(tpm2_checkquote -u "$O/quote/ak2.pub" -m "$O/quote/quote2.msg" -s "$O/quote/quote2.sig" \
+        -f "$O/quote/quote2.pcrs" -g sha256 -q "$NONCE" 2>&1); then cq2=pass; else cq2=fail; fi
+  fi
+  log "  in-guest quote checkquote: quote=$cq1 quote2=$cq2"
+  [[ -s $O/binary_bios_measurements ]] || { log "boot $name: guest had no binary_bios_measurements"; return 1; }
+  # replay the firmware log (independent node replay + tpm2_eventlog) and compare with the guest's sysfs PCRs
+  local replay='null' evl='null' evl_rc=0 evl_err=""
+  cmp_json() { # replay.json -> {matching, mismatching}
+    jq -n --slurpfile r "$1" --slurpfile p "$O/pcrs.json" '
+      [$r[0] | to_entries[] | .key as $b | .value | to_entries[] |
+        {bank: $b, pcr: .key, ok: (.value == $p[0][$b][.key])}] as $l |
+      {matching: [$l[] | select(.ok) | "\(.bank):\(.pcr)"], mismatching: [$l[] | select(.ok|not) | "\(.bank):\(.pcr)"]}'
+  }
+  if command -v node >/dev/null; then
+    node "$(dirname "${BASH_SOURCE[0]}")/replay-log.mjs" "$O/binary_bios_measurements" >"$B/replay-node.json"
+    jq '.replay' "$B/replay-node.json" >"$B/replay-node-pcrs.json"
+    replay=$(jq --argjson c "$(cmp_json "$B/replay-node-pcrs.json")" '{events, event_types, trailing_bytes} + $c' "$B/replay-node.json")
+  fi
+  tpm2_eventlog "$O/binary_bios_measurements" >"$B/eventlog.yaml" 2>"$B/eventlog.err" || evl_rc=$?
+  evl_err=$(grep -v '^$' "$B/eventlog.err" | sort | uniq -c | head -5 || true)
+  if [[ $evl_rc -eq 0 ]]; then
+    sed -n '/^pcrs:/,$p' "$B/eventlog.yaml" | pcrread_to_json >"$B/replay.json"
+    evl=$(cmp_json "$B/replay.json")
+  fi
+  log "  replay(node) mismatching: $(jq -c '.mismatching' <<<"$replay"); tpm2_eventlog rc=$evl_rc mismatching: $(jq -c '.mismatching' <<<"$evl")"
+  # console log (kept for provenance; kernel output is quiet)
+  tr -d '\r' <"$B/console.log" | awk '/^@@BEGIN /{print; skip=1; next} /^@@END /{skip=0} !skip' >"$O/console-trimmed.log"
+  # Authenticode hashes of the PE images the firmware loaded (for PCR 4 cross-checks)
+  local auth='{}' img h
+  for img in "$SHIM" "$GRUB" "$KERNEL"; do
+    h=""
+    if command -v pesign >/dev/null; then
+      h=$(pesign -h -d sha256 -i "$img" 2>/dev/null | awk '/^hash:/ {print tolower($2); exit}')
+    fi
+    if [[ -z $h ]] && command -v osslsigncode >/dev/null; then
+      h=$(osslsigncode verify -in "$img" 2>/dev/null | awk -F': ' '/Calculated message digest/ {print tolower($2); exit}' | tr -d ' ')
+    fi
+    auth=$(jq --arg k "$(basename "$img")" --arg v "$h" '. + {($k): $v}' <<<"$auth")
+  done
+  [[ $mode == esp ]] && cp "$B/esp.img.grub.cfg" "$O/grub.cfg"
+  jq -n --arg name "$name" --arg code "$code" --arg vars "$vars" --arg mode "$mode" --arg kver "$KVER" \
+    --arg cmdline "$CMDLINE" --arg nonce "$NONCE" --arg cq1 "$cq1" --arg cq2 "$cq2" \
+    --arg cq1e "$(grep -E 'ERROR|WARN' <<<"$cq1e" | head -5)" --arg cq2e "$(grep -E 'ERROR|WARN' <<<"$cq2e" | head -5)" \
+    --argjson auth "$auth" --argjson replay "$replay" --argjson evl "$evl" --arg evlrc "$evl_rc" --arg evlerr "$evl_err" --argjson tools "$(tool_versions_json)" --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" '{
+    name: $name, recorded: $date,
+    firmware: {code: ("/usr/share/OVMF/" + $code), vars_template: ("/usr/share/OVMF/" + $vars), secure_boot: ($code|test("ms"))},
+    boot: (if $mode=="direct" then "qemu -kernel /boot/vmlinuz-\($kver) -initrd <busybox initramfs> -append \"\($cmdline)\""
+           else "FAT ESP (no partition table): EFI/BOOT/BOOTX64.EFI=shimx64.efi.signed, EFI/BOOT/grubx64.efi=grubx64.efi.signed, /vmlinuz=vmlinuz-\($kver), /initrd.img, grub.cfg" end),
+    qemu: "qemu-system-x86_64 -machine q35 -accel tcg -m 1024 -smp 1, pflash CODE (ro) + VARS copy, -device tpm-tis with swtpm socket --tpm2 --ctrl type=unixio (no startup flags), -nic none",
+    tpm: "swtpm_setup --tpm2 --create-ek-cert --create-platform-cert --pcr-banks sha1,sha256,sha384 (fresh state per boot)",
+    kernel: $kver, cmdline: $cmdline,
+    files: {
+      binary_bios_measurements: "/sys/kernel/security/tpm0/binary_bios_measurements (TCG crypto-agile log, SpecID event first)",
+      "pcrs.json": "/sys/class/tpm/tpm0/pcr-<bank>/<n> read in the guest after the log was dumped",
+      ima_binary_runtime_measurements: "/sys/kernel/security/ima/binary_runtime_measurements (PCR 10)",
+      ima_ascii_runtime_measurements: "/sys/kernel/security/ima/ascii_runtime_measurements",
+      "quote/": "in-guest tpm2-tools over /dev/tpmrm0, same boot: ak.pub/ak.name/ak.pem (RSA-2048 RSASSA-SHA256 AK under EK 0x81010001), quote.msg (TPMS_ATTEST), quote.sig (TPMT_SIGNATURE), quote.pcrs, over sha256:0-9; ak2.* + quote2.* = ECDSA P-256 AK over sha1:0-9+sha256:0-9+sha384:0-9; ek.pub (TPM2B_PUBLIC), ek.pem, ek-rsa-cert.pem (NV 0x01c00002), pcrread.txt",
+      "console-trimmed.log": "serial console with the base64 blocks removed"
+    },
+    in_guest_quote: {nonce_hex: $nonce, selection: "sha256:0,1,2,3,4,5,6,7,8,9", sign_hash: "sha256",
+      commands: ["tpm2_createak -C 0x81010001 -c ak.ctx -G rsa2048 -g sha256 -s rsassa -u ak.pub -n ak.name",
+                 "tpm2_quote -c ak.ctx -l sha256:0,1,2,3,4,5,6,7,8,9 -q <nonce> -m quote.msg -s quote.sig -o quote.pcrs -g sha256",
+                 "tpm2_createak -C 0x81010001 -c ak2.ctx -G ecc256 -g sha256 -s ecdsa -u ak2.pub -n ak2.name",
+                 "tpm2_quote -c ak2.ctx -l sha1:0-9+sha256:0-9+sha384:0-9 -q <nonce> -m quote2.msg -s quote2.sig -o quote2.pcrs -g sha256"],
+      host_tpm2_checkquote: {quote: $cq1, quote_errors: $cq1e, quote2: $cq2, quote2_errors: $cq2e}},
+    authenticode_sha256: $auth,
+    replay_vs_sysfs: {"scripts/record/replay-log.mjs": $replay,
+                      tpm2_eventlog: {rc: ($evlrc|tonumber), stderr: $evlerr, result: $evl}},
+    tools: $tools}' >"$O/meta.json"
+  rm -rf "$VECTORS/ovmf/$name"; mkdir -p "$VECTORS/ovmf"
+  cp -r "$O" "$VECTORS/ovmf/$name"
+  log "  wrote $VECTORS/ovmf/$name ($(du -sh "$O" | cut -f1))"
+}
+
+BOOTS=("$@"); [[ ${#BOOTS[@]} -gt 0 ]] || BOOTS=(plain-direct plain-esp sb-esp)
+build_initramfs
+failed=()
+for b in "${BOOTS[@]}"; do boot "$b" || failed+=("$b"); done
+if [[ ${#failed[@]} -gt 0 ]]; then log "FAILED boots: ${failed[*]}"; exit 1; fi

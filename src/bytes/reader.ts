@@ -1,0 +1,176 @@
+/**
+ * The one byte cursor of the library. Every read is bounds-checked against what remains and
+ * returns `subarray` views (no copies). Endianness is explicit in every method name because
+ * TCG event logs are little-endian (PC Client PFP §9.2 / §10.2) while TPM structures are
+ * big-endian (TPM 2.0 Part 1 §18, "canonical form").
+ *
+ * 64-bit fields are read as BigInt and only converted to Number after they have been compared
+ * with the remaining bytes (attack L-01: 2^63 and 2^53+1 lengths).
+ */
+import { LimitExceededError, TruncatedInputError } from '../errors.js'
+
+export type TruncationCode = 'ERR_EVENTLOG_TRUNCATED' | 'ERR_EVENTDATA_TRUNCATED' | 'ERR_TPM_TRUNCATED'
+export type LimitCode = 'ERR_EVENTLOG_LIMIT' | 'ERR_EVENTDATA_LIMIT' | 'ERR_TPM_LIMIT'
+
+export interface ReaderOptions {
+  /** Code thrown when a read runs past the end. */
+  truncated: TruncationCode
+  /** Code thrown when a length exceeds a named limit. */
+  limit: LimitCode
+  /** Absolute offset of `bytes[0]` in the top-level input, so errors report true offsets. */
+  base?: number
+  /** Event index to attach to errors, when reading inside one event. */
+  eventIndex?: number
+}
+
+export class ByteReader {
+  readonly bytes: Uint8Array
+  readonly view: DataView
+  /** Position relative to `bytes`. */
+  pos = 0
+  readonly base: number
+  eventIndex: number | undefined
+  private readonly codes: ReaderOptions
+
+  constructor(bytes: Uint8Array, options: ReaderOptions) {
+    this.bytes = bytes
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    this.base = options.base ?? 0
+    this.eventIndex = options.eventIndex
+    this.codes = options
+  }
+
+  get remaining(): number {
+    return this.bytes.length - this.pos
+  }
+
+  /** Absolute offset of the cursor in the top-level input. */
+  get offset(): number {
+    return this.base + this.pos
+  }
+
+  atEnd(): boolean {
+    return this.pos >= this.bytes.length
+  }
+
+  /** Throw unless `n` bytes remain. */
+  need(n: number, field: string): void {
+    if (n > this.bytes.length - this.pos) {
+      throw new TruncatedInputError(this.codes.truncated, n, this.remaining, {
+        offset: this.offset,
+        eventIndex: this.eventIndex,
+        field,
+      })
+    }
+  }
+
+  u8(field: string): number {
+    this.need(1, field)
+    return this.bytes[this.pos++]!
+  }
+
+  u16le(field: string): number {
+    this.need(2, field)
+    const v = this.view.getUint16(this.pos, true)
+    this.pos += 2
+    return v
+  }
+
+  u16be(field: string): number {
+    this.need(2, field)
+    const v = this.view.getUint16(this.pos, false)
+    this.pos += 2
+    return v
+  }
+
+  u32le(field: string): number {
+    this.need(4, field)
+    const v = this.view.getUint32(this.pos, true)
+    this.pos += 4
+    return v
+  }
+
+  u32be(field: string): number {
+    this.need(4, field)
+    const v = this.view.getUint32(this.pos, false)
+    this.pos += 4
+    return v
+  }
+
+  u64le(field: string): bigint {
+    this.need(8, field)
+    const v = this.view.getBigUint64(this.pos, true)
+    this.pos += 8
+    return v
+  }
+
+  u64be(field: string): bigint {
+    this.need(8, field)
+    const v = this.view.getBigUint64(this.pos, false)
+    this.pos += 8
+    return v
+  }
+
+  /**
+   * Read a little-endian u64 that is a byte length (or element count times `unit`), and
+   * return it as a Number only once it is known to fit in what remains.
+   */
+  u64leLength(field: string, unit = 1): number {
+    const start = this.offset
+    const v = this.u64le(field)
+    const bytes = v * BigInt(unit)
+    if (bytes > BigInt(this.remaining)) {
+      throw new TruncatedInputError(this.codes.truncated, bytes > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(bytes), this.remaining, {
+        offset: start,
+        eventIndex: this.eventIndex,
+        field,
+      })
+    }
+    return Number(v)
+  }
+
+  /** `n` bytes as a view into the input. */
+  take(n: number, field: string): Uint8Array {
+    if (!Number.isInteger(n) || n < 0) throw new TypeError(`${field}: invalid length ${n}`)
+    this.need(n, field)
+    const out = this.bytes.subarray(this.pos, this.pos + n)
+    this.pos += n
+    return out
+  }
+
+  /** Everything that is left. */
+  rest(): Uint8Array {
+    const out = this.bytes.subarray(this.pos)
+    this.pos = this.bytes.length
+    return out
+  }
+
+  skip(n: number, field: string): void {
+    this.need(n, field)
+    this.pos += n
+  }
+
+  /** TPM2B_*: big-endian u16 size, then that many bytes, checked against `max`. */
+  tpm2b(field: string, max: number): Uint8Array {
+    const at = this.offset
+    const size = this.u16be(`${field}.size`)
+    if (size > max) this.limit(`${field}.size`, size, max, at)
+    return this.take(size, field)
+  }
+
+  /** Throw the configured limit error. */
+  limit(limit: string, value: number | bigint, maximum: number, offset = this.offset): never {
+    throw new LimitExceededError(this.codes.limit, limit, value, maximum, {
+      offset,
+      eventIndex: this.eventIndex,
+      field: limit,
+    })
+  }
+
+  /** A reader over the next `n` bytes, sharing error codes; advances this cursor past them. */
+  sub(n: number, field: string, codes: Partial<ReaderOptions> = {}): ByteReader {
+    const at = this.offset
+    const bytes = this.take(n, field)
+    return new ByteReader(bytes, { ...this.codes, ...codes, base: at, eventIndex: codes.eventIndex ?? this.eventIndex })
+  }
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+/** `bootproof` command-line entry point: dispatches to one module per command. */
+import { processIO, EXIT_ERROR, type CliIO } from './io.js'
+import { runInspect } from './commands/inspect.js'
+import { runReplay } from './commands/replay.js'
+import { runVerifyQuote } from './commands/verify_quote.js'
+
+const USAGE = `usage: bootproof <command> [options]
+
+commands:
+  inspect <log> [--json]                         decoded event table
+  replay <log> [--json] [--expect <pcrs.json>]   replay every bank, integrity and structure checks
+  verify-quote --ak <file> --quote <file> --sig <file> [--pcrs <file>] [--nonce <hex>] [--ca <pem>...] [--json]
+
+exit codes: 0 ok, 1 verification failed, 2 usage error or unparseable input`
+
+export const COMMANDS: Record<string, (argv: string[], io: CliIO) => Promise<number>> = {
+  inspect: runInspect,
+  replay: runReplay,
+  'verify-quote': runVerifyQuote,
+}
+
+export async function main(argv: string[], io: CliIO = processIO): Promise<number> {
+  const [cmd, ...rest] = argv
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    io.out(USAGE)
+    return cmd ? 0 : EXIT_ERROR
+  }
+  const run = COMMANDS[cmd]
+  if (!run) {
+    io.err(`bootproof: ERR_USAGE: unknown command ${cmd}\n${USAGE}`)
+    return EXIT_ERROR
+  }
+  return run(rest, io)
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code
+  },
+  (e) => {
+    process.stderr.write(`bootproof: ERR_INTERNAL: ${(e as Error)?.stack ?? e}\n`)
+    process.exitCode = EXIT_ERROR
+  },
+)

@@ -1,0 +1,59 @@
+/**
+ * Plumbing shared by the decoders: one reader per event body, a totality guard that turns
+ * library errors into `{kind:'unparsed'}`, and small formatters for 64-bit values.
+ */
+import { ByteReader } from '../../bytes/reader.js'
+import { BootproofError, isBootproofError } from '../../errors.js'
+import type { DecodeInput, DecodedEventData, UnparsedData } from './types.js'
+
+/** A reader over the event data whose errors carry the data's absolute offset and event index. */
+export function readerFor(input: DecodeInput, bytes: Uint8Array = input.data, base = input.dataOffset): ByteReader {
+  return new ByteReader(bytes, {
+    truncated: 'ERR_EVENTDATA_TRUNCATED',
+    limit: 'ERR_EVENTDATA_LIMIT',
+    base,
+    eventIndex: input.eventIndex,
+  })
+}
+
+/** Throw ERR_EVENTDATA_MALFORMED at the reader's position (or `offset`). */
+export function malformed(r: ByteReader, message: string, offset = r.offset): never {
+  throw new BootproofError('ERR_EVENTDATA_MALFORMED', message, { offset, eventIndex: r.eventIndex })
+}
+
+/** Require the reader to be exhausted: structures in event data have exact sizes (attack L-09). */
+export function expectEnd(r: ByteReader, what: string): void {
+  if (r.remaining !== 0) malformed(r, `${what}: ${r.remaining} unexpected trailing byte(s)`)
+}
+
+export function unparsed(e: BootproofError): UnparsedData {
+  const error: UnparsedData['error'] = { code: e.code, message: e.message }
+  if (e.offset !== undefined) error.offset = e.offset
+  return { kind: 'unparsed', error }
+}
+
+/**
+ * Run a decoder and make it total: library errors become `unparsed` with their code and offset.
+ * Anything else is a decoder bug (e.g. a RangeError from DataView); it is still contained, so a
+ * bad body can never abort log parsing (tcg-event-log.md rule 1.6.8), but it is labelled so
+ * tests and fuzzing notice it.
+ */
+export function guarded(input: DecodeInput, decode: () => DecodedEventData): DecodedEventData {
+  try {
+    return decode()
+  } catch (e) {
+    if (isBootproofError(e)) return unparsed(e)
+    const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e)
+    return { kind: 'unparsed', error: { code: 'ERR_EVENTDATA_MALFORMED', message: `internal decoder error: ${message}`, offset: input.dataOffset } }
+  }
+}
+
+/** A 64-bit value as `0x…` (lowercase, no padding). */
+export function hex64(v: bigint): string {
+  return `0x${v.toString(16)}`
+}
+
+/** A 32-bit value as `0x` + 8 hex digits. */
+export function hex32(v: number): string {
+  return `0x${(v >>> 0).toString(16).padStart(8, '0')}`
+}

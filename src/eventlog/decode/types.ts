@@ -1,0 +1,349 @@
+/**
+ * Decoded event data: a tagged union keyed by `kind`. Decoders never throw on bad data: a
+ * body that fails to decode becomes `{ kind: 'unparsed' }` with the error, and the raw bytes
+ * stay on the event (tcg-event-log.md rule 1.6.8; attack L-01).
+ *
+ * Everything here is plain data. 64-bit addresses and lengths are `0x…` strings (JSON has no
+ * 64-bit integers and BigInt does not serialise); byte strings are `Uint8Array` views into the
+ * log, rendered as lowercase hex by the JSON serializer. Text read from the log is always an
+ * unverified hint unless the event's digest equals H(data) (tcg-event-log.md §7).
+ */
+import type { EventLogLimits } from '../../limits.js'
+
+export interface DecodeInput {
+  eventType: number
+  pcrIndex: number
+  data: Uint8Array
+  /** Absolute offset of `data[0]` in the log. */
+  dataOffset: number
+  eventIndex: number
+  limits: EventLogLimits
+}
+
+export interface DecodeFailure {
+  code: string
+  message: string
+  offset?: number
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fallbacks
+
+/** Kept as bytes only: no decoder for this type, or content with no structure to decode. */
+export interface RawData {
+  kind: 'raw'
+  note?: string
+}
+
+/** The body does not match its declared structure; the raw bytes stay on the event. */
+export interface UnparsedData {
+  kind: 'unparsed'
+  error: DecodeFailure
+}
+
+// ---------------------------------------------------------------------------------------------
+// EV_NO_ACTION (PFP §10.4.5; tcg-event-log.md §1.4, §3.3, §5.2, §8.10)
+
+/** TCG_EfiSpecIDEvent ("Spec ID Event03"). Reported as read; the parser validates it. */
+export interface SpecIdData {
+  kind: 'spec-id'
+  signature: string
+  platformClass: number
+  specVersionMinor: number
+  specVersionMajor: number
+  specErrata: number
+  uintnSize: number
+  algorithms: { algId: number; digestSize: number }[]
+  vendorInfo: Uint8Array
+}
+
+/** TPM 1.2-era Spec ID structures ("Spec ID Event00" / "Spec ID Event02"): no algorithm list. */
+export interface LegacySpecIdData {
+  kind: 'spec-id-legacy'
+  signature: string
+  platformClass: number
+  specVersionMinor: number
+  specVersionMajor: number
+  specErrata: number
+  /** uintnSize for Event02; a reserved byte for Event00. */
+  uintnSize: number
+  vendorInfo: Uint8Array
+}
+
+/** TCG_EfiStartupLocalityEvent: an unauthenticated hint about PCR 0's initial value. */
+export interface StartupLocalityData {
+  kind: 'startup-locality'
+  locality: number
+}
+
+export interface Sp800155Locator {
+  /** RimLocatorType / PlatformCertLocatorType: 0 raw, 1 URI, 2 device path, 3 UEFI variable. */
+  type: number
+  typeName: 'raw' | 'uri' | 'device-path' | 'uefi-variable' | 'unknown'
+  data: Uint8Array
+  /** URI text, or the device path rendered to text, when the type says so and it decodes. */
+  text?: string
+}
+
+/** SP800-155 platform identifier events (PFP §10.4.5.4ff): identify the platform and its RIM. */
+export interface Sp800155Data {
+  kind: 'sp800-155'
+  signature: 'SP800-155 Event' | 'SP800-155 Event2' | 'SP800-155 Event3'
+  vendorId: number
+  referenceManifestGuid: string
+  platformManufacturer: string
+  platformModel: string
+  platformVersion: string
+  firmwareManufacturer: string
+  firmwareManufacturerId: number
+  firmwareVersion: string
+  /** Event3 only. */
+  rimLocator?: Sp800155Locator
+  /** Event3 only. */
+  platformCertLocator?: Sp800155Locator
+}
+
+/** EV_NO_ACTION bodies whose layout this library does not interpret; the payload is kept. */
+export interface NoActionPayloadData {
+  kind: 'no-action-payload'
+  signature: 'H-CRTM CompMeas' | 'NvIndexInstance' | 'NvIndexDynamic'
+  /** Bytes after the 16-byte signature. */
+  payload: Uint8Array
+}
+
+/** An EV_NO_ACTION body without a known signature (attack L-06: flag, never trust). */
+export interface NoActionUnknownData {
+  kind: 'no-action-unknown'
+  /** The first (up to) 16 bytes, printable ASCII with escapes. */
+  signaturePreview: string
+}
+
+// ---------------------------------------------------------------------------------------------
+// Strings (PFP §10.4.1; tcg-event-log.md §3.1, §8.8, §9)
+
+/** EV_EFI_ACTION / EV_ACTION: ASCII, no NUL; the digest must be H(exact bytes). */
+export interface ActionData {
+  kind: 'action'
+  /** Decoded text; non-printable bytes are escaped as `\xNN`. */
+  text: string
+  /** False when the bytes contain anything outside 0x20-0x7E (a NUL included). */
+  printable: boolean
+  /** The text is one of the fixed strings the PFP defines (tcg-event-log.md §3.1). */
+  wellKnown: boolean
+}
+
+/** A string body (S-CRTM contents/version, POST code descriptor, fixed-string events, …). */
+export interface TextData {
+  kind: 'text'
+  /** Decoded text without the terminating NUL; non-printables escaped as `\xNN` / `\uNNNN`. */
+  text: string
+  encoding: 'ascii' | 'utf-16le'
+  /** A terminating NUL was present (and stripped from `text`). */
+  nulTerminated: boolean
+  printable: boolean
+  /** For events whose data is fixed by the spec ("HCRTM", "BOOT ATTEMPTS OMITTED"). */
+  expected?: string
+  /** Whether the data equals `expected` exactly (no NUL, no extra byte). */
+  matchesExpected?: boolean
+}
+
+/** A 16-byte EFI_GUID body (EV_S_CRTM_VERSION may be a GUID). */
+export interface GuidData {
+  kind: 'guid'
+  guid: string
+  guidName?: string
+}
+
+/** UEFI_PLATFORM_FIRMWARE_BLOB(2) and blob-form EV_POST_CODE / EV_S_CRTM_CONTENTS (§8.5). */
+export interface FirmwareBlobData {
+  kind: 'firmware-blob'
+  /** BLOB2 only: the u8-length-prefixed description. */
+  description?: string
+  base: string
+  length: string
+}
+
+/** EV_IPL: GRUB commands (PCR 8), file paths (PCR 9), systemd-stub UTF-16 strings, shim names. */
+export interface IplData {
+  kind: 'ipl'
+  form: 'grub-command' | 'grub-kernel-cmdline' | 'grub-module-cmdline' | 'utf-16le' | 'text'
+  /** The GRUB prefix that was recognised and removed from `text`. */
+  prefix?: string
+  text: string
+  nulTerminated: boolean
+  printable: boolean
+}
+
+/** GCE "GCE NonHostInfo\0" + confidential-technology byte (tcg-event-log.md §8.8). */
+export interface GceNonHostInfoData {
+  kind: 'gce-nonhost-info'
+  technology: number
+  technologyName: string
+}
+
+// ---------------------------------------------------------------------------------------------
+// EV_SEPARATOR (tcg-event-log.md §6)
+
+export interface SeparatorData {
+  kind: 'separator'
+  /**
+   * `normal` 00000000; `ffffffff` (accepted as success by most verifiers; policy decides);
+   * `error` u32 1; `wbcl` the Windows "WBCL" marker (PCR 12-14); `nonstandard` anything else.
+   */
+  meaning: 'normal' | 'ffffffff' | 'error' | 'wbcl' | 'nonstandard'
+  /** The u32 value, when the data is exactly 4 bytes. */
+  value?: number
+  note?: string
+}
+
+// ---------------------------------------------------------------------------------------------
+// UEFI variables (tcg-event-log.md §8.2, §8.3; UEFI spec §3.3, §32.4)
+
+export type SignatureEntry =
+  | { type: 'x509'; owner: string; ownerName?: string; der: Uint8Array; sha256: string }
+  | { type: 'sha256'; owner: string; ownerName?: string; hash: string }
+  /** Any other EFI_CERT_* type (SHA-1, RSA2048, X509_SHA*, …): kept raw. */
+  | { type: 'other'; owner: string; ownerName?: string; data: Uint8Array }
+
+export interface SignatureList {
+  signatureType: string
+  signatureTypeName?: string
+  /** Vendor header length; the header is skipped, never read as entries (attack S-01). */
+  headerSize: number
+  signatureSize: number
+  entries: SignatureEntry[]
+}
+
+export interface LoadOption {
+  attributes: number
+  /** LOAD_OPTION_ACTIVE (bit 0). */
+  active: boolean
+  description: string
+  /** FilePathList rendered to UEFI text. */
+  devicePath: string
+  /** The media file path of the first instance (`\EFI\…`), if any. */
+  filePath?: string
+  optionalData: Uint8Array
+}
+
+export type VariableValue =
+  /** One-byte modes and flags: SecureBoot, SetupMode, AuditMode, DeployedMode, MokSBState, … */
+  | { type: 'uint8'; value: number }
+  /** BootCurrent, BootNext, Timeout. */
+  | { type: 'uint16'; value: number }
+  /** PK, KEK, db, dbx, dbt, dbr, MokList*, *Default: a chain of EFI_SIGNATURE_LISTs. */
+  | { type: 'signature-lists'; lists: SignatureList[]; certCount: number; hashCount: number; otherCount: number }
+  /** EV_EFI_VARIABLE_AUTHORITY: the one EFI_SIGNATURE_DATA (or bare certificate) used. */
+  | { type: 'signature-data'; entry: SignatureEntry; ownerMissing: boolean; note?: string }
+  | { type: 'boot-order'; order: number[] }
+  | { type: 'load-option'; option: LoadOption }
+  /** Text variables such as shim's SbatLevel. */
+  | { type: 'text'; text: string }
+  /** Not a variable this library interprets (or an unrecognised (GUID, name) pair). */
+  | { type: 'bytes' }
+
+/** UEFI_VARIABLE_DATA in EV_EFI_VARIABLE_DRIVER_CONFIG / _BOOT / _BOOT2 / _AUTHORITY. */
+export interface UefiVariableData {
+  kind: 'uefi-variable'
+  /** VariableName: the vendor GUID, in text form. */
+  guid: string
+  guidName?: string
+  name: string
+  /**
+   * The variable this is, when the (GUID, name) pair is a recognised one (attack S-03), e.g.
+   * `db` only under EFI_IMAGE_SECURITY_DATABASE. Undefined for any other pair.
+   */
+  known?: string
+  /** VariableData (a view); EV_EFI_VARIABLE_BOOT digests cover only these bytes. */
+  variableData: Uint8Array
+  value: VariableValue
+}
+
+// ---------------------------------------------------------------------------------------------
+// Images, partitions, tables, tags
+
+/** UEFI_IMAGE_LOAD_EVENT (§8.4). The digest is the Authenticode hash; this is a hint. */
+export interface ImageLoadData {
+  kind: 'image-load'
+  imageBase: string
+  imageLength: string
+  linkTimeAddress: string
+  devicePath: string
+  filePath?: string
+}
+
+export interface GptPartition {
+  typeGuid: string
+  typeName?: string
+  uniqueGuid: string
+  startingLba: string
+  endingLba: string
+  attributes: string
+  name: string
+}
+
+/** UEFI_GPT_DATA (§8.6). */
+export interface GptData {
+  kind: 'gpt'
+  revision: number
+  headerSize: number
+  myLba: string
+  alternateLba: string
+  firstUsableLba: string
+  lastUsableLba: string
+  diskGuid: string
+  partitionEntryLba: string
+  numberOfPartitionEntries: number
+  sizeOfPartitionEntry: number
+  partitions: GptPartition[]
+}
+
+/** UEFI_HANDOFF_TABLE_POINTERS(2) (§8.7). */
+export interface HandoffTablesData {
+  kind: 'handoff-tables'
+  /** TABLES2 only. */
+  description?: string
+  tables: { guid: string; guidName?: string; address: string }[]
+}
+
+export interface TaggedRecord {
+  id: number
+  /** systemd tag names (§8.9), when the ID is one of them. */
+  idName?: string
+  size: number
+  data: Uint8Array
+}
+
+/**
+ * EV_EVENT_TAG: a flat list of top-level {u32 id, u32 size, data} records (§8.9). systemd and
+ * Linux write one TCG_PCClientTaggedEvent; Windows writes a sequence of SIPA TLVs, kept
+ * uninterpreted here.
+ */
+export interface EventTagData {
+  kind: 'event-tag'
+  records: TaggedRecord[]
+}
+
+export type DecodedEventData =
+  | RawData
+  | UnparsedData
+  | SpecIdData
+  | LegacySpecIdData
+  | StartupLocalityData
+  | Sp800155Data
+  | NoActionPayloadData
+  | NoActionUnknownData
+  | ActionData
+  | TextData
+  | GuidData
+  | FirmwareBlobData
+  | IplData
+  | GceNonHostInfoData
+  | SeparatorData
+  | UefiVariableData
+  | ImageLoadData
+  | GptData
+  | HandoffTablesData
+  | EventTagData
+
+export type DecodedKind = DecodedEventData['kind']

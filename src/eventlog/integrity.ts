@@ -1,0 +1,204 @@
+/**
+ * Event-content integrity (tcg-event-log.md §7; attack R-02). Replay authenticates only the
+ * (PCR, digest) sequence: EventType and event data are not measured. For the event types whose
+ * digest is a hash of (a defined part of) the event data, this module recomputes that hash in
+ * every replayable bank. An event's content may be trusted only when it is `verified`.
+ *
+ * Statuses:
+ * - `verified`: one defined form of the data hashes to the digest in every checked bank;
+ * - `mismatch`: the type binds its data, and no form matches (the data was edited, or the
+ *   firmware deviates from the spec: see `severity` of the finding);
+ * - `not-applicable`: the digest is of something else (a PE image, a memory region, a file),
+ *   or the event is never extended; the content is an unverified hint.
+ */
+import { toHex } from '../bytes/hex.js'
+import type { HashAlgName } from '../alg.js'
+import { defaultHashProvider, type HashProvider } from '../hash/provider.js'
+import type { Finding, Severity } from '../findings.js'
+import { EV } from './event_types.js'
+import type { EventLog, TcgEvent } from './types.js'
+
+export type IntegrityStatus = 'verified' | 'mismatch' | 'not-applicable'
+
+export interface EventIntegrity {
+  index: number
+  status: IntegrityStatus
+  /** Which form of the data matched (`data`, `variable-data`, `grub-suffix`, …). */
+  form?: string
+  /** Banks that were checked, with their outcome. */
+  banks: Record<string, boolean>
+  /** Banks that could not be checked (algorithm unknown to the library). */
+  uncheckedBanks?: string[]
+}
+
+export interface IntegrityReport {
+  events: EventIntegrity[]
+  findings: Finding[]
+  counts: Record<IntegrityStatus, number>
+}
+
+interface Form {
+  form: string
+  bytes: Uint8Array
+  /** A firmware-quirk form: matching it is reported as a warning. */
+  quirk?: boolean
+}
+
+const GRUB_PREFIXES = ['grub_cmd: ', 'kernel_cmdline: ', 'module_cmdline: ', 'grub_kernel_cmdline ', 'grub_cmd ']
+
+function startsWithAscii(data: Uint8Array, prefix: string): boolean {
+  if (data.length < prefix.length) return false
+  for (let i = 0; i < prefix.length; i++) if (data[i] !== prefix.charCodeAt(i)) return false
+  return true
+}
+
+function withoutTrailingNul(b: Uint8Array): Uint8Array | undefined {
+  return b.length > 0 && b[b.length - 1] === 0 ? b.subarray(0, b.length - 1) : undefined
+}
+
+/** UEFI_VARIABLE_DATA.VariableData (§8.2), or undefined when the lengths are inconsistent. */
+function variableData(data: Uint8Array): Uint8Array | undefined {
+  if (data.length < 32) return undefined
+  const v = new DataView(data.buffer, data.byteOffset, data.byteLength)
+  const nameLen = v.getBigUint64(16, true)
+  const dataLen = v.getBigUint64(24, true)
+  if (32n + 2n * nameLen + dataLen !== BigInt(data.length)) return undefined
+  return data.subarray(32 + 2 * Number(nameLen))
+}
+
+/**
+ * The forms of the event data that the digest may be over, per type (§7 trust table), or
+ * undefined when the digest does not bind the data.
+ */
+function formsFor(ev: TcgEvent): { forms: Form[]; severity: Severity; strict: boolean } | undefined {
+  const d = ev.data
+  const data: Form = { form: 'data', bytes: d }
+  switch (ev.eventType) {
+    case EV.EV_SEPARATOR:
+    case EV.EV_ACTION:
+    case EV.EV_EFI_ACTION:
+    case EV.EV_EFI_VARIABLE_DRIVER_CONFIG:
+    case EV.EV_EFI_VARIABLE_BOOT2:
+    case EV.EV_EFI_GPT_EVENT:
+    case EV.EV_OMIT_BOOT_DEVICE_EVENTS:
+      return { forms: [data], severity: 'error', strict: true }
+    case EV.EV_EVENT_TAG: {
+      // Linux's EFI stub tags (LOAD_OPTIONS 0x8F3B22ED, initrd 0x8F3B22EC; PCR 9) measure the
+      // command line / initrd content, not the tagged event: their data is a description.
+      const id = d.length >= 4 ? (d[0]! | (d[1]! << 8) | (d[2]! << 16) | (d[3]! << 24)) >>> 0 : 0
+      const linuxTag = id === 0x8f3b22ec || id === 0x8f3b22ed
+      return { forms: [data], severity: 'error', strict: !linuxTag }
+    }
+    case EV.EV_EFI_VARIABLE_AUTHORITY: {
+      // Old shim measured one byte fewer than it logged (go-attestation #157/#158): narrow, flagged.
+      const forms: Form[] = [data]
+      if (d.length > 0) forms.push({ form: 'data-without-last-byte', bytes: d.subarray(0, d.length - 1), quirk: true })
+      return { forms, severity: 'error', strict: true }
+    }
+    case EV.EV_EFI_VARIABLE_BOOT: {
+      // edk2 hashes VariableData only (PFP 1.05 clarified it); some firmware hashes the whole structure.
+      const vd = variableData(d)
+      const forms: Form[] = vd ? [{ form: 'variable-data', bytes: vd }] : []
+      forms.push({ form: 'data', bytes: d })
+      return { forms, severity: 'error', strict: true }
+    }
+    // Types where the spec says digest = H(data) but real firmware deviates (§12): a mismatch
+    // leaves the content untrusted and is reported as a warning, not a verification failure.
+    case EV.EV_COMPACT_HASH:
+    case EV.EV_S_CRTM_VERSION:
+    case EV.EV_NONHOST_INFO:
+    case EV.EV_PLATFORM_CONFIG_FLAGS:
+    case EV.EV_TABLE_OF_DEVICES:
+      return { forms: [data], severity: 'warning', strict: true }
+    case EV.EV_IPL: {
+      const forms: Form[] = [data]
+      const noNul = withoutTrailingNul(d)
+      if (noNul) forms.push({ form: 'data-without-nul', bytes: noNul })
+      const prefix = GRUB_PREFIXES.find((p) => startsWithAscii(d, p))
+      if (prefix) {
+        const suffix = d.subarray(prefix.length)
+        forms.push({ form: 'grub-suffix', bytes: suffix })
+        const s2 = withoutTrailingNul(suffix)
+        if (s2) forms.push({ form: 'grub-suffix-without-nul', bytes: s2 })
+      }
+      // EV_IPL is also used for file contents (GRUB PCR 9) and UKI section names (sd-stub),
+      // whose digests are not of the data: only a recognised GRUB string in PCR 8 is strict.
+      return { forms, severity: 'error', strict: prefix !== undefined && ev.pcrIndex === 8 }
+    }
+    default:
+      return undefined
+  }
+}
+
+/**
+ * Check every event whose digest binds its data, in every replayable bank.
+ * @example
+ * const report = verifyEventIntegrity(log)
+ * const trusted = report.events.filter((e) => e.status === 'verified')
+ */
+export function verifyEventIntegrity(log: EventLog, options: { hash?: HashProvider } = {}): IntegrityReport {
+  const hash = options.hash ?? defaultHashProvider()
+  const events: EventIntegrity[] = []
+  const findings: Finding[] = []
+  const counts: Record<IntegrityStatus, number> = { verified: 0, mismatch: 0, 'not-applicable': 0 }
+  for (const ev of log.events) {
+    const spec = ev.eventType === EV.EV_NO_ACTION ? undefined : formsFor(ev)
+    if (!spec || ev.digests.length === 0) {
+      events.push({ index: ev.index, status: 'not-applicable', banks: {} })
+      counts['not-applicable']++
+      continue
+    }
+    const checked = ev.digests.filter((x) => log.algorithms.some((a) => a.algId === x.algId && a.known))
+    const unchecked = ev.digests.filter((x) => !checked.includes(x)).map((x) => x.bank)
+    let matched: Form | undefined
+    let banks: Record<string, boolean> = {}
+    for (const form of spec.forms) {
+      const b: Record<string, boolean> = {}
+      let all = checked.length > 0
+      for (const x of checked) {
+        const ok = bytesEq(hash.digest(x.bank as HashAlgName, form.bytes), x.digest)
+        b[x.bank] = ok
+        if (!ok) all = false
+      }
+      if (form === spec.forms[0]) banks = b
+      if (all) {
+        matched = form
+        banks = b
+        break
+      }
+    }
+    const entry: EventIntegrity = { index: ev.index, status: 'not-applicable', banks }
+    if (unchecked.length) entry.uncheckedBanks = unchecked
+    if (matched) {
+      entry.status = 'verified'
+      entry.form = matched.form
+      if (matched.quirk) {
+        findings.push({ code: 'EVENT_DIGEST_QUIRK', severity: 'warning', message: `${ev.typeName} digest matches only the firmware-quirk form "${matched.form}"`, pcr: ev.pcrIndex, eventIndex: ev.index })
+      }
+    } else if (spec.strict) {
+      entry.status = 'mismatch'
+      const bad = Object.entries(banks).filter(([, ok]) => !ok).map(([b]) => b)
+      const first = ev.digests.find((x) => x.bank === bad[0])
+      findings.push({
+        code: 'EVENT_DIGEST_MISMATCH',
+        severity: spec.severity,
+        message: `${ev.typeName} data does not hash to its digest in ${bad.join(', ')}: the content is not what was measured${spec.severity === 'warning' ? ' (a known firmware deviation for this type; content untrusted)' : ''}`,
+        pcr: ev.pcrIndex,
+        bank: bad[0],
+        eventIndex: ev.index,
+        offset: ev.dataOffset,
+        expected: first ? toHex(first.digest) : undefined,
+        observed: first ? toHex(hash.digest(first.bank as HashAlgName, ev.data)) : undefined,
+      })
+    }
+    counts[entry.status]++
+    events.push(entry)
+  }
+  return { events, findings, counts }
+}
+
+function bytesEq(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}

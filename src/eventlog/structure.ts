@@ -1,0 +1,159 @@
+/**
+ * Structural checks that replay cannot see (tcg-event-log.md §6, attacks R-01, R-03, L-05,
+ * L-06). They return findings; they never throw.
+ *
+ * - exactly one EV_SEPARATOR in each of PCR 0-7, with 4 data bytes; 0x00000000 normal,
+ *   0xFFFFFFFF accepted and noted, 0x00000001 = firmware error;
+ * - an event whose digest equals a separator's (or a well-known EV_EFI_ACTION string's) must
+ *   carry that type: retyping is how the event-type masquerade hides events (R-01);
+ * - pre-OS configuration events must not follow their PCR's separator;
+ * - PCR indices above 23 are only tolerated on EV_NO_ACTION (Windows 0xFFFFFFFF records);
+ * - EV_NO_ACTION digests should be zero (they are never extended).
+ * In CCEL logs (MR indices) only duplicate separators per register and the no-action rule apply.
+ */
+import type { HashAlgName } from '../alg.js'
+import { defaultHashProvider, type HashProvider } from '../hash/provider.js'
+import type { Finding } from '../findings.js'
+import { EV, isKnownEventType } from './event_types.js'
+import type { IntegrityReport } from './integrity.js'
+import type { EventLog, TcgEvent } from './types.js'
+
+const SEP_VALUES = { '00000000': [0, 0, 0, 0], ffffffff: [0xff, 0xff, 0xff, 0xff], '01000000': [1, 0, 0, 0] } as const
+const WELL_KNOWN_ACTIONS = ['Calling EFI Application from Boot Option', 'Exit Boot Services Invocation', 'Returning from EFI Application from Boot Option']
+
+/**
+ * Types measured before ReadyToBoot in PCR 0 and 7; seeing one after the separator is wrong.
+ * PCR 1 is left out on purpose: real firmware (corpus: tcglog-parser, tpm2-tss pc_client,
+ * Keylime laptop, AMD server logs) measures handoff tables and variables there after it.
+ */
+const PRE_OS_TYPES: Record<number, readonly number[]> = {
+  0: [EV.EV_S_CRTM_VERSION, EV.EV_S_CRTM_CONTENTS, EV.EV_POST_CODE, EV.EV_EFI_PLATFORM_FIRMWARE_BLOB, EV.EV_EFI_PLATFORM_FIRMWARE_BLOB2, EV.EV_EFI_HCRTM_EVENT],
+  7: [EV.EV_EFI_VARIABLE_DRIVER_CONFIG],
+}
+
+const te = new TextEncoder()
+
+function hex4(d: Uint8Array): string {
+  return Array.from(d, (b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+export function checkEventLogStructure(log: EventLog, options: { hash?: HashProvider; integrity?: IntegrityReport } = {}): Finding[] {
+  const hash = options.hash ?? defaultHashProvider()
+  const findings: Finding[] = []
+  const pcrLog = log.registerKind === 'pcr'
+
+  // Digests of well-known data per bank, to recognise events by digest (R-01).
+  const known = new Map<string, Map<string, string>>() // bank -> hex digest -> meaning
+  for (const alg of log.algorithms) {
+    if (!alg.known) continue
+    const m = new Map<string, string>()
+    const add = (bytes: Uint8Array, what: string): void => {
+      m.set(hex4(hash.digest(alg.bank as HashAlgName, bytes)), what)
+    }
+    for (const [name, v] of Object.entries(SEP_VALUES)) add(Uint8Array.from(v), `separator:${name}`)
+    for (const s of WELL_KNOWN_ACTIONS) add(te.encode(s), `action:${s}`)
+    known.set(alg.bank, m)
+  }
+  const recognise = (ev: TcgEvent): string | undefined => {
+    for (const d of ev.digests) {
+      const what = known.get(d.bank)?.get(hex4(d.digest))
+      if (what) return what
+    }
+    return undefined
+  }
+
+  const separators = new Map<number, TcgEvent[]>()
+  for (const ev of log.events) {
+    if (ev.eventType === EV.EV_NO_ACTION) {
+      if (ev.digests.some((d) => d.digest.some((b) => b !== 0))) {
+        findings.push({ code: 'NO_ACTION_DIGEST_NONZERO', severity: 'warning', message: 'EV_NO_ACTION event with a non-zero digest (never extended; attack L-06)', pcr: ev.pcrIndex, eventIndex: ev.index })
+      }
+      if (ev.pcrIndex > 23 && pcrLog) {
+        findings.push({ code: 'EVENT_NOT_MEASURED', severity: 'info', message: `EV_NO_ACTION record on PCR index 0x${ev.pcrIndex.toString(16)} (Windows) kept, not extended`, eventIndex: ev.index })
+      }
+      continue
+    }
+    if (ev.pcrIndex > 23) {
+      findings.push({ code: 'PCR_INDEX_OUT_OF_RANGE', severity: 'error', message: `${ev.typeName} on PCR index ${ev.pcrIndex} (> 23): never replayed (attack L-05)`, pcr: ev.pcrIndex, eventIndex: ev.index })
+      continue
+    }
+    const isSep = ev.eventType === EV.EV_SEPARATOR
+    const what = recognise(ev)
+    if (what && pcrLog && ev.pcrIndex <= 7) {
+      const wantType = what.startsWith('separator:') ? EV.EV_SEPARATOR : EV.EV_EFI_ACTION
+      // A digest can collide with a separator's by content (BootOrder [1,0] is 01 00 00 00;
+      // some FIT entries measure 4 zero bytes): an event whose own type verifies its data is
+      // not a masquerade. Kept data equal to the separator value, or an unknown type, is.
+      const selfVerified = options.integrity?.events[ev.index]?.status === 'verified'
+      if (ev.eventType !== wantType && !selfVerified) {
+        const retained = ev.data.length === 4 && what === `separator:${hex4(ev.data)}`
+        const strong = retained || !isKnownEventType(ev.eventType) || ev.eventType === EV.EV_UNUSED || !what.startsWith('separator:')
+        findings.push({
+          code: what.startsWith('separator:') ? 'SEPARATOR_RETYPED' : 'ACTION_RETYPED',
+          severity: strong ? 'error' : 'warning',
+          message: `${ev.typeName} event has the digest of ${what.replace(':', ' ')}; it must be typed ${wantType === EV.EV_SEPARATOR ? 'EV_SEPARATOR' : 'EV_EFI_ACTION'} (event-type masquerade, attack R-01)`,
+          pcr: ev.pcrIndex,
+          eventIndex: ev.index,
+        })
+      }
+    }
+    if (isSep) {
+      const list = separators.get(ev.pcrIndex) ?? []
+      list.push(ev)
+      separators.set(ev.pcrIndex, list)
+      checkSeparatorValue(ev, findings, pcrLog)
+    }
+    // Pre-OS configuration after the separator (R-03).
+    const pre = pcrLog ? PRE_OS_TYPES[ev.pcrIndex] : undefined
+    if (pre && pre.includes(ev.eventType)) {
+      const sep = separators.get(ev.pcrIndex)?.[0]
+      if (sep) {
+        findings.push({ code: 'EVENT_AFTER_SEPARATOR', severity: 'error', message: `${ev.typeName} in PCR ${ev.pcrIndex} after its separator (event ${sep.index}): pre-OS configuration must precede it`, pcr: ev.pcrIndex, eventIndex: ev.index, relatedEvents: [sep.index] })
+      }
+    }
+    if (pcrLog && ev.pcrIndex === 7 && ev.eventType === EV.EV_EFI_VARIABLE_AUTHORITY && !separators.get(7)) {
+      findings.push({ code: 'AUTHORITY_BEFORE_SEPARATOR', severity: 'warning', message: 'EV_EFI_VARIABLE_AUTHORITY before the PCR 7 separator (seen on some firmware, systemd #40381)', pcr: 7, eventIndex: ev.index })
+    }
+  }
+
+  for (const [pcr, list] of separators) {
+    if (list.length > 1) {
+      findings.push({
+        code: 'SEPARATOR_DUPLICATE',
+        severity: 'error',
+        message: `${list.length} separators in ${pcrLog ? 'PCR' : 'MR'} ${pcr} (events ${list.map((e) => e.index).join(', ')}); exactly one is expected`,
+        pcr,
+        eventIndex: list[1]!.index,
+        relatedEvents: list.map((e) => e.index),
+      })
+    }
+  }
+  if (pcrLog) {
+    for (let pcr = 0; pcr <= 7; pcr++) {
+      if (!separators.has(pcr)) {
+        findings.push({ code: 'SEPARATOR_MISSING', severity: 'error', message: `no EV_SEPARATOR in PCR ${pcr}: the pre-OS / OS boundary is not established`, pcr })
+      }
+    }
+  }
+  return findings
+}
+
+function checkSeparatorValue(ev: TcgEvent, findings: Finding[], pcrLog: boolean): void {
+  const d = ev.data
+  const at = { pcr: ev.pcrIndex, eventIndex: ev.index, offset: ev.dataOffset }
+  // Windows ends PCR 12-14 with a "WBCL" separator (windows-wbcl-sipa.md).
+  if (pcrLog && ev.pcrIndex >= 12 && ev.pcrIndex <= 14 && d.length === 4 && String.fromCharCode(...d) === 'WBCL') return
+  if (d.length !== 4) {
+    findings.push({ code: 'SEPARATOR_MALFORMED', severity: 'error', message: `separator data is ${d.length} bytes, expected 4 (attack L-09)`, ...at })
+    return
+  }
+  const v = hex4(d)
+  if (v === '00000000') return
+  if (v === 'ffffffff') {
+    findings.push({ code: 'SEPARATOR_FFFFFFFF', severity: 'info', message: 'separator value 0xFFFFFFFF (legacy convention; accepted as success)', ...at })
+  } else if (v === '01000000') {
+    findings.push({ code: 'SEPARATOR_ERROR', severity: 'error', message: 'separator value 1: the firmware reported a measurement error', ...at })
+  } else {
+    findings.push({ code: 'SEPARATOR_MALFORMED', severity: 'error', message: `separator value 0x${v} is not 0, 1 or 0xFFFFFFFF`, ...at })
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Synchronous hashing for the replay path. Replay and integrity checks hash thousands of small
+ * buffers; an async WebCrypto round trip per extend would cost more than the hashing itself, so
+ * hashing here is synchronous and pluggable.
+ *
+ * Default: Node's built-in crypto reached through `process.getBuiltinModule` (no static
+ * `node:` import, so the core stays portable), otherwise the pure-JS @noble/hashes and the
+ * local SM3 implementation.
+ */
+import { sha1 } from '@noble/hashes/legacy.js'
+import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js'
+import { sha3_256, sha3_384, sha3_512 } from '@noble/hashes/sha3.js'
+import { BootproofError } from '../errors.js'
+import type { HashAlgName } from '../alg.js'
+import { sm3 } from './sm3.js'
+
+export interface HashProvider {
+  /** Implementation name, reported in benchmarks and verdict metadata. */
+  readonly name: string
+  /** H(data) */
+  digest(alg: HashAlgName, data: Uint8Array): Uint8Array
+  /** H(a ‖ b), the PCR extend primitive, without concatenating. */
+  digest2(alg: HashAlgName, a: Uint8Array, b: Uint8Array): Uint8Array
+}
+
+type NobleHash = { (data: Uint8Array): Uint8Array; create(): { update(d: Uint8Array): unknown; digest(): Uint8Array } }
+
+const NOBLE: Record<HashAlgName, NobleHash | undefined> = {
+  sha1: sha1 as NobleHash,
+  sha256: sha256 as NobleHash,
+  sha384: sha384 as NobleHash,
+  sha512: sha512 as NobleHash,
+  sha3_256: sha3_256 as NobleHash,
+  sha3_384: sha3_384 as NobleHash,
+  sha3_512: sha3_512 as NobleHash,
+  sm3_256: undefined,
+}
+
+function unsupported(alg: string): never {
+  throw new BootproofError('ERR_HASH_UNSUPPORTED', `hash algorithm ${alg} is not supported by this hash provider`)
+}
+
+/** Pure-JS provider: works in every runtime. */
+export const nobleHashProvider: HashProvider = {
+  name: 'noble',
+  digest(alg, data) {
+    if (alg === 'sm3_256') return sm3(data)
+    const h = NOBLE[alg]
+    if (!h) unsupported(alg)
+    return h(data)
+  },
+  digest2(alg, a, b) {
+    if (alg === 'sm3_256') {
+      const buf = new Uint8Array(a.length + b.length)
+      buf.set(a)
+      buf.set(b, a.length)
+      return sm3(buf)
+    }
+    const h = NOBLE[alg]
+    if (!h) unsupported(alg)
+    const ctx = h.create()
+    ctx.update(a)
+    ctx.update(b)
+    return ctx.digest()
+  },
+}
+
+interface NodeCryptoLike {
+  createHash(alg: string): { update(d: Uint8Array): unknown; digest(): Uint8Array }
+  hash?: (alg: string, data: Uint8Array, enc: 'buffer') => Uint8Array
+  getHashes(): string[]
+}
+
+const NODE_NAMES: Record<HashAlgName, string> = {
+  sha1: 'sha1',
+  sha256: 'sha256',
+  sha384: 'sha384',
+  sha512: 'sha512',
+  sm3_256: 'sm3',
+  sha3_256: 'sha3-256',
+  sha3_384: 'sha3-384',
+  sha3_512: 'sha3-512',
+}
+
+/** Build a provider on a node:crypto-compatible module. Unsupported algorithms fall back to noble. */
+export function nodeCryptoHashProvider(c: NodeCryptoLike): HashProvider {
+  const have = new Set(c.getHashes())
+  const native = new Set<HashAlgName>((Object.keys(NODE_NAMES) as HashAlgName[]).filter((a) => have.has(NODE_NAMES[a])))
+  // crypto.hash() (Node >= 20.12) is a one-shot without a Hash object: the fastest path for H(data).
+  const oneShot = typeof c.hash === 'function' ? c.hash.bind(c) : undefined
+  return {
+    name: 'node:crypto',
+    digest(alg, data) {
+      if (!native.has(alg)) return nobleHashProvider.digest(alg, data)
+      if (oneShot) return oneShot(NODE_NAMES[alg], data, 'buffer')
+      const h = c.createHash(NODE_NAMES[alg])
+      h.update(data)
+      return h.digest()
+    },
+    digest2(alg, a, b) {
+      if (!native.has(alg)) return nobleHashProvider.digest2(alg, a, b)
+      const h = c.createHash(NODE_NAMES[alg])
+      h.update(a)
+      h.update(b)
+      return h.digest()
+    },
+  }
+}
+
+let cached: HashProvider | undefined
+
+/** The default provider: node:crypto when the runtime has it, else noble. Resolved once. */
+export function defaultHashProvider(): HashProvider {
+  if (cached) return cached
+  const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
+  const mod = typeof p?.getBuiltinModule === 'function' ? (p.getBuiltinModule('node:crypto') as NodeCryptoLike | undefined) : undefined
+  cached = mod && typeof mod.createHash === 'function' ? nodeCryptoHashProvider(mod) : nobleHashProvider
+  return cached
+}
