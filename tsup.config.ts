@@ -8,7 +8,8 @@ export default defineConfig({
     'cli/main': 'src/cli/main.ts',
   },
   format: ['esm'],
-  dts: { entry: { index: 'src/index.ts', errors: 'src/errors.ts', 'node/index': 'src/node/index.ts' } },
+  // The core is type-checked without Node types (tsconfig.json); the ./node subpath needs them.
+  dts: { entry: { index: 'src/index.ts', errors: 'src/errors.ts', 'node/index': 'src/node/index.ts' }, compilerOptions: { types: ['node'] } },
   target: 'es2022',
   platform: 'neutral',
   splitting: true,

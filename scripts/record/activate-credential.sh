@@ -6,7 +6,8 @@
 # bootproof's TypeScript MakeCredential for:
 #   EK  = test-vectors/quotes/credential/ek.pub   (persistent 0x81010001)
 #   AK  = test-vectors/quotes/credential/ak.name  (persistent 0x81010002)
-# against a fresh swtpm started on a COPY of test-vectors/quotes/tpmstate (the committed
+# against a fresh swtpm started on a COPY of test-vectors/quotes/tpmstate, or of $TPMSTATE
+# (e.g. test-vectors/ovmf/<boot>/tpmstate, whose in-guest AK is also at 0x81010002; the committed
 # state is never modified). Prints the recovered secret as hex; if EXPECTED_SECRET_FILE is
 # given, exits 0 only if it matches. swtpm listens on 127.0.0.1 only.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -15,7 +16,8 @@ need swtpm tpm2_activatecredential tpm2_startauthsession tpm2_policysecret tpm2_
 BLOB="$(realpath "$1")"; EXPECT="${2:+$(realpath "$2")}"
 PORT="${SWTPM_PORT:-23220}"
 WORK="$(mktemp -d /tmp/bootproof-activate.XXXXXX)"
-cp "$VECTORS/quotes/tpmstate/tpm2-00.permall" "$WORK/"
+STATE_DIR="${TPMSTATE:-$VECTORS/quotes/tpmstate}"   # or e.g. test-vectors/ovmf/sb-esp/tpmstate
+cp "$STATE_DIR/tpm2-00.permall" "$WORK/"
 export TPM2TOOLS_TCTI="swtpm:host=127.0.0.1,port=$PORT"
 cleanup() { [[ -n "${PID:-}" ]] && kill "$PID" 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT

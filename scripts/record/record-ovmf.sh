@@ -46,7 +46,7 @@ build_initramfs() {
   cp /usr/bin/tpm2 "$R/usr/bin/tpm2"
   local t
   for t in createak createek readpublic quote pcrread flushcontext nvread getcap startauthsession \
-           policysecret getrandom; do ln -s tpm2 "$R/usr/bin/tpm2_$t"; done
+           policysecret getrandom evictcontrol; do ln -s tpm2 "$R/usr/bin/tpm2_$t"; done
   local libs lib
   libs=$( { ldd /usr/bin/tpm2; ldd /usr/lib/x86_64-linux-gnu/libtss2-tcti-device.so.0; } |
           awk '/=>/ {print $3} /^\t\/lib64/ {print $1}' | sort -u)
@@ -104,6 +104,9 @@ mkdir -p /tmp/q && cd /tmp/q && {
   run tpm2_quote -c ak.ctx -l sha256:0,1,2,3,4,5,6,7,8,9 -q $NONCE -m quote.msg -s quote.sig -o quote.pcrs -g sha256 >quote.yaml
   run tpm2_flushcontext -t
   run tpm2_pcrread sha1:all+sha256:all+sha384:all >pcrread.txt
+  # keep the RSA AK in the TPM state so the host can run ActivateCredential after the VM is gone
+  run tpm2_evictcontrol -C o -c ak.ctx 0x81010002
+  run tpm2_flushcontext -t
   # second AK (ECDSA P-256) quoting all three banks, PCRs 0-9
   run tpm2_createak -C 0x81010001 -c ak2.ctx -G ecc256 -g sha256 -s ecdsa -u ak2.pub -n ak2.name >/dev/null
   run tpm2_flushcontext -t
@@ -165,11 +168,14 @@ extract() { # console name -> stdout (decoded)
 }
 
 boot() {
-  local name="$1" code vars mode loader=""
+  local name="$1" code vars mode loader="" note=""
   case "$name" in
-    plain-direct) code=OVMF_CODE_4M.fd;    vars=OVMF_VARS_4M.fd;    mode=direct ;;
-    plain-esp)    code=OVMF_CODE_4M.fd;    vars=OVMF_VARS_4M.fd;    mode=esp; loader="linuxefi initrdefi" ;;
-    sb-esp)       code=OVMF_CODE_4M.ms.fd; vars=OVMF_VARS_4M.ms.fd; mode=esp; loader="linux initrd" ;;
+    plain-direct) code=OVMF_CODE_4M.fd;    vars=OVMF_VARS_4M.fd;    mode=direct
+      note="Direct -kernel boot: the PCR 4 application digest is of the image QEMU's loader hands to OVMF, NOT the Authenticode hash of /boot/vmlinuz on disk; no shim/grub." ;;
+    plain-esp)    code=OVMF_CODE_4M.fd;    vars=OVMF_VARS_4M.fd;    mode=esp; loader="linuxefi initrdefi"
+      note="No Secure Boot. grub.cfg uses linuxefi/initrdefi: with Debian grub's plain 'linux' command and SB off the kernel is started without its EFI stub and the guest has NO event log in securityfs (observed). PCR 4 holds shim and grub (Authenticode); the kernel is measured only by grub into PCR 9 (files) with its command line in PCR 8." ;;
+    sb-esp)       code=OVMF_CODE_4M.ms.fd; vars=OVMF_VARS_4M.ms.fd; mode=esp; loader="linux initrd"
+      note="Secure Boot on (Microsoft keys, Debian shim 16.1 signed by Microsoft, Debian-signed grub and kernel); kernel locked down. PCR 4 holds shim, grub and the kernel's Authenticode digest twice; PCR 7 has the SB variables and EV_EFI_VARIABLE_AUTHORITY entries; grub commands in PCR 8, files in PCR 9." ;;
     *) die "unknown boot $name" ;;
   esac
   local B="$WORK/$name" O="$WORK/out/$name"
@@ -243,7 +249,7 @@ boot() {
   if command -v node >/dev/null; then
     node "$(dirname "${BASH_SOURCE[0]}")/replay-log.mjs" "$O/binary_bios_measurements" >"$B/replay-node.json"
     jq '.replay' "$B/replay-node.json" >"$B/replay-node-pcrs.json"
-    replay=$(jq --argjson c "$(cmp_json "$B/replay-node-pcrs.json")" '{events, event_types, trailing_bytes} + $c' "$B/replay-node.json")
+    replay=$(jq --argjson c "$(cmp_json "$B/replay-node-pcrs.json")" '{events, event_types, trailing_bytes, pcr4_boot_services_application_sha256} + $c' "$B/replay-node.json")
   fi
   tpm2_eventlog "$O/binary_bios_measurements" >"$B/eventlog.yaml" 2>"$B/eventlog.err" || evl_rc=$?
   evl_err=$(grep -v '^$' "$B/eventlog.err" | sort | uniq -c | head -5 || true)
@@ -252,6 +258,19 @@ boot() {
     evl=$(cmp_json "$B/replay.json")
   fi
   log "  replay(node) mismatching: $(jq -c '.mismatching' <<<"$replay"); tpm2_eventlog rc=$evl_rc mismatching: $(jq -c '.mismatching' <<<"$evl")"
+  [[ -f $B/eventlog.yaml && $evl_rc -eq 0 ]] && cp "$B/eventlog.yaml" "$O/tpm2_eventlog.yaml"
+  # TPM state after the boot (EK 0x81010001, in-guest RSA AK persisted at 0x81010002) + credential check
+  mkdir -p "$O/tpmstate" "$O/credential"
+  cp "$B/tpm/tpm2-00.permall" "$O/tpmstate/"
+  local act=skipped
+  if [[ -f $O/quote/ek.pub && -f $O/quote/ak.name ]]; then
+    echo -n "bootproof ovmf credential secret" >"$O/credential/secret.bin"
+    tpm2_makecredential -T none -u "$O/quote/ek.pub" -s "$O/credential/secret.bin" -n "$(hexfile "$O/quote/ak.name")" \
+      -o "$O/credential/credential.blob" >/dev/null 2>&1
+    if TPMSTATE="$O/tpmstate" bash "$(dirname "${BASH_SOURCE[0]}")/activate-credential.sh" "$O/credential/credential.blob" \
+         "$O/credential/secret.bin" >"$B/activate.log" 2>&1; then act=pass; else act=fail; cat "$B/activate.log" >&2; fi
+  fi
+  log "  activatecredential against the saved state: $act"
   # console log (kept for provenance; kernel output is quiet)
   tr -d '\r' <"$B/console.log" | awk '/^@@BEGIN /{print; skip=1; next} /^@@END /{skip=0} !skip' >"$O/console-trimmed.log"
   # Authenticode hashes of the PE images the firmware loaded (for PCR 4 cross-checks)
@@ -270,8 +289,8 @@ boot() {
   jq -n --arg name "$name" --arg code "$code" --arg vars "$vars" --arg mode "$mode" --arg kver "$KVER" \
     --arg cmdline "$CMDLINE" --arg nonce "$NONCE" --arg cq1 "$cq1" --arg cq2 "$cq2" \
     --arg cq1e "$(grep -E 'ERROR|WARN' <<<"$cq1e" | head -5)" --arg cq2e "$(grep -E 'ERROR|WARN' <<<"$cq2e" | head -5)" \
-    --argjson auth "$auth" --argjson replay "$replay" --argjson evl "$evl" --arg evlrc "$evl_rc" --arg evlerr "$evl_err" --argjson tools "$(tool_versions_json)" --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" '{
-    name: $name, recorded: $date,
+    --argjson auth "$auth" --arg act "$act" --arg note "$note" --argjson replay "$replay" --argjson evl "$evl" --arg evlrc "$evl_rc" --arg evlerr "$evl_err" --argjson tools "$(tool_versions_json)" --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" '{
+    name: $name, recorded: $date, note: $note,
     firmware: {code: ("/usr/share/OVMF/" + $code), vars_template: ("/usr/share/OVMF/" + $vars), secure_boot: ($code|test("ms"))},
     boot: (if $mode=="direct" then "qemu -kernel /boot/vmlinuz-\($kver) -initrd <busybox initramfs> -append \"\($cmdline)\""
            else "FAT ESP (no partition table): EFI/BOOT/BOOTX64.EFI=shimx64.efi.signed, EFI/BOOT/grubx64.efi=grubx64.efi.signed, /vmlinuz=vmlinuz-\($kver), /initrd.img, grub.cfg" end),
@@ -284,7 +303,9 @@ boot() {
       ima_binary_runtime_measurements: "/sys/kernel/security/ima/binary_runtime_measurements (PCR 10)",
       ima_ascii_runtime_measurements: "/sys/kernel/security/ima/ascii_runtime_measurements",
       "quote/": "in-guest tpm2-tools over /dev/tpmrm0, same boot: ak.pub/ak.name/ak.pem (RSA-2048 RSASSA-SHA256 AK under EK 0x81010001), quote.msg (TPMS_ATTEST), quote.sig (TPMT_SIGNATURE), quote.pcrs, over sha256:0-9; ak2.* + quote2.* = ECDSA P-256 AK over sha1:0-9+sha256:0-9+sha384:0-9; ek.pub (TPM2B_PUBLIC), ek.pem, ek-rsa-cert.pem (NV 0x01c00002), pcrread.txt",
-      "console-trimmed.log": "serial console with the base64 blocks removed"
+      "console-trimmed.log": "serial console with the base64 blocks removed",
+      "tpm2_eventlog.yaml": "tpm2_eventlog 5.4 output for the log (for differential parser tests)",
+      "tpmstate/tpm2-00.permall": "swtpm state after the boot; in-guest RSA AK persisted at 0x81010002 (PCR values are volatile and not in it)"
     },
     in_guest_quote: {nonce_hex: $nonce, selection: "sha256:0,1,2,3,4,5,6,7,8,9", sign_hash: "sha256",
       commands: ["tpm2_createak -C 0x81010001 -c ak.ctx -G rsa2048 -g sha256 -s rsassa -u ak.pub -n ak.name",
@@ -293,6 +314,9 @@ boot() {
                  "tpm2_quote -c ak2.ctx -l sha1:0-9+sha256:0-9+sha384:0-9 -q <nonce> -m quote2.msg -s quote2.sig -o quote2.pcrs -g sha256"],
       host_tpm2_checkquote: {quote: $cq1, quote_errors: $cq1e, quote2: $cq2, quote2_errors: $cq2e}},
     authenticode_sha256: $auth,
+    credential: {files: "credential/secret.bin, credential/credential.blob (tpm2_makecredential -T none -u quote/ek.pub -s secret.bin -n <quote/ak.name>)",
+                 activatecredential_on_saved_tpmstate: $act,
+                 recheck: "TPMSTATE=test-vectors/ovmf/\($name)/tpmstate scripts/record/activate-credential.sh BLOB [SECRET]"},
     replay_vs_sysfs: {"scripts/record/replay-log.mjs": $replay,
                       tpm2_eventlog: {rc: ($evlrc|tonumber), stderr: $evlerr, result: $evl}},
     tools: $tools}' >"$O/meta.json"

@@ -16,7 +16,7 @@ if (type0 !== 3 || spec.subarray(0, 16).toString("latin1") !== "Spec ID Event03\
 const nAlg = spec.readUInt32LE(24);
 const sizes = {};
 for (let i = 0; i < nAlg; i++) sizes[spec.readUInt16LE(28 + 4 * i)] = spec.readUInt16LE(30 + 4 * i);
-const pcrs = {}, types = {};
+const pcrs = {}, types = {}, pcr4Apps = [];
 let events = 1, locality = 0;
 const init = (bank, len, idx) => { pcrs[bank] ??= {}; pcrs[bank][idx] ??= Buffer.alloc(len, idx >= 17 && idx <= 22 ? 0xff : 0); };
 while (off + 8 <= buf.length) {
@@ -29,6 +29,7 @@ while (off + 8 <= buf.length) {
     if (data.subarray(0, 16).toString("latin1") === "StartupLocality\0") locality = data[16];
     continue;
   }
+  if (idx === 4 && type === 0x80000003) pcr4Apps.push(digs.find(([a]) => a === 0x000b)?.[1].toString("hex"));
   for (const [alg, d] of digs) {
     const [bank, len] = ALGS[alg] ?? [`alg${alg}`, d.length];
     init(bank, len, idx);
@@ -38,4 +39,4 @@ while (off + 8 <= buf.length) {
 }
 const replay = {};
 for (const [bank, m] of Object.entries(pcrs)) { replay[bank] = {}; for (const [k, v] of Object.entries(m)) replay[bank][k] = v.toString("hex"); }
-console.log(JSON.stringify({ events, trailing_bytes: buf.length - off, algorithms: Object.keys(sizes).map(Number), event_types: types, replay }));
+console.log(JSON.stringify({ events, trailing_bytes: buf.length - off, algorithms: Object.keys(sizes).map(Number), event_types: types, pcr4_boot_services_application_sha256: pcr4Apps, replay }));

@@ -333,16 +333,26 @@ function trackLocality(ev: TcgEvent, log: EventLog): void {
 }
 
 /**
- * IMA lists (binary_runtime_measurements / ascii_runtime_measurements) start with PCR 10 and a
- * template name ("ima", "ima-ng", "ima-sig", ...) right after the 20-byte template digest, or
- * with the ASCII "10 " of the text form. They are a different format (issue 5), so say so
- * instead of failing on a meaningless size field.
+ * IMA lists (binary_runtime_measurements / ascii_runtime_measurements) are a different format
+ * (issue 5); say so instead of failing on a meaningless size field. Binary records are
+ * {u32 pcr; template digest (20/32/48/64 bytes); u32 nameLen; name ("ima", "ima-ng", "d-ng|sig"...)},
+ * the text form starts with the PCR number in ASCII ("10 ").
  */
 function looksLikeIma(b: Uint8Array): boolean {
   if (b.length >= 3 && b[0] === 0x31 && b[1] === 0x30 && b[2] === 0x20) return true
-  if (b.length < 31) return false
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength)
-  if (v.getUint32(0, true) !== 10) return false
-  const nameLen = v.getUint32(24, true)
-  return nameLen >= 3 && nameLen <= 255 && b[28] === 0x69 && b[29] === 0x6d && b[30] === 0x61 // "ima"
+  if (b.length < 8 || v.getUint32(0, true) > 23) return false
+  for (const len of [20, 32, 48, 64]) {
+    const at = 4 + len
+    if (b.length < at + 4 + 3) continue
+    const nameLen = v.getUint32(at, true)
+    if (nameLen < 2 || nameLen > 255 || at + 4 + nameLen > b.length) continue
+    let ok = true
+    for (let i = 0; i < nameLen && ok; i++) {
+      const c = b[at + 4 + i]!
+      ok = (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x7c || c === 0x5f
+    }
+    if (ok && b[at + 4] === 0x69 /* i */ || (ok && b[at + 4] === 0x64 /* d-ng|... */)) return true
+  }
+  return false
 }

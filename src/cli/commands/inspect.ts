@@ -1,0 +1,53 @@
+/** `bootproof inspect <log> [--json]`: a decoded event table, or the parsed log as JSON. */
+import { toHex } from '../../bytes/hex.js'
+import { eventLogToJSON } from '../../eventlog/json.js'
+import { parseEventLog } from '../../eventlog/parse.js'
+import { summarizeEventData } from '../../eventlog/decode/index.js'
+import type { EventLog } from '../../eventlog/types.js'
+import { EXIT_OK, parseArgs, readInputFile, reportError, UsageError, type CliIO } from '../io.js'
+import { formatFinding } from '../format.js'
+
+export async function runInspect(argv: string[], io: CliIO): Promise<number> {
+  let json = argv.includes('--json')
+  try {
+    const { flags, positional } = parseArgs(argv, { booleans: ['json', 'state'] })
+    json = flags.json === true
+    if (positional.length !== 1) throw new UsageError('inspect needs exactly one <log> path')
+    if (flags.state) throw new UsageError('--state (boot state) is not available yet')
+    const log = parseEventLog(readInputFile(positional[0]!))
+    if (json) io.out(JSON.stringify(eventLogToJSON(log), null, 2))
+    else io.out(renderTable(log))
+    return EXIT_OK
+  } catch (e) {
+    return reportError(e, io, json)
+  }
+}
+
+/** Prefer the strongest bank for the digest column. */
+function mainDigest(log: EventLog, ev: EventLog['events'][number]): string {
+  const order = ['sha256', 'sha384', 'sha512', 'sm3_256', 'sha1']
+  for (const b of order) {
+    const d = ev.digests.find((x) => x.bank === b)
+    if (d) return `${b}:${toHex(d.digest).slice(0, 16)}`
+  }
+  const d = ev.digests[0]
+  return d ? `${d.bank}:${toHex(d.digest).slice(0, 16)}` : '-'
+}
+
+function renderTable(log: EventLog): string {
+  const lines: string[] = []
+  const banks = log.algorithms.map((a) => a.bank).join(', ')
+  lines.push(`format: ${log.format}${log.registerKind === 'cc-mr' ? ' (CC measurement registers)' : ''}, ${log.events.length} events, banks: ${banks}, ${log.size} bytes`)
+  if (log.startupLocality) lines.push(`startup locality: ${log.startupLocality.locality} (${log.startupLocality.source}, event ${log.startupLocality.eventIndex})`)
+  lines.push('')
+  lines.push(`${'#'.padStart(4)}  ${'PCR'.padStart(3)}  ${'type'.padEnd(34)} ${'digest'.padEnd(25)} summary`)
+  for (const ev of log.events) {
+    const pcr = ev.pcrIndex === 0xffffffff ? ' -1' : String(ev.pcrIndex).padStart(3)
+    lines.push(`${String(ev.index).padStart(4)}  ${pcr}  ${ev.typeName.padEnd(34)} ${mainDigest(log, ev).padEnd(25)} ${summarizeEventData(ev.decoded)}`)
+  }
+  if (log.findings.length) {
+    lines.push('', 'findings:')
+    for (const f of log.findings) lines.push('  ' + formatFinding(f))
+  }
+  return lines.join('\n')
+}

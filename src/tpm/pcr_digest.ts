@@ -1,0 +1,32 @@
+/**
+ * TPMS_QUOTE_INFO.pcrDigest (TPM 2.0 Part 3 §18.4 / Part 1 §17.6.6): the signing scheme's hash
+ * over the selected PCR values concatenated in selection order (banks as listed, ascending index
+ * within a bank), across every bank of the selection. The hash is the signature's, not the
+ * bank's (go-tpm-tools signs sha1 and sha384 bank quotes with SHA-256).
+ */
+import type { HashAlgName } from '../alg.js'
+import { defaultHashProvider, type HashProvider } from '../hash/provider.js'
+import { concatBytes } from '../bytes/hex.js'
+import type { PcrSelection } from './pcr_selection.js'
+
+/**
+ * Compute pcrDigest from `values` (bank → index → bytes) for `selection`.
+ * @returns undefined when a selected value is missing.
+ */
+export function computePcrDigest(
+  selection: readonly PcrSelection[],
+  values: ReadonlyMap<string, ReadonlyMap<number, Uint8Array>>,
+  hash: HashAlgName,
+  provider: HashProvider = defaultHashProvider(),
+): Uint8Array | undefined {
+  const parts: Uint8Array[] = []
+  for (const s of selection) {
+    const bank = values.get(s.bank)
+    for (const p of s.pcrs) {
+      const v = bank?.get(p)
+      if (!v) return undefined
+      parts.push(v)
+    }
+  }
+  return provider.digest(hash, concatBytes(...parts))
+}

@@ -1,0 +1,110 @@
+/**
+ * Signature verification of TPMT_SIGNATURE over TPMS_ATTEST bytes with WebCrypto only
+ * (attack X-05: no JS big-number crypto). The caller has already bound sigAlg and hash to the
+ * AK's scheme; this module picks exactly one padding from sigAlg (never "try until one
+ * verifies", attack Q-08).
+ */
+import type { HashAlgName } from '../alg.js'
+import { digestSize } from '../alg.js'
+import { TPM_ALG, CURVE_PARAMS } from './constants.js'
+import type { TpmtSignature } from './signature.js'
+import { importVerifyKey, leftPad, type KeyMaterial } from './keys.js'
+import { rsaBits, stripLeadingZeros } from '../x509/spki.js'
+import type { QuoteCheckCode } from './check_codes.js'
+import { copyBytes } from './reader.js'
+
+export interface SignatureOutcome {
+  ok: boolean
+  code?: QuoteCheckCode
+  message: string
+  /** For RSAPSS: the salt length that verified. */
+  saltLength?: number
+}
+
+function bigFrom(b: Uint8Array): bigint {
+  let v = 0n
+  for (const x of b) v = (v << 8n) | BigInt(x)
+  return v
+}
+
+/**
+ * The two salt lengths TPMs use for RSASSA-PSS: hLen (FIPS-mode and newer TPMs) and the
+ * maximum emLen − hLen − 2 (TPM 2.0 Part 1 Annex B.7; tpm2-pytss PR #216). Attack Q-09.
+ */
+export function pssSaltLengths(modulusBits: number, hash: HashAlgName): number[] {
+  const hLen = digestSize(hash)
+  const emLen = Math.ceil((modulusBits - 1) / 8)
+  const max = emLen - hLen - 2
+  return max === hLen ? [hLen] : [hLen, max]
+}
+
+/**
+ * TPM ECDSA r/s → IEEE P1363 (fixed width r ‖ s), rejecting 0, values ≥ n and over-long
+ * encodings first (CVE-2022-21449 "psychic signatures"; attack Q-10).
+ */
+export function ecdsaToP1363(r: Uint8Array, s: Uint8Array, crv: 'P-256' | 'P-384' | 'P-521'): { ok: true; sig: Uint8Array } | { ok: false; message: string } {
+  const { size, n } = CURVE_PARAMS[crv]
+  for (const [name, v] of [['r', r], ['s', s]] as const) {
+    if (v.length === 0) return { ok: false, message: `ECDSA ${name} is empty` }
+    const stripped = stripLeadingZeros(v)
+    if (stripped.length > size) return { ok: false, message: `ECDSA ${name} is ${stripped.length} bytes, longer than the ${size}-byte ${crv} order` }
+    const x = bigFrom(stripped)
+    if (x === 0n) return { ok: false, message: `ECDSA ${name} is zero` }
+    if (x >= n) return { ok: false, message: `ECDSA ${name} is not below the ${crv} group order` }
+  }
+  const out = new Uint8Array(2 * size)
+  out.set(leftPad(r, size, 'r'), 0)
+  out.set(leftPad(s, size, 's'), size)
+  return { ok: true, sig: out }
+}
+
+/**
+ * Verify `sig` over `data` with `key`, using `hash` (the AK scheme hash).
+ * Key-import failures are reported as ERR_AK_KEY_INVALID, never as success.
+ */
+export async function verifyTpmSignature(
+  key: KeyMaterial,
+  sig: TpmtSignature,
+  data: Uint8Array,
+  hash: HashAlgName,
+  subtle: SubtleCrypto = globalThis.crypto.subtle,
+): Promise<SignatureOutcome> {
+  const msg = copyBytes(data)
+  try {
+    if (sig.kind === 'rsa' && key.kty === 'RSA') {
+      const modLen = stripLeadingZeros(key.n).length
+      if (sig.sig.length !== modLen) {
+        return { ok: false, code: 'ERR_QUOTE_SIGNATURE', message: `RSA signature is ${sig.sig.length} bytes, the modulus is ${modLen}` }
+      }
+      const sigBytes = copyBytes(sig.sig)
+      if (sig.sigAlg === TPM_ALG.RSASSA) {
+        const k = await importVerifyKey(key, 'RSASSA-PKCS1-v1_5', hash, subtle)
+        const ok = await subtle.verify({ name: 'RSASSA-PKCS1-v1_5' }, k, sigBytes, msg)
+        return ok ? { ok, message: `RSASSA-PKCS1-v1_5/${hash} signature verifies` } : { ok, code: 'ERR_QUOTE_SIGNATURE', message: `RSASSA-PKCS1-v1_5/${hash} signature does not verify` }
+      }
+      const k = await importVerifyKey(key, 'RSA-PSS', hash, subtle)
+      for (const saltLength of pssSaltLengths(rsaBits(key.n), hash)) {
+        if (await subtle.verify({ name: 'RSA-PSS', saltLength }, k, sigBytes, msg)) {
+          return { ok: true, message: `RSASSA-PSS/${hash} signature verifies (salt ${saltLength})`, saltLength }
+        }
+      }
+      return { ok: false, code: 'ERR_QUOTE_SIGNATURE', message: `RSASSA-PSS/${hash} signature does not verify with salt hLen or max` }
+    }
+    if (sig.kind === 'ecc' && sig.sigAlg === TPM_ALG.ECDSA && key.kty === 'EC') {
+      const p = ecdsaToP1363(sig.r, sig.s, key.crv)
+      if (!p.ok) return { ok: false, code: 'ERR_QUOTE_ECDSA_RANGE', message: p.message }
+      const k = await importVerifyKey(key, 'ECDSA', hash, subtle)
+      const ok = await subtle.verify({ name: 'ECDSA', hash: { name: hashName(hash) } }, k, copyBytes(p.sig), msg)
+      return ok ? { ok, message: `ECDSA ${key.crv}/${hash} signature verifies` } : { ok, code: 'ERR_QUOTE_SIGNATURE', message: `ECDSA ${key.crv}/${hash} signature does not verify` }
+    }
+  } catch (e) {
+    const code = (e as { code?: string }).code
+    if (code === 'ERR_KEY_INVALID' || code === 'ERR_KEY_UNSUPPORTED') return { ok: false, code: 'ERR_AK_KEY_INVALID', message: (e as Error).message }
+    return { ok: false, code: 'ERR_QUOTE_SIGNATURE', message: `signature verification failed: ${(e as Error).message}` }
+  }
+  return { ok: false, code: 'ERR_QUOTE_SCHEME_MISMATCH', message: `signature ${sig.sigAlgName} cannot be verified with an ${key.kty} key` }
+}
+
+function hashName(h: HashAlgName): string {
+  return h === 'sha1' ? 'SHA-1' : h === 'sha256' ? 'SHA-256' : h === 'sha384' ? 'SHA-384' : 'SHA-512'
+}

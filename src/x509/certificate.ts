@@ -1,0 +1,179 @@
+/**
+ * X.509 certificate decoding with pkijs/asn1js (parsing only: every signature check goes
+ * through WebCrypto, attack X-05). Decodes what the AK/EK checks need: names, serial,
+ * validity, SPKI, basicConstraints, keyUsage, EKU, SAN directoryName attributes.
+ */
+import * as asn1js from 'asn1js'
+import { Certificate, RelativeDistinguishedNames, type Extension } from 'pkijs'
+import { BootproofError } from '../errors.js'
+import { toHex } from '../bytes/hex.js'
+import { derFrom } from './pem.js'
+import { ATTRIBUTE_SHORT_NAMES, OID } from './oids.js'
+import { spkiToKeyMaterial, type KeyMaterial } from './spki.js'
+
+export type KeyUsageName =
+  | 'digitalSignature'
+  | 'nonRepudiation'
+  | 'keyEncipherment'
+  | 'dataEncipherment'
+  | 'keyAgreement'
+  | 'keyCertSign'
+  | 'cRLSign'
+  | 'encipherOnly'
+  | 'decipherOnly'
+
+const KEY_USAGE_BITS: KeyUsageName[] = [
+  'digitalSignature',
+  'nonRepudiation',
+  'keyEncipherment',
+  'dataEncipherment',
+  'keyAgreement',
+  'keyCertSign',
+  'cRLSign',
+  'encipherOnly',
+  'decipherOnly',
+]
+
+export interface NameAttribute {
+  oid: string
+  /** Short name where known (`CN`, `tpmManufacturer`), else the OID. */
+  name: string
+  value: string
+}
+
+export interface CertificateInfo {
+  der: Uint8Array
+  /** X.509 version as encoded + 1 (1, 2 or 3). */
+  version: number
+  serialNumber: string
+  subject: string
+  subjectAttributes: NameAttribute[]
+  issuer: string
+  issuerAttributes: NameAttribute[]
+  notBefore: Date
+  notAfter: Date
+  signatureAlgorithm: string
+  /** DER of the SubjectPublicKeyInfo, as it appears in the certificate. */
+  spki: Uint8Array
+  /** Decoded key, or undefined when the algorithm is not RSA/EC P-256/384/521. */
+  publicKey?: KeyMaterial
+  extensions: { oid: string; critical: boolean }[]
+  basicConstraints?: { ca: boolean; pathLen?: number; critical: boolean }
+  keyUsage?: KeyUsageName[]
+  extKeyUsage?: string[]
+  /** directoryName entries of the SAN, each a flat attribute list (both RDN encodings). */
+  sanDirectoryNames: NameAttribute[][]
+  /** Parsed pkijs object (internal use by the chain validator). */
+  readonly pkijs: Certificate
+}
+
+function attrValue(v: unknown): string {
+  const vb = (v as { valueBlock?: { value?: unknown; valueHexView?: Uint8Array } })?.valueBlock
+  if (typeof vb?.value === 'string') return vb.value
+  if (vb?.valueHexView) return toHex(vb.valueHexView)
+  return String(v)
+}
+
+function nameAttributes(rdn: RelativeDistinguishedNames): NameAttribute[] {
+  return rdn.typesAndValues.map((tv) => ({ oid: tv.type, name: ATTRIBUTE_SHORT_NAMES[tv.type] ?? tv.type, value: attrValue(tv.value) }))
+}
+
+function nameString(attrs: NameAttribute[]): string {
+  return attrs.map((a) => `${a.name}=${a.value}`).join(', ')
+}
+
+function ext(cert: Certificate, oid: string): Extension | undefined {
+  return cert.extensions?.find((e) => e.extnID === oid)
+}
+
+function invalid(message: string, cause?: unknown): never {
+  throw new BootproofError('ERR_CERT_INVALID', `certificate: ${message}`, cause === undefined ? {} : { cause })
+}
+
+/**
+ * Decode an X.509 certificate (DER bytes, or PEM text/bytes with one CERTIFICATE block).
+ * @throws BootproofError ERR_CERT_INVALID / ERR_PEM_INVALID
+ */
+export function parseCertificate(input: Uint8Array | string): CertificateInfo {
+  const der = derFrom(input, 'CERTIFICATE')
+  const asn = asn1js.fromBER(der)
+  if (asn.offset === -1 || asn.offset !== der.byteLength) invalid('not a single DER value (trailing or truncated bytes)')
+  let cert: Certificate
+  try {
+    cert = new Certificate({ schema: asn.result })
+  } catch (e) {
+    invalid(`not an X.509 certificate: ${(e as Error).message}`, e)
+  }
+  // SPKI bytes as encoded (not re-encoded), for exact comparisons.
+  const tbs = (asn.result as asn1js.Sequence).valueBlock.value[0] as asn1js.Sequence
+  const hasVersion = tbs.valueBlock.value[0]?.idBlock.tagClass === 3
+  const spkiNode = tbs.valueBlock.value[(hasVersion ? 1 : 0) + 5]
+  if (!spkiNode) invalid('tbsCertificate has no subjectPublicKeyInfo')
+  const spki = new Uint8Array(spkiNode.valueBeforeDecodeView)
+  let publicKey: KeyMaterial | undefined
+  try {
+    publicKey = spkiToKeyMaterial(spki)
+  } catch {
+    publicKey = undefined
+  }
+  const subjectAttributes = nameAttributes(cert.subject)
+  const issuerAttributes = nameAttributes(cert.issuer)
+
+  const info: CertificateInfo = {
+    der,
+    version: cert.version + 1,
+    serialNumber: toHex(cert.serialNumber.valueBlock.valueHexView),
+    subject: nameString(subjectAttributes),
+    subjectAttributes,
+    issuer: nameString(issuerAttributes),
+    issuerAttributes,
+    notBefore: cert.notBefore.value,
+    notAfter: cert.notAfter.value,
+    signatureAlgorithm: cert.signatureAlgorithm.algorithmId,
+    spki,
+    ...(publicKey ? { publicKey } : {}),
+    extensions: (cert.extensions ?? []).map((e) => ({ oid: e.extnID, critical: e.critical })),
+    sanDirectoryNames: [],
+    pkijs: cert,
+  }
+
+  const bc = ext(cert, OID.basicConstraints)
+  if (bc) {
+    const pv = bc.parsedValue as { cA?: boolean; pathLenConstraint?: number | asn1js.Integer } | undefined
+    if (!pv) invalid('basicConstraints does not parse')
+    const pl = pv.pathLenConstraint
+    const pathLen = typeof pl === 'number' ? pl : pl instanceof asn1js.Integer ? pl.valueBlock.valueDec : undefined
+    info.basicConstraints = { ca: pv.cA === true, critical: bc.critical, ...(pathLen === undefined ? {} : { pathLen }) }
+  }
+  const ku = ext(cert, OID.keyUsage)
+  if (ku) {
+    const bits = (ku.parsedValue as asn1js.BitString | undefined)?.valueBlock?.valueHexView
+    if (!bits) invalid('keyUsage does not parse')
+    info.keyUsage = KEY_USAGE_BITS.filter((_, i) => ((bits[i >> 3] ?? 0) & (0x80 >> (i & 7))) !== 0)
+  }
+  const eku = ext(cert, OID.extKeyUsage)
+  if (eku) {
+    const pv = eku.parsedValue as { keyPurposes?: string[] } | undefined
+    if (!pv?.keyPurposes) invalid('extKeyUsage does not parse')
+    info.extKeyUsage = [...pv.keyPurposes]
+  }
+  const san = ext(cert, OID.subjectAltName)
+  if (san) {
+    const pv = san.parsedValue as { altNames?: { type: number; value: unknown }[] } | undefined
+    if (!pv?.altNames) invalid('subjectAltName does not parse')
+    for (const gn of pv.altNames) {
+      if (gn.type === 4 && gn.value instanceof RelativeDistinguishedNames) info.sanDirectoryNames.push(nameAttributes(gn.value))
+    }
+  }
+  return info
+}
+
+/** Parse every certificate of a PEM bundle (or one DER certificate). */
+export function parseCertificates(input: Uint8Array | string): CertificateInfo[] {
+  const text = typeof input === 'string' ? input : undefined
+  if (text === undefined && input instanceof Uint8Array && input[0] === 0x30) return [parseCertificate(input)]
+  const s = text ?? new TextDecoder().decode(input as Uint8Array)
+  const blocks = s.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g)
+  if (!blocks) throw new BootproofError('ERR_PEM_INVALID', 'no CERTIFICATE block found')
+  return blocks.map((b) => parseCertificate(b))
+}
