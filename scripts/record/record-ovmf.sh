@@ -320,6 +320,7 @@ boot() {
     replay_vs_sysfs: {"scripts/record/replay-log.mjs": $replay,
                       tpm2_eventlog: {rc: ($evlrc|tonumber), stderr: $evlerr, result: $evl}},
     tools: $tools}' >"$O/meta.json"
+  find "$O" -type f -empty -delete
   rm -rf "$VECTORS/ovmf/$name"; mkdir -p "$VECTORS/ovmf"
   cp -r "$O" "$VECTORS/ovmf/$name"
   log "  wrote $VECTORS/ovmf/$name ($(du -sh "$O" | cut -f1))"

@@ -43,5 +43,6 @@ for m in "$VECTORS"/ovmf/*/meta.json; do
   d=$(basename "$(dirname "$m")")
   jq -r --arg d "$d" '"- `ovmf/\($d)/`: record-ovmf.sh - qemu q35 -accel tcg, \(.firmware.code) + copy of \(.firmware.vars_template) (Secure Boot \(if .firmware.secure_boot then "on" else "off" end)), swtpm over a unix socket (no startup flags), boot: \(.boot); busybox initramfs /init base64-printed binary_bios_measurements, IMA lists and /sys/class/tpm/tpm0/pcr-*/* on the serial console (decoded on the host) and took in-guest tpm2_quote over /dev/tpmrm0 (`quote/`: RSA AK over sha256:0-9 and ECDSA P-256 AK over sha1+sha256+sha384 0-9, fixed nonce \(.in_guest_quote.nonce_hex)); host tpm2_checkquote: \(.in_guest_quote.host_tpm2_checkquote.quote)/\(.in_guest_quote.host_tpm2_checkquote.quote2); log replay vs sysfs PCRs mismatching: \(.replay_vs_sysfs["scripts/record/replay-log.mjs"].mismatching // "n/a" | tostring) (tpm2_eventlog rc \(.replay_vs_sysfs.tpm2_eventlog.rc)); `tpmstate/` = swtpm state after the boot with the in-guest AK persisted at 0x81010002, `credential/` MakeCredential to quote/ek.pub activated on it: \(.credential.activatecredential_on_saved_tpmstate). \(.note)"' "$m"
 done
+[[ -d $VECTORS/synthetic ]] && echo "- \`synthetic/\`: NOT recorded by scripts/record (made by scripts/make-synthetic-vectors.ts; see synthetic/README.md)."
 } >"$R"
 log "wrote $R"
