@@ -55,11 +55,11 @@ export function masqueradeEvents(retype: number = T.EV_UNUSED): B.EventSpec[] {
   return [
     ...genuine,
     B.secureBootEvent(true),
-    B.driverConfigEvent({ name: 'PK', data: B.pseudoRandomBytes(64, 0xbad1) }),
-    B.driverConfigEvent({ name: 'KEK', data: B.pseudoRandomBytes(64, 0xbad2) }),
-    B.driverConfigEvent({ name: 'db', guid: B.GUID.EFI_IMAGE_SECURITY_DATABASE, data: B.pseudoRandomBytes(96, 0xbad3) }),
+    B.driverConfigEvent({ name: 'PK', data: B.sha256SignatureList(1, 0xbad1) }),
+    B.driverConfigEvent({ name: 'KEK', data: B.sha256SignatureList(1, 0xbad2) }),
+    B.driverConfigEvent({ name: 'db', guid: B.GUID.EFI_IMAGE_SECURITY_DATABASE, data: B.sha256SignatureList(2, 0xbad3) }),
     B.separatorEvent(7),
-    B.efiAuthorityEvent({ name: 'db', guid: B.GUID.EFI_IMAGE_SECURITY_DATABASE, data: B.pseudoRandomBytes(80, 0xbad4) }),
+    B.efiAuthorityEvent({ name: 'db', guid: B.GUID.EFI_IMAGE_SECURITY_DATABASE, data: B.concat(B.guidBytes(B.OWNER_GUID), B.pseudoRandomBytes(32, 0xbad3)) }),
   ]
 }
 

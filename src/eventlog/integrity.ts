@@ -111,19 +111,24 @@ function formsFor(ev: TcgEvent): { forms: Form[]; severity: Severity; strict: bo
     case EV.EV_TABLE_OF_DEVICES:
       return { forms: [data], severity: 'warning', strict: true }
     case EV.EV_IPL: {
-      const forms: Form[] = [data]
-      const noNul = withoutTrailingNul(d)
-      if (noNul) forms.push({ form: 'data-without-nul', bytes: noNul })
+      // GRUB (PCR 8) hashes the string after its prefix, without the NUL it logs; try the
+      // likeliest form first so the common case costs one hash per bank.
       const prefix = GRUB_PREFIXES.find((p) => startsWithAscii(d, p))
       if (prefix) {
         const suffix = d.subarray(prefix.length)
-        forms.push({ form: 'grub-suffix', bytes: suffix })
         const s2 = withoutTrailingNul(suffix)
-        if (s2) forms.push({ form: 'grub-suffix-without-nul', bytes: s2 })
+        const forms: Form[] = s2 ? [{ form: 'grub-suffix-without-nul', bytes: s2 }] : []
+        forms.push({ form: 'grub-suffix', bytes: suffix }, data)
+        return { forms, severity: 'error', strict: ev.pcrIndex === 8 }
       }
-      // EV_IPL is also used for file contents (GRUB PCR 9) and UKI section names (sd-stub),
-      // whose digests are not of the data: only a recognised GRUB string in PCR 8 is strict.
-      return { forms, severity: 'error', strict: prefix !== undefined && ev.pcrIndex === 8 }
+      // GRUB's PCR 9 records hash file contents (the data is only the path): nothing to check.
+      if (ev.pcrIndex === 9) return undefined
+      // Other EV_IPL users (shim MokList in PCR 14, sd-stub in 11/12) either hash the data or,
+      // for UKI section names, something else by design: verified if a form matches, never strict.
+      const forms: Form[] = [data]
+      const noNul = withoutTrailingNul(d)
+      if (noNul) forms.push({ form: 'data-without-nul', bytes: noNul })
+      return { forms, severity: 'error', strict: false }
     }
     default:
       return undefined
@@ -141,6 +146,8 @@ export function verifyEventIntegrity(log: EventLog, options: { hash?: HashProvid
   const events: EventIntegrity[] = []
   const findings: Finding[] = []
   const counts: Record<IntegrityStatus, number> = { verified: 0, mismatch: 0, 'not-applicable': 0 }
+  const knownIds = new Set(log.algorithms.filter((a) => a.known).map((a) => a.algId))
+  const allKnown = knownIds.size === log.algorithms.length
   for (const ev of log.events) {
     const spec = ev.eventType === EV.EV_NO_ACTION ? undefined : formsFor(ev)
     if (!spec || ev.digests.length === 0) {
@@ -148,8 +155,8 @@ export function verifyEventIntegrity(log: EventLog, options: { hash?: HashProvid
       counts['not-applicable']++
       continue
     }
-    const checked = ev.digests.filter((x) => log.algorithms.some((a) => a.algId === x.algId && a.known))
-    const unchecked = ev.digests.filter((x) => !checked.includes(x)).map((x) => x.bank)
+    const checked = allKnown ? ev.digests : ev.digests.filter((x) => knownIds.has(x.algId))
+    const unchecked = allKnown ? [] : ev.digests.filter((x) => !knownIds.has(x.algId)).map((x) => x.bank)
     let matched: Form | undefined
     let banks: Record<string, boolean> = {}
     for (const form of spec.forms) {
@@ -158,7 +165,12 @@ export function verifyEventIntegrity(log: EventLog, options: { hash?: HashProvid
       for (const x of checked) {
         const ok = bytesEq(hash.digest(x.bank as HashAlgName, form.bytes), x.digest)
         b[x.bank] = ok
-        if (!ok) all = false
+        if (!ok) {
+          all = false
+          // Later forms need not finish the banks once one fails; the first form's per-bank
+          // outcome is kept complete for the report.
+          if (form !== spec.forms[0]) break
+        }
       }
       if (form === spec.forms[0]) banks = b
       if (all) {

@@ -88,6 +88,7 @@ export function nodeCryptoHashProvider(c: NodeCryptoLike): HashProvider {
   const native = new Set<HashAlgName>((Object.keys(NODE_NAMES) as HashAlgName[]).filter((a) => have.has(NODE_NAMES[a])))
   // crypto.hash() (Node >= 20.12) is a one-shot without a Hash object: the fastest path for H(data).
   const oneShot = typeof c.hash === 'function' ? c.hash.bind(c) : undefined
+  const scratch = new Uint8Array(256)
   return {
     name: 'node:crypto',
     digest(alg, data) {
@@ -99,6 +100,14 @@ export function nodeCryptoHashProvider(c: NodeCryptoLike): HashProvider {
     },
     digest2(alg, a, b) {
       if (!native.has(alg)) return nobleHashProvider.digest2(alg, a, b)
+      // Measured on Node 20: one crypto.hash() over a concatenation costs ~0.9 µs against ~1.4 µs
+      // for createHash + two updates (bench/run.mjs). PCR extends are 40-128 bytes, so the copy
+      // into a reused scratch buffer is cheaper than a Hash object.
+      if (oneShot && a.length + b.length <= scratch.length) {
+        scratch.set(a)
+        scratch.set(b, a.length)
+        return oneShot(NODE_NAMES[alg], scratch.subarray(0, a.length + b.length), 'buffer')
+      }
       const h = c.createHash(NODE_NAMES[alg])
       h.update(a)
       h.update(b)
