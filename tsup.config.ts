@@ -5,7 +5,7 @@ export default defineConfig({
     index: 'src/index.ts',
     errors: 'src/errors.ts',
     'node/index': 'src/node/index.ts',
-    'cli/main': 'src/cli/main.ts',
+    'cli/main': 'src/cli/bin.ts',
   },
   format: ['esm'],
   // The core is type-checked without Node types (tsconfig.json); the ./node subpath needs them.

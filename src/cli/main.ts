@@ -1,5 +1,4 @@
-#!/usr/bin/env node
-/** `bootproof` command-line entry point: dispatches to one module per command. */
+/** `bootproof` command dispatcher: one module per command. The executable is `bin.ts`. */
 import { processIO, EXIT_ERROR, type CliIO } from './io.js'
 import { runInspect } from './commands/inspect.js'
 import { runReplay } from './commands/replay.js'
@@ -33,13 +32,3 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
   }
   return run(rest, io)
 }
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code
-  },
-  (e) => {
-    process.stderr.write(`bootproof: ERR_INTERNAL: ${(e as Error)?.stack ?? e}\n`)
-    process.exitCode = EXIT_ERROR
-  },
-)
