@@ -24,3 +24,23 @@ export { checkEventLogStructure } from './eventlog/structure.js'
 export { analyzeEventLog, type EventLogAnalysis } from './eventlog/analyze.js'
 export { normalizePcrValues, pcrValuesToJSON, type PcrValues, type PcrValuesInput } from './eventlog/pcr_values.js'
 export { eventLogToJSON, eventToJSON } from './eventlog/json.js'
+
+// TPM 2.0 structures, quotes and keys (TPM 2.0 Part 2)
+export { verifyQuote, type VerifyQuoteInput, type VerifyQuoteResult, type VerifyQuoteOptions, type QuoteSummary, type AkSummary, type AuthenticatedPcrs } from './tpm/verify_quote.js'
+export { verifyQuotes, type VerifyQuotesInput, type VerifyQuotesResult } from './tpm/verify_quotes.js'
+export type { QuoteCheckCode, QuoteCheck, QuoteError } from './tpm/check_codes.js'
+export { parseTpmsAttest, type TpmsAttest, type ClockInfo, type Attested, type QuoteInfo } from './tpm/attest.js'
+export { parseTpmtPublic, parseTpm2bPublic, computeName, type TpmtPublic, type ObjectAttributes } from './tpm/public.js'
+export { parseTpmtSignature, type TpmtSignature } from './tpm/signature.js'
+export { parsePcrSelectionList, parseDigestList, type PcrSelection } from './tpm/pcr_selection.js'
+export { parseTpm2ToolsPcrFile, type Tpm2ToolsPcrFile } from './tpm/pcr_file.js'
+export { parseAk, type AkInput, type AkMaterial, type AkParts } from './tpm/ak.js'
+export { tpmPublicToKeyMaterial, type KeyMaterial } from './tpm/keys.js'
+export { makeCredential, toTpm2ToolsCredentialBlob, type MakeCredentialInput, type MakeCredentialResult } from './tpm/make_credential.js'
+export { TPM_ALG, TPM_ST_ATTEST, TPM_ECC_CURVE, TPMA_OBJECT, TPM_GENERATED_VALUE } from './tpm/constants.js'
+
+// X.509: AK / EK certificates, RFC 5280 path validation (pkijs)
+export { parseCertificate, parseCertificates, type CertificateInfo } from './x509/certificate.js'
+export { verifyCertificateChain, type ChainOptions, type ChainResult } from './x509/chain.js'
+export { akCertificateProblems } from './x509/ak_cert.js'
+export { tpmDeviceAttributes, type TpmDeviceAttributes } from './x509/ek_cert.js'

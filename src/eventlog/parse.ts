@@ -24,10 +24,21 @@ export interface ParseEventLogOptions {
   /** Decode event data (default true). Off: every event gets `{kind:'raw'}` (faster). */
   decode?: boolean
   /**
-   * Accept a trailing run of one repeated byte (0xFF or 0x00) after the last crypto-agile
-   * record as padding (CCEL log areas; ACPI log-area dumps). Default true; it is reported as
-   * an `EVENTLOG_PADDING` finding. SHA-1 format logs never get this: 32 zero bytes are a
-   * valid TCG_PCR_EVENT there.
+   * What the index field of each record means. `pcr` (default): TPM PCRs of a PC Client log;
+   * the Spec ID event must be on PCR 0. `cc-mr`: a confidential-computing log read from the ACPI
+   * CCEL area (TDX, Hygon CSV), whose index field is a measurement-register index and whose
+   * Spec ID event sits on MR 1 or 0.
+   *
+   * This is the caller's statement about where the log came from, never guessed from the log:
+   * the Spec ID record's index is not measured, so a log that could switch itself to CC rules
+   * would switch off the PC Client checks (separators, reserved types, locality).
+   */
+  registers?: 'pcr' | 'cc-mr'
+  /**
+   * Accept a trailing run of one repeated byte (0xFF or 0x00) after the last record as padding,
+   * reported as an `EVENTLOG_PADDING` finding. Default: true for `cc-mr` logs (CCEL areas are
+   * 0xFF-filled), false for `pcr` logs, where a cut inside a record must stay an error (L-02).
+   * Never for SHA-1 format logs: 32 zero bytes are a valid TCG_PCR_EVENT there.
    */
   allowPadding?: boolean
 }
@@ -78,23 +89,34 @@ export function parseEventLog(bytes: Uint8Array, options: ParseEventLogOptions =
     findings,
   }
 
+  const registers = options.registers ?? 'pcr'
+  if (registers !== 'pcr' && registers !== 'cc-mr') throw new TypeError("parseEventLog: options.registers must be 'pcr' or 'cc-mr'")
+  if (first.eventType !== EV.EV_NO_ACTION && isSpecId03(first.data)) {
+    // tpm2-tools test_specid_event_badeventtype: never fall back to SHA-1 parsing of a Spec ID record.
+    throw new BootproofError('ERR_SPECID_INVALID', `Spec ID event has type 0x${first.eventType.toString(16)}, expected EV_NO_ACTION`, { offset: 4, eventIndex: 0, field: 'EventType' })
+  }
   if (first.eventType === EV.EV_NO_ACTION && isSpecId03(first.data)) {
     // Rule 1: PCR 0 (CCEL: MR index 1, where edk2's TDX firmware puts it), EV_NO_ACTION, 20 zero digest bytes.
-    if (first.pcrIndex !== 0 && first.pcrIndex !== 1) {
-      throw new BootproofError('ERR_SPECID_INVALID', `Spec ID event on PCR ${first.pcrIndex}, expected 0`, { offset: 0, eventIndex: 0, field: 'PCRIndex' })
+    const allowed = registers === 'cc-mr' ? [0, 1] : [0]
+    if (!allowed.includes(first.pcrIndex)) {
+      throw new BootproofError(
+        'ERR_SPECID_INVALID',
+        `Spec ID event on ${registers === 'cc-mr' ? 'MR' : 'PCR'} ${first.pcrIndex}, expected ${allowed.join(' or ')}${first.pcrIndex === 1 && registers === 'pcr' ? " (a CCEL log? parse it with { registers: 'cc-mr' })" : ''}`,
+        { offset: 0, eventIndex: 0, field: 'PCRIndex' },
+      )
     }
     if (first.digests[0]!.digest.some((b) => b !== 0)) {
       throw new BootproofError('ERR_SPECID_INVALID', 'Spec ID event digest is not 20 zero bytes', { offset: 8, eventIndex: 0, field: 'Digest' })
     }
     log.format = 'tcg-crypto-agile'
-    log.registerKind = first.pcrIndex === 1 ? 'cc-mr' : 'pcr'
+    log.registerKind = registers
     log.specId = parseSpecIdEvent(first.data, first.dataOffset, limits)
     log.algorithms = log.specId.algorithms
     // The Spec ID record carries a SHA-1-sized zero digest, not a per-bank one.
     first.digests = []
     first.decoded = decode ? decodeEventData(decodeInput(first, limits)) : { kind: 'raw' }
     events.push(first)
-    parseAgileRecords(r, log, limits, decode, options.allowPadding !== false)
+    parseAgileRecords(r, log, limits, decode, options.allowPadding ?? registers === 'cc-mr')
   } else {
     if (first.eventType === EV.EV_NO_ACTION && isLegacySpecId(first.data)) {
       findings.push({

@@ -14,7 +14,7 @@
 import type { HashAlgName } from '../alg.js'
 import { defaultHashProvider, type HashProvider } from '../hash/provider.js'
 import type { Finding } from '../findings.js'
-import { EV, isKnownEventType } from './event_types.js'
+import { EV } from './event_types.js'
 import type { IntegrityReport } from './integrity.js'
 import type { EventLog, TcgEvent } from './types.js'
 
@@ -29,6 +29,25 @@ const WELL_KNOWN_ACTIONS = ['Calling EFI Application from Boot Option', 'Exit Bo
 const PRE_OS_TYPES: Record<number, readonly number[]> = {
   0: [EV.EV_S_CRTM_VERSION, EV.EV_S_CRTM_CONTENTS, EV.EV_POST_CODE, EV.EV_EFI_PLATFORM_FIRMWARE_BLOB, EV.EV_EFI_PLATFORM_FIRMWARE_BLOB2, EV.EV_EFI_HCRTM_EVENT],
   7: [EV.EV_EFI_VARIABLE_DRIVER_CONFIG],
+}
+
+/** Types allowed in PCR 7 (go-attestation `ParseSecurebootState`; SPDM policy/authority: PFP 1.06). */
+const PCR7_TYPES: ReadonlySet<number> = new Set([
+  EV.EV_NO_ACTION,
+  EV.EV_SEPARATOR,
+  EV.EV_EFI_ACTION,
+  EV.EV_EFI_VARIABLE_DRIVER_CONFIG,
+  EV.EV_EFI_VARIABLE_AUTHORITY,
+  EV.EV_EFI_SPDM_DEVICE_POLICY,
+  EV.EV_EFI_SPDM_DEVICE_AUTHORITY,
+])
+
+/** Descriptor types (digest not over the data) the PFP assigns to each firmware PCR. */
+const NATIVE_DESCRIPTOR_TYPES: Record<number, readonly number[]> = {
+  0: [EV.EV_S_CRTM_CONTENTS, EV.EV_POST_CODE, EV.EV_POST_CODE2, EV.EV_EFI_PLATFORM_FIRMWARE_BLOB, EV.EV_EFI_PLATFORM_FIRMWARE_BLOB2, EV.EV_NONHOST_CODE],
+  1: [EV.EV_CPU_MICROCODE, EV.EV_EFI_HANDOFF_TABLES, EV.EV_EFI_HANDOFF_TABLES2, EV.EV_NONHOST_CONFIG],
+  2: [EV.EV_EFI_BOOT_SERVICES_DRIVER, EV.EV_EFI_RUNTIME_SERVICES_DRIVER, EV.EV_EFI_PLATFORM_FIRMWARE_BLOB, EV.EV_EFI_PLATFORM_FIRMWARE_BLOB2, EV.EV_EFI_SPDM_FIRMWARE_BLOB],
+  4: [EV.EV_EFI_BOOT_SERVICES_APPLICATION],
 }
 
 const te = new TextEncoder()
@@ -77,8 +96,16 @@ export function checkEventLogStructure(log: EventLog, options: { hash?: HashProv
       findings.push({ code: 'PCR_INDEX_OUT_OF_RANGE', severity: 'error', message: `${ev.typeName} on PCR index ${ev.pcrIndex} (> 23): never replayed (attack L-05)`, pcr: ev.pcrIndex, eventIndex: ev.index })
       continue
     }
+    if (ev.eventType === EV.EV_UNUSED && pcrLog && ev.pcrIndex <= 7) {
+      // EV_UNUSED is reserved (PFP §10.4.1): the usual target of the event-type masquerade.
+      findings.push({ code: 'EVENT_TYPE_RESERVED', severity: 'error', message: 'EV_UNUSED (reserved) event in a firmware PCR: retyped events hide measurements (attack R-01)', pcr: ev.pcrIndex, eventIndex: ev.index })
+    }
     const isSep = ev.eventType === EV.EV_SEPARATOR
     const what = recognise(ev)
+    if (pcrLog && ev.pcrIndex === 7 && !PCR7_TYPES.has(ev.eventType)) {
+      // go-attestation ParseSecurebootState: only these types belong in the Secure Boot policy PCR.
+      findings.push({ code: 'PCR7_UNEXPECTED_EVENT_TYPE', severity: 'error', message: `${ev.typeName} is not a Secure Boot policy event type (PCR 7 holds separators, EFI actions, DRIVER_CONFIG variables and authorities)`, pcr: 7, eventIndex: ev.index })
+    }
     if (what && pcrLog && ev.pcrIndex <= 7) {
       const wantType = what.startsWith('separator:') ? EV.EV_SEPARATOR : EV.EV_EFI_ACTION
       // A digest can collide with a separator's by content (BootOrder [1,0] is 01 00 00 00;
@@ -87,7 +114,11 @@ export function checkEventLogStructure(log: EventLog, options: { hash?: HashProv
       const selfVerified = options.integrity?.events[ev.index]?.status === 'verified'
       if (ev.eventType !== wantType && !selfVerified) {
         const retained = ev.data.length === 4 && what === `separator:${hex4(ev.data)}`
-        const strong = retained || !isKnownEventType(ev.eventType) || ev.eventType === EV.EV_UNUSED || !what.startsWith('separator:')
+        // A descriptor-type event may coincide with a separator digest only in a PCR the PFP
+        // assigns that type to (a FIT entry in PCR 0: corpus glinux-alex); anywhere else it is
+        // the masquerade.
+        const native = NATIVE_DESCRIPTOR_TYPES[ev.pcrIndex]?.includes(ev.eventType) ?? false
+        const strong = retained || !native || !what.startsWith('separator:')
         findings.push({
           code: what.startsWith('separator:') ? 'SEPARATOR_RETYPED' : 'ACTION_RETYPED',
           severity: strong ? 'error' : 'warning',

@@ -28,6 +28,8 @@ export interface AkPolicy {
   trustAnchors?: readonly CertificateInput[]
   /** Time for certificate validity (default now). */
   now?: Date
+  /** EKUs accepted as marking an AK certificate (default ['2.23.133.8.3']). */
+  akCertAllowedEkus?: readonly string[]
   crypto?: Crypto
 }
 
@@ -89,10 +91,10 @@ export async function evaluateAk(ak: AkMaterial, policy: AkPolicy = {}): Promise
   // 2. Attributes and scheme (public area only).
   let vouched = false
   if (ak.certificate) {
-    const problems = akCertificateProblems(ak.certificate, key)
+    const problems = akCertificateProblems(ak.certificate, key, policy.akCertAllowedEkus ? { allowedEkus: policy.akCertAllowedEkus } : {})
     const mismatch = problems.filter((p) => p.code === 'ERR_AK_CERT_MISMATCH')
     const profile = problems.filter((p) => p.code === 'ERR_AK_CERT_PROFILE')
-    checks.push(profile.length ? bad('ak.certificate.profile', 'ERR_AK_CERT_PROFILE', profile.map((p) => p.message).join('; ')) : ok('ak.certificate.profile', 'AK certificate: v3, EKU contains 2.23.133.8.3, not a CA'))
+    checks.push(profile.length ? bad('ak.certificate.profile', 'ERR_AK_CERT_PROFILE', profile.map((p) => p.message).join('; ')) : ok('ak.certificate.profile', `AK certificate: v3, AK EKU present, not a CA`))
     checks.push(mismatch.length ? bad('ak.certificate.key', 'ERR_AK_CERT_MISMATCH', mismatch.map((p) => p.message).join('; ')) : ok('ak.certificate.key', pub ? 'AK certificate key equals the AK public area' : 'AK certificate key is the verification key'))
     const chain = await verifyCertificateChain(ak.certificate, {
       trustAnchors: policy.trustAnchors ?? [],

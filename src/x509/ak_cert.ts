@@ -13,12 +13,22 @@ export interface AkCertificateProblem {
   message: string
 }
 
+export interface AkCertificateProfile {
+  /**
+   * EKUs that mark an AK certificate; one must be present (membership, any position). Default
+   * `['2.23.133.8.3']` (tcg-kp-AIKCertificate). GCE issues AK certificates with
+   * tcg-kp-EKCertificate (2.23.133.8.1) instead; add it explicitly to accept those.
+   */
+  allowedEkus?: readonly string[]
+}
+
 /** Profile problems of an AK certificate; `akKey` (from the TPMT_PUBLIC) is compared when given. */
-export function akCertificateProblems(cert: CertificateInfo, akKey?: KeyMaterial): AkCertificateProblem[] {
+export function akCertificateProblems(cert: CertificateInfo, akKey?: KeyMaterial, profile: AkCertificateProfile = {}): AkCertificateProblem[] {
   const out: AkCertificateProblem[] = []
+  const allowed = profile.allowedEkus ?? [OID.tcgKpAikCertificate]
   if (cert.version !== 3) out.push({ code: 'ERR_AK_CERT_PROFILE', message: `AK certificate is X.509 v${cert.version}, not v3` })
-  if (!cert.extKeyUsage?.includes(OID.tcgKpAikCertificate)) {
-    out.push({ code: 'ERR_AK_CERT_PROFILE', message: `AK certificate EKU ${cert.extKeyUsage ? `[${cert.extKeyUsage.join(', ')}]` : '(absent)'} does not contain tcg-kp-AIKCertificate ${OID.tcgKpAikCertificate}` })
+  if (!cert.extKeyUsage?.some((e) => allowed.includes(e))) {
+    out.push({ code: 'ERR_AK_CERT_PROFILE', message: `AK certificate EKU ${cert.extKeyUsage ? `[${cert.extKeyUsage.join(', ')}]` : '(absent)'} contains none of ${allowed.join(', ')} (tcg-kp-AIKCertificate is ${OID.tcgKpAikCertificate})` })
   }
   if (cert.basicConstraints?.ca) out.push({ code: 'ERR_AK_CERT_PROFILE', message: 'AK certificate has basicConstraints CA=true' })
   if (cert.keyUsage && !cert.keyUsage.includes('digitalSignature')) out.push({ code: 'ERR_AK_CERT_PROFILE', message: `AK certificate keyUsage [${cert.keyUsage.join(', ')}] lacks digitalSignature` })

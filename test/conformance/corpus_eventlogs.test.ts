@@ -33,6 +33,8 @@ const NEGATIVE_CODES: Record<string, string> = {
   'tpm2-software-tpm2-tss--sml-ima-ng-sha1-invalidated.bin': 'ERR_EVENTLOG_FORMAT',
 }
 
+/** CCEL logs are parsed as such only when the caller says so (a log cannot choose its own rules). */
+const opts = (e: ExpectedEntry) => (e.format.startsWith('ccel') ? { registers: 'cc-mr' as const } : {})
 const isTcg = (e: ExpectedEntry) => /^(tcg-pc-client|windows-wbcl|ccel \()/.test(e.format)
 const counts = { parsed: 0, pcrValuesMatched: 0, notReplayable: 0, rejectedAsExpected: 0, yamlCompared: 0, otherFormats: 0 }
 
@@ -52,7 +54,7 @@ describe.skipIf(!CORPUS)('corpus event logs', () => {
         counts.rejectedAsExpected++
         return
       }
-      const log = parseEventLog(bytes)
+      const log = parseEventLog(bytes, opts(e))
       counts.parsed++
       expect(log.events.length).toBe(e.eventCount)
       expect(log.startupLocality?.locality ?? null).toBe(e.startupLocality)
@@ -98,7 +100,7 @@ describe.skipIf(!CORPUS)('corpus event logs', () => {
 
   it('TDX logs with a duplicate EV_SEPARATOR are flagged (negative fixtures)', () => {
     for (const name of ['google-go-eventlog--cos-113-intel-tdx-dupe-separator.bin', 'google-go-eventlog--cos-113-intel-tdx-dupe-separator-unpadded.bin']) {
-      const a = analyzeEventLog(parseEventLog(corpusBytes(`negative/${name}`)))
+      const a = analyzeEventLog(parseEventLog(corpusBytes(`negative/${name}`), { registers: 'cc-mr' }))
       const dup = a.findings.find((f) => f.code === 'SEPARATOR_DUPLICATE')
       expect(dup, name).toBeDefined()
       expect(dup!.severity).toBe('error')
@@ -106,15 +108,21 @@ describe.skipIf(!CORPUS)('corpus event logs', () => {
       counts.rejectedAsExpected++
     }
     // ... while the good log of the same platform has none.
-    const good = analyzeEventLog(parseEventLog(corpusBytes('logs/google-go-eventlog--cos-113-intel-tdx.bin')))
+    const good = analyzeEventLog(parseEventLog(corpusBytes('logs/google-go-eventlog--cos-113-intel-tdx.bin'), { registers: 'cc-mr' }))
     expect(good.findings.filter((f) => f.code === 'SEPARATOR_DUPLICATE')).toEqual([])
+  })
+
+  it('a CCEL log is not accepted as a PC Client log (its Spec ID is on MR 1): the caller must say cc-mr', () => {
+    expect(() => parseEventLog(corpusBytes('logs/google-go-eventlog--cos-113-intel-tdx.bin'))).toThrowError(
+      expect.objectContaining({ code: 'ERR_SPECID_INVALID', field: 'PCRIndex', offset: 0 }),
+    )
   })
 
   for (const e of entries.filter((x) => isTcg(x) && x.tpm2Tools54.status === 'parsed' && !STRICT_REJECTIONS[x.name])) {
     const yamlPath = resolve(CORPUS ?? '', 'tpm2-tools-5.4', `${e.name}.yaml`)
     it.skipIf(!existsSync(yamlPath))(`${e.name}: event fields agree with tpm2_eventlog 5.4`, () => {
       const yamlEvents = readTpm2ToolsYaml(readFileSync(yamlPath, 'utf8'))
-      const log = parseEventLog(corpusBytes(e.log!))
+      const log = parseEventLog(corpusBytes(e.log!), opts(e))
       expect(log.events.length).toBe(yamlEvents.length)
       for (const [i, y] of yamlEvents.entries()) {
         const ev = log.events[i]!

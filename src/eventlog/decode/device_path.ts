@@ -17,7 +17,7 @@ import { isBootproofError } from '../../errors.js'
 import { DEFAULT_EVENTLOG_LIMITS, type EventLogLimits } from '../../limits.js'
 import { malformed } from './common.js'
 import { formatGuid, readGuid } from './guid.js'
-import { asciiText, stripNul, stripNul16, utf16Text } from './text.js'
+import { asciiText, readAsciiz, stripNul, stripNul16, utf16Text } from './text.js'
 
 export interface DevicePathText {
   /** Nodes joined by `/`, instances by `,`. Empty for an empty path. */
@@ -127,16 +127,11 @@ function acpiPathNode(sub: number, b: ByteReader): string | undefined {
       const hid = b.u32le('AcpiEx.HID')
       const uid = b.u32le('AcpiEx.UID')
       const cid = b.u32le('AcpiEx.CID')
-      const strs: string[] = []
-      for (const f of ['HIDSTR', 'UIDSTR', 'CIDSTR']) {
-        const start = b.pos
-        while (b.u8(`AcpiEx.${f}`) !== 0) {
-          /* scan to NUL */
-        }
-        strs.push(asciiText(b.bytes.subarray(start, b.pos - 1)).text)
-      }
+      const hidStr = readAsciiz(b, 'AcpiEx.HIDSTR').text
+      const uidStr = readAsciiz(b, 'AcpiEx.UIDSTR').text
+      const cidStr = readAsciiz(b, 'AcpiEx.CIDSTR').text
       const id = (v: number): string => ((v & 0xffff) === PNP ? eisaId(v) : n(v))
-      return `AcpiEx(${id(hid)},${id(cid)},${n(uid)},${strs[0]},${strs[2]},${strs[1]})`
+      return `AcpiEx(${id(hid)},${id(cid)},${n(uid)},${hidStr},${cidStr},${uidStr})`
     }
     case 0x03: {
       const adrs: string[] = [n(b.u32le('AcpiAdr.ADR'))]

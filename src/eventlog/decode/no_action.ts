@@ -92,10 +92,13 @@ function locator(r: ByteReader, input: DecodeInput, field: string): Sp800155Loca
 }
 
 /**
- * TCG_Sp800_155_PlatformId_Event2/3 (PFP 1.06 §10.4.5.4, edk2 UefiTcgPlatform.h; layout
- * unverified for the original "SP800-155 Event", which is read with the same fields).
+ * TCG_Sp800_155_PlatformId_Event2/3 (PFP 1.06 §10.4.5; edk2 UefiTcgPlatform.h). The original
+ * "SP800-155 Event" is read with the same fields (unverified). The structure must end exactly,
+ * except for trailing zero bytes: GCE firmware ends Event3 with 6 zero bytes after an empty
+ * PlatformCertLocator. They are counted in `zeroPadding`; any non-zero trailing byte is an error.
  */
-function sp800155(r: ByteReader, input: DecodeInput, signature: Sp800155Data['signature']): DecodedEventData {
+function sp800155(input: DecodeInput, signature: Sp800155Data['signature']): Sp800155Data {
+  const r = readerFor(input)
   r.skip(16, 'signature')
   const vendorId = r.u32le('VendorId')
   const referenceManifestGuid = readGuid(r, 'ReferenceManifestGuid')
@@ -121,6 +124,8 @@ function sp800155(r: ByteReader, input: DecodeInput, signature: Sp800155Data['si
     out.rimLocator = locator(r, input, 'RimLocator')
     out.platformCertLocator = locator(r, input, 'PlatformCertLocator')
   }
+  const padding = r.remaining
+  if (padding > 0 && r.rest().every((b) => b === 0)) out.zeroPadding = padding
   expectEnd(r, signature)
   return out
 }
@@ -134,9 +139,9 @@ export function decodeNoAction(input: DecodeInput): DecodedEventData {
   if (bytesEqual(sig, SIG.specId02)) return legacySpecId(r, 'Spec ID Event02')
   if (bytesEqual(sig, SIG.specId00)) return legacySpecId(r, 'Spec ID Event00')
   if (bytesEqual(sig, SIG.startupLocality)) return startupLocality(r)
-  if (bytesEqual(sig, SIG.sp800155)) return sp800155(r, input, 'SP800-155 Event')
-  if (bytesEqual(sig, SIG.sp800155v2)) return sp800155(r, input, 'SP800-155 Event2')
-  if (bytesEqual(sig, SIG.sp800155v3)) return sp800155(r, input, 'SP800-155 Event3')
+  if (bytesEqual(sig, SIG.sp800155)) return sp800155(input, 'SP800-155 Event')
+  if (bytesEqual(sig, SIG.sp800155v2)) return sp800155(input, 'SP800-155 Event2')
+  if (bytesEqual(sig, SIG.sp800155v3)) return sp800155(input, 'SP800-155 Event3')
   // Layouts not interpreted here; keep the payload so nothing is lost.
   if (bytesEqual(sig, SIG.hcrtmCompMeas)) return { kind: 'no-action-payload', signature: 'H-CRTM CompMeas', payload: data.subarray(16) }
   if (bytesEqual(sig, SIG.nvIndexInstance)) return { kind: 'no-action-payload', signature: 'NvIndexInstance', payload: data.subarray(16) }

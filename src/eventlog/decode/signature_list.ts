@@ -103,12 +103,13 @@ export function derSequenceLength(bytes: Uint8Array): number | undefined {
 
 /**
  * EV_EFI_VARIABLE_AUTHORITY payload: one EFI_SIGNATURE_DATA (owner GUID + certificate or hash)
- * taken from the database that authorised an image (PFP §3.3.4.8). shim logs its built-in
+ * taken from the database that authorised an image (PFP, PCR 7 usage; tcg-event-log.md §8.3). shim logs its built-in
  * vendor certificate and MOK certificates as a bare DER certificate without the owner GUID;
  * older shim also measured one extra byte (go-attestation #157/#158). Both are reported, not
  * rejected: they are real-world forms, and the digest check decides what can be trusted.
  */
 export function readSignatureData(r: ByteReader): VariableValue {
+  const at = r.offset
   const data = r.rest()
   const bareLength = derSequenceLength(data)
   if (bareLength !== undefined && (bareLength === data.length || bareLength === data.length - 1)) {
@@ -120,7 +121,7 @@ export function readSignatureData(r: ByteReader): VariableValue {
         : 'bare DER certificate plus one trailing byte (old shim quirk)'
     return { type: 'signature-data', entry, ownerMissing: true, note }
   }
-  if (data.length < OWNER) malformed(r, `EFI_SIGNATURE_DATA: ${data.length} byte(s), shorter than the owner GUID`)
+  if (data.length < OWNER) malformed(r, `EFI_SIGNATURE_DATA: ${data.length} byte(s), shorter than the owner GUID`, at)
   const ownerGuid = formatGuid(data)
   const body = data.subarray(OWNER)
   const certLength = derSequenceLength(body)

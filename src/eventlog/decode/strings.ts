@@ -94,11 +94,23 @@ export function decodeScrtmVersion(input: DecodeInput): DecodedEventData {
   return { kind: 'raw', note: `S-CRTM version of ${data.length} bytes is neither a UCS-2 string nor a GUID` }
 }
 
-/** Text-or-raw for events whose data is usually, but not necessarily, a string. */
+/**
+ * Text-or-raw for events whose data is usually, but not necessarily, a string. Trailing NUL
+ * padding is allowed here (QEMU pads fw_cfg names in EV_PLATFORM_CONFIG_FLAGS to 56 bytes).
+ */
 function textOrRaw(input: DecodeInput, what: string): DecodedEventData {
-  if (isAsciiString(input.data)) return asciiData(input.data)
-  if (looksLikeUtf16Ascii(input.data)) return utf16Data(input.data)
-  return { kind: 'raw', note: `${what}: ${input.data.length} bytes of binary data` }
+  const data = input.data
+  let end = data.length
+  while (end > 0 && data[end - 1] === 0) end--
+  const padded = end < data.length
+  if (end > 0 && isPrintableAscii(data.subarray(0, end))) {
+    return { kind: 'text', text: asciiText(data.subarray(0, end)).text, encoding: 'ascii', nulTerminated: padded, printable: true }
+  }
+  if (looksLikeUtf16Ascii(data)) {
+    const { text, printable } = utf16Text(data.subarray(0, end + (end % 2)))
+    return { kind: 'text', text, encoding: 'utf-16le', nulTerminated: padded, printable }
+  }
+  return { kind: 'raw', note: `${what}: ${data.length} bytes of binary data` }
 }
 
 const GRUB_PREFIXES: readonly [string, IplData['form']][] = [
@@ -139,7 +151,8 @@ export function decodeNonHostInfo(input: DecodeInput): DecodedEventData {
     const technology = data[16]!
     return { kind: 'gce-nonhost-info', technology, technologyName: GCE_TECHNOLOGIES[technology] ?? `UNKNOWN_${technology}` }
   }
-  const head = asciiText(stripNul(data.subarray(0, Math.min(32, data.indexOf(0) >= 0 ? data.indexOf(0) : 32))).body).text
+  const nul = data.indexOf(0)
+  const head = asciiText(data.subarray(0, Math.min(32, nul >= 0 ? nul : data.length))).text
   return { kind: 'raw', note: `non-host info${head ? ` "${head}"` : ''}, ${data.length} bytes` }
 }
 

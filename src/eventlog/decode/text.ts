@@ -79,7 +79,7 @@ export function readUcs2z(r: ByteReader, field: string): DecodedText {
 export function readAsciiz(r: ByteReader, field: string): DecodedText {
   const start = r.pos
   while (r.u8(field) !== 0) {
-    /* scan to the NUL */
+    // scan to the NUL; a missing NUL is a truncation error from the reader
   }
   return asciiText(r.bytes.subarray(start, r.pos - 1))
 }

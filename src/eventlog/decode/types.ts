@@ -85,7 +85,7 @@ export interface Sp800155Locator {
   text?: string
 }
 
-/** SP800-155 platform identifier events (PFP §10.4.5.4ff): identify the platform and its RIM. */
+/** SP800-155 platform identifier events (PFP 1.06 §10.4.5): identify the platform and its RIM. */
 export interface Sp800155Data {
   kind: 'sp800-155'
   signature: 'SP800-155 Event' | 'SP800-155 Event2' | 'SP800-155 Event3'
@@ -97,6 +97,8 @@ export interface Sp800155Data {
   firmwareManufacturer: string
   firmwareManufacturerId: number
   firmwareVersion: string
+  /** Number of zero bytes after the last field (seen in GCE firmware); not part of any field. */
+  zeroPadding?: number
   /** Event3 only. */
   rimLocator?: Sp800155Locator
   /** Event3 only. */
@@ -199,6 +201,11 @@ export interface SeparatorData {
 // ---------------------------------------------------------------------------------------------
 // UEFI variables (tcg-event-log.md §8.2, §8.3; UEFI spec §3.3, §32.4)
 
+/**
+ * One EFI_SIGNATURE_DATA. `owner` is the SignatureOwner GUID; it is the empty string only for
+ * an authority logged as a bare certificate (`ownerMissing`). `sha256` is the certificate's
+ * SHA-256 fingerprint (lowercase hex of H(DER)), the value certificate deny-lists use.
+ */
 export type SignatureEntry =
   | { type: 'x509'; owner: string; ownerName?: string; der: Uint8Array; sha256: string }
   | { type: 'sha256'; owner: string; ownerName?: string; hash: string }
@@ -257,6 +264,8 @@ export interface UefiVariableData {
   /** VariableData (a view); EV_EFI_VARIABLE_BOOT digests cover only these bytes. */
   variableData: Uint8Array
   value: VariableValue
+  /** Set when a documented firmware/shim quirk was tolerated (see variable.ts). */
+  note?: string
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -270,6 +279,12 @@ export interface ImageLoadData {
   linkTimeAddress: string
   devicePath: string
   filePath?: string
+  /**
+   * Bytes after the device path. shim and GRUB size this event from a C struct with a
+   * one-element DevicePath array and leave 8-9 padding bytes (often with LengthOfDevicePath 0);
+   * the data is a hint either way, so they are counted rather than rejected.
+   */
+  trailingBytes?: number
 }
 
 export interface GptPartition {

@@ -17,7 +17,7 @@ import type { ByteReader } from '../../bytes/reader.js'
 import { readerFor, malformed } from './common.js'
 import { EFI_GLOBAL_VARIABLE, EFI_IMAGE_SECURITY_DATABASE, SHIM_LOCK_GUID, guidName, readGuid } from './guid.js'
 import { isLoadOptionName, readBootOrder, readLoadOption } from './load_option.js'
-import { readSignatureData, readSignatureLists } from './signature_list.js'
+import { derSequenceLength, readSignatureData, readSignatureLists } from './signature_list.js'
 import { asciiText, stripNul, utf16Text } from './text.js'
 import type { DecodeInput, UefiVariableData, VariableValue } from './types.js'
 
@@ -112,6 +112,22 @@ function readValue(r: ByteReader, input: DecodeInput, content: Content | undefin
   }
 }
 
+/** Largest struct padding seen after an old shim authority (sizeof of a struct with 1-element arrays). */
+const SHIM_PADDING_MAX = 7
+
+/**
+ * Old shim measured EV_EFI_VARIABLE_AUTHORITY with a bare certificate (no SignatureOwner) and
+ * an event size taken from a C struct with trailing one-element arrays, leaving a few padding
+ * bytes after VariableData (go-attestation #157/#158; real GCE COS and Ubuntu logs). This is the
+ * only tolerated length mismatch, and only in that exact shape: authority event, at most 7
+ * extra bytes, and VariableData exactly one DER certificate. Every other mismatch is L-09.
+ */
+function oldShimAuthority(input: DecodeInput, r: ByteReader, nameLength: number, dataLength: number, extra: number): boolean {
+  if (input.eventType !== EV.EV_EFI_VARIABLE_AUTHORITY || extra < 1 || extra > SHIM_PADDING_MAX) return false
+  const dataStart = r.pos + 2 * nameLength
+  return derSequenceLength(input.data.subarray(dataStart, dataStart + dataLength)) === dataLength
+}
+
 export function decodeUefiVariable(input: DecodeInput): UefiVariableData {
   const r = readerFor(input)
   const guid = readGuid(r, 'VariableName')
@@ -119,7 +135,8 @@ export function decodeUefiVariable(input: DecodeInput): UefiVariableData {
   const dataLength = r.u64leLength('VariableDataLength')
   // Both lengths are now known to fit in what remains, so the sum is an exact small integer.
   const expected = 32 + 2 * nameLength + dataLength
-  if (expected !== input.data.length) {
+  const extra = input.data.length - expected
+  if (extra !== 0 && !oldShimAuthority(input, r, nameLength, dataLength, extra)) {
     malformed(
       r,
       `UEFI_VARIABLE_DATA is ${input.data.length} bytes but its lengths (name ${nameLength} CHAR16, data ${dataLength}) require exactly ${expected}`,
@@ -135,6 +152,7 @@ export function decodeUefiVariable(input: DecodeInput): UefiVariableData {
   const out: UefiVariableData = { kind: 'uefi-variable', guid, name, variableData, value }
   if (gName !== undefined) out.guidName = gName
   if (content !== undefined) out.known = name
+  if (extra !== 0) out.note = `${extra} byte(s) after VariableData and no SignatureOwner: old shim authority quirk`
   return out
 }
 

@@ -1,0 +1,363 @@
+/**
+ * Shared engine of `verifyQuote` and `verifyQuotes`: per-quote header, signature, nonce, clock
+ * and selection checks, then the PCR checks over all quotes (TPM 2.0 Part 3 §18.4 TPM2_Quote;
+ * checklist in docs/quote-checks.md). Internal: the public entry points are verify_quote.ts and
+ * verify_quotes.ts.
+ */
+import { hashAlgName, digestSize, type HashAlgName } from '../alg.js'
+import { constantTimeEqual, toHex } from '../bytes/hex.js'
+import { defaultHashProvider, type HashProvider } from '../hash/provider.js'
+import { TPM_ALG, TPM_GENERATED_VALUE, TPM_ST_ATTEST, algName, attestTypeName, type WebCryptoCurve } from './constants.js'
+import { parseTpmsAttest, peekAttestHeader, type QuoteInfo, type TpmsAttest } from './attest.js'
+import { parseTpmtSignature, type TpmtSignature } from './signature.js'
+import { resolveAk, type AkInput } from './ak.js'
+import { evaluateAk, type AkEvaluation } from './ak_checks.js'
+import { verifyTpmSignature } from './verify_signature.js'
+import { WEBCRYPTO_HASH } from './keys.js'
+import { selectionProblems, type PcrSelection } from './pcr_selection.js'
+import { normalizePcrValues, type NormalizedPcrs, type PcrValues } from './pcr_values.js'
+import { computePcrDigest } from './pcr_digest.js'
+import { computeName } from './public.js'
+import type { QuoteCheck, QuoteCheckCode, QuoteError } from './check_codes.js'
+import type { CertificateInput } from '../x509/chain.js'
+
+export interface VerifyQuoteOptions {
+  /** Accept SHA-1 signatures (Windows / TPM 1.2-era AKs). Default false. */
+  allowSha1?: boolean
+  /** Accept a quote when no nonce is expected (`nonce` undefined): extraData is then not checked. Default false. */
+  allowMissingNonce?: boolean
+  /** Treat an AK given only as an SPKI as a pinned key (its TPM attributes cannot be checked). Default false. */
+  trustBareKey?: boolean
+  /** Pinned roots for an AK certificate. */
+  trustAnchors?: readonly CertificateInput[]
+  /** Verification time for certificates (default now). */
+  now?: Date
+  /** EKUs accepted on an AK certificate (default ['2.23.133.8.3']; GCE needs '2.23.133.8.1'). */
+  akCertAllowedEkus?: readonly string[]
+  /** Smallest RSA AK (default 2048). */
+  minRsaBits?: number
+  /** Allowed AK curves (default P-256, P-384, P-521). */
+  allowedCurves?: readonly WebCryptoCurve[]
+  /** Highest PCR index a selection may name (default 23, PC Client). */
+  maxPcrIndex?: number
+  /** PCRs that must be authenticated by the quote(s): `{ sha256: [0, 7] }`. */
+  requiredPcrs?: Readonly<Record<string, readonly number[]>>
+  /** Expected TPMS_ATTEST.qualifiedSigner (the AK's qualified name), compared when given. */
+  expectedQualifiedSigner?: Uint8Array
+  /** Accept `clockInfo.safe = 0`. Default false (Keylime `check_quote_timing`). */
+  allowUnsafeClock?: boolean
+  /** Clock state from the previous accepted quote of this AK (attack Q-12). */
+  previous?: { clock: bigint; resetCount: number; restartCount: number }
+  /** WebCrypto implementation (default globalThis.crypto). */
+  crypto?: Crypto
+  /** Synchronous hash provider for pcrDigest and Names. */
+  hashProvider?: HashProvider
+}
+
+export interface QuoteEvidence {
+  /** Marshalled TPMS_ATTEST (`tpm2_quote -m`). */
+  attest: Uint8Array
+  /** Marshalled TPMT_SIGNATURE (`tpm2_quote -s`) or a parsed one. */
+  signature: Uint8Array | TpmtSignature
+}
+
+/** What a quote says, once parsed. BigInt fields as in TPMS_ATTEST. */
+export interface QuoteSummary {
+  magic: number
+  type: number
+  typeName: string
+  qualifiedSigner: string
+  extraData: string
+  clock: bigint
+  resetCount: number
+  restartCount: number
+  safe: boolean
+  firmwareVersion: bigint
+  selection: { bank: string; hashAlg: number; pcrs: number[] }[]
+  pcrDigest: string
+  signature: { sigAlg: string; hash: string }
+  /** The full parse. */
+  parsed: TpmsAttest
+}
+
+export interface AkSummary {
+  kind: 'tpm-public' | 'spki' | 'certificate'
+  /** Name (nameAlg ‖ H(TPMT_PUBLIC)) as hex, when the public area was given. */
+  name?: string
+  key?: string
+  objectAttributes?: number
+  scheme?: string
+}
+
+export type AuthenticatedPcrs = Record<string, Record<string, string>>
+
+export interface CoreResult {
+  valid: boolean
+  checks: QuoteCheck[]
+  errors: QuoteError[]
+  quotes: (QuoteSummary | undefined)[]
+  pcrs: AuthenticatedPcrs
+  ak: AkSummary
+}
+
+export interface CoreInput {
+  quotes: readonly QuoteEvidence[]
+  ak: AkInput
+  nonce?: Uint8Array
+  pcrs?: PcrValues
+  options?: VerifyQuoteOptions
+}
+
+function push(checks: QuoteCheck[], id: string, okv: boolean, message: string, code?: QuoteCheckCode, quote?: number): void {
+  const c: QuoteCheck = { id, ok: okv, message }
+  if (!okv && code) c.code = code
+  if (quote !== undefined) c.quote = quote
+  checks.push(c)
+}
+
+interface QuoteState {
+  parsed?: TpmsAttest
+  info?: QuoteInfo
+  hash?: HashAlgName
+  sigOk: boolean
+  sig: TpmtSignature
+}
+
+/** Run every check. Throws only for inputs that cannot be parsed. */
+export async function runQuoteChecks(input: CoreInput): Promise<CoreResult> {
+  const o = input.options ?? {}
+  const multi = input.quotes.length !== 1
+  const qi = (i: number) => (multi ? i : undefined)
+  const provider = o.hashProvider ?? defaultHashProvider()
+  const checks: QuoteCheck[] = []
+
+  // Parse everything first: unparseable input throws before any verdict.
+  const ak = resolveAk(input.ak)
+  const states: QuoteState[] = input.quotes.map((q) => ({
+    sig: q.signature instanceof Uint8Array ? parseTpmtSignature(q.signature) : q.signature,
+    sigOk: false,
+  }))
+  const headers = input.quotes.map((q) => peekAttestHeader(q.attest))
+  input.quotes.forEach((q, i) => {
+    if (headers[i]!.magic === TPM_GENERATED_VALUE && headers[i]!.type === TPM_ST_ATTEST.QUOTE) {
+      const parsed = parseTpmsAttest(q.attest)
+      states[i]!.parsed = parsed
+      states[i]!.info = parsed.attested as QuoteInfo
+    }
+  })
+  const pcrValues = input.pcrs ? normalizePcrValues(input.pcrs) : undefined
+
+  // 1. The attestation key.
+  const akEval: AkEvaluation = await evaluateAk(ak, {
+    ...(o.minRsaBits !== undefined ? { minRsaBits: o.minRsaBits } : {}),
+    ...(o.allowedCurves ? { allowedCurves: o.allowedCurves } : {}),
+    ...(o.trustBareKey ? { trustBareKey: true } : {}),
+    ...(o.trustAnchors ? { trustAnchors: o.trustAnchors } : {}),
+    ...(o.now ? { now: o.now } : {}),
+    ...(o.crypto ? { crypto: o.crypto } : {}),
+    ...(o.akCertAllowedEkus ? { akCertAllowedEkus: o.akCertAllowedEkus } : {}),
+  })
+  checks.push(...akEval.checks)
+  const akOk = akEval.checks.every((c) => c.ok)
+
+  if (!input.quotes.length) push(checks, 'quotes.count', false, 'no quote supplied', 'ERR_QUOTES_EMPTY')
+
+  // 2. Per quote: header, signature, nonce, clock, selection.
+  for (let i = 0; i < input.quotes.length; i++) {
+    const q = input.quotes[i]!
+    const st = states[i]!
+    const { magic, type } = headers[i]!
+    const magicOk = magic === TPM_GENERATED_VALUE
+    push(checks, 'quote.magic', magicOk, magicOk ? 'magic is TPM_GENERATED_VALUE' : `magic 0x${magic.toString(16).padStart(8, '0')} is not TPM_GENERATED_VALUE 0xff544347: not TPM-generated (CVE-2024-29038)`, 'ERR_QUOTE_MAGIC', qi(i))
+    const typeOk = type === TPM_ST_ATTEST.QUOTE
+    push(checks, 'quote.type', typeOk, typeOk ? 'type is TPM_ST_ATTEST_QUOTE' : `type 0x${type.toString(16)} (${attestTypeName(type) ?? 'unknown'}) is not TPM_ST_ATTEST_QUOTE 0x8018 (GHSA-gwfg-w3jr-xh66)`, 'ERR_QUOTE_TYPE', qi(i))
+
+    // Signature scheme and hash come from the AK, never from the signature (Q-08).
+    const sig = st.sig
+    let schemeOk = false
+    let hash: HashAlgName | undefined
+    if (akEval.scheme) {
+      const want = akEval.scheme
+      schemeOk = sig.sigAlg === want.sigAlg
+      push(checks, 'signature.scheme', schemeOk, schemeOk ? `sigAlg ${sig.sigAlgName} matches the AK scheme` : `sigAlg ${sig.sigAlgName} differs from the AK scheme ${algName(want.sigAlg)}`, 'ERR_QUOTE_SCHEME_MISMATCH', qi(i))
+      const sigHash = 'hashAlg' in sig ? sig.hashAlg : undefined
+      if (schemeOk && sigHash !== want.hashAlg) {
+        schemeOk = false
+        push(checks, 'signature.hash', false, `signature hash ${algName(sigHash ?? 0)} differs from the AK scheme hash ${algName(want.hashAlg)}`, 'ERR_QUOTE_SCHEME_MISMATCH', qi(i))
+      }
+      hash = want.hash
+    } else if (akEval.key) {
+      // Bare key: the key type fixes the family; the signature names scheme and hash.
+      const fam = akEval.key.kty === 'RSA' ? [TPM_ALG.RSASSA, TPM_ALG.RSAPSS] : [TPM_ALG.ECDSA]
+      schemeOk = (fam as number[]).includes(sig.sigAlg)
+      push(checks, 'signature.scheme', schemeOk, schemeOk ? `sigAlg ${sig.sigAlgName} fits the ${akEval.key.kty} AK` : `sigAlg ${sig.sigAlgName} cannot be produced by an ${akEval.key.kty} AK`, 'ERR_QUOTE_SCHEME_MISMATCH', qi(i))
+      hash = 'hashAlg' in sig ? hashAlgName(sig.hashAlg) : undefined
+    }
+    if (schemeOk) {
+      if (!hash || !WEBCRYPTO_HASH[hash]) {
+        schemeOk = false
+        push(checks, 'signature.hash', false, `signature hash ${hash ?? algName('hashAlg' in sig ? sig.hashAlg : 0)} is not supported`, 'ERR_QUOTE_HASH_UNSUPPORTED', qi(i))
+      } else if (hash === 'sha1' && !o.allowSha1) {
+        schemeOk = false
+        push(checks, 'signature.hash', false, 'SHA-1 signatures are refused (pass allowSha1 to accept them)', 'ERR_QUOTE_SHA1_REFUSED', qi(i))
+      } else {
+        push(checks, 'signature.hash', true, `signature hash ${hash}`, undefined, qi(i))
+      }
+    }
+    st.hash = schemeOk ? hash : undefined
+    if (schemeOk && akEval.key && hash) {
+      const r = await verifyTpmSignature(akEval.key, sig, q.attest, hash, (o.crypto ?? globalThis.crypto).subtle)
+      st.sigOk = r.ok
+      push(checks, 'signature.verify', r.ok, r.message, r.code, qi(i))
+    }
+
+    const p = st.parsed
+    if (!p) continue
+    // Nonce (Q-05): exact length, constant time; an empty expected nonce is no nonce.
+    const nonce = input.nonce
+    if (nonce === undefined || nonce.length === 0) {
+      if (o.allowMissingNonce) {
+        const extraOk = nonce === undefined || p.extraData.length === 0
+        push(checks, 'quote.nonce', extraOk, extraOk ? (nonce === undefined ? 'nonce not checked (allowMissingNonce)' : 'extraData is empty as expected (allowMissingNonce)') : 'extraData is not empty although an empty nonce was expected', 'ERR_QUOTE_NONCE_MISMATCH', qi(i))
+      } else {
+        push(checks, 'quote.nonce', false, 'no nonce expected: a quote without a fresh verifier nonce can be a replay (pass allowMissingNonce to opt out)', 'ERR_QUOTE_NONCE_MISSING', qi(i))
+      }
+    } else {
+      const eq = constantTimeEqual(p.extraData, nonce)
+      push(checks, 'quote.nonce', eq, eq ? 'extraData equals the nonce' : `extraData (${p.extraData.length} bytes) does not equal the expected nonce (${nonce.length} bytes)`, 'ERR_QUOTE_NONCE_MISMATCH', qi(i))
+    }
+    const safeOk = p.clockInfo.safe || !!o.allowUnsafeClock
+    push(checks, 'quote.clock', safeOk, p.clockInfo.safe ? 'clockInfo.safe is YES' : `clockInfo.safe is NO${safeOk ? ' (allowUnsafeClock)' : ': the clock may have been rolled back'}`, 'ERR_QUOTE_CLOCK_UNSAFE', qi(i))
+    if (o.previous) checkPrevious(checks, o.previous, p, qi(i))
+    if (o.expectedQualifiedSigner) {
+      const eq = constantTimeEqual(p.qualifiedSigner, o.expectedQualifiedSigner)
+      push(checks, 'quote.qualifiedSigner', eq, eq ? 'qualifiedSigner equals the expected qualified name' : `qualifiedSigner ${toHex(p.qualifiedSigner)} is not the expected ${toHex(o.expectedQualifiedSigner)}`, 'ERR_QUOTE_QUALIFIED_SIGNER', qi(i))
+    }
+    const probs = selectionProblems(st.info!.pcrSelect, o.maxPcrIndex ?? 23)
+    push(checks, 'quote.selection', !probs.length, probs.length ? probs.map((x) => x.message).join('; ') : describeSelection(st.info!.pcrSelect), 'ERR_QUOTE_SELECTION', qi(i))
+  }
+
+  // 3. Several quotes from one AK: same boot, same firmware.
+  const parsedAll = states.map((s) => s.parsed).filter((p): p is TpmsAttest => !!p)
+  if (multi && parsedAll.length > 1) {
+    const first = parsedAll[0]!
+    const diff = parsedAll.filter((p) => p.clockInfo.resetCount !== first.clockInfo.resetCount || p.clockInfo.restartCount !== first.clockInfo.restartCount || p.firmwareVersion !== first.firmwareVersion)
+    push(checks, 'quotes.consistency', !diff.length, diff.length ? 'quotes differ in resetCount, restartCount or firmwareVersion: they do not come from one boot of one TPM' : 'all quotes share resetCount, restartCount and firmwareVersion', 'ERR_QUOTES_INCONSISTENT')
+  }
+
+  // 4. PCRs: only (bank, index) pairs of the signed selections are authenticated (CVE-2022-0317, CVE-2024-29039).
+  const authenticated = pcrValues ? checkPcrs(checks, states, pcrValues, provider, multi) : undefined
+  if (o.requiredPcrs) checkRequired(checks, states, o.requiredPcrs, !!pcrValues)
+
+  const valid = checks.every((c) => c.ok) && akOk && states.length > 0 && states.every((s) => s.sigOk && s.parsed)
+  const errors = checks.filter((c) => !c.ok).map((c) => ({ code: c.code ?? ('ERR_QUOTE_SIGNATURE' as const), message: multi && c.quote !== undefined ? `quote ${c.quote}: ${c.message}` : c.message }))
+  if (!valid && !errors.length) errors.push({ code: 'ERR_QUOTE_SIGNATURE', message: 'the signature was not verified' })
+
+  return {
+    valid,
+    checks,
+    errors,
+    quotes: states.map((s) => (s.parsed ? summarize(s.parsed, s.sig) : undefined)),
+    pcrs: valid && authenticated ? authenticated : {},
+    ak: akSummary(ak, akEval, provider),
+  }
+}
+
+function describeSelection(sel: readonly PcrSelection[]): string {
+  return sel.length ? `selection ${sel.map((s) => `${s.bank}:${s.pcrs.join(',') || '(none)'}`).join('+')}` : 'selection is empty: the quote authenticates no PCR'
+}
+
+function checkPrevious(checks: QuoteCheck[], prev: NonNullable<VerifyQuoteOptions['previous']>, p: TpmsAttest, quote: number | undefined): void {
+  const c = p.clockInfo
+  if (c.resetCount < prev.resetCount || c.restartCount < prev.restartCount && c.resetCount === prev.resetCount) {
+    push(checks, 'quote.previous', false, `resetCount/restartCount went backwards (${prev.resetCount}/${prev.restartCount} → ${c.resetCount}/${c.restartCount})`, 'ERR_QUOTE_CLOCK_ROLLBACK', quote)
+  } else if (c.resetCount !== prev.resetCount || c.restartCount !== prev.restartCount) {
+    push(checks, 'quote.previous', false, `the TPM was reset or restarted since the previous quote (${prev.resetCount}/${prev.restartCount} → ${c.resetCount}/${c.restartCount})`, 'ERR_QUOTE_RESET', quote)
+  } else if (c.clock <= prev.clock) {
+    push(checks, 'quote.previous', false, `clock ${c.clock} did not advance past the previous quote's ${prev.clock} within the same boot`, 'ERR_QUOTE_CLOCK_ROLLBACK', quote)
+  } else {
+    push(checks, 'quote.previous', true, 'same boot as the previous quote and the clock advanced', undefined, quote)
+  }
+}
+
+function checkPcrs(checks: QuoteCheck[], states: QuoteState[], values: NormalizedPcrs, provider: HashProvider, multi: boolean): AuthenticatedPcrs {
+  const selected = new Map<string, Set<number>>()
+  for (const s of states) for (const sel of s.info?.pcrSelect ?? []) {
+    const set = selected.get(sel.bank) ?? new Set<number>()
+    sel.pcrs.forEach((p) => set.add(p))
+    selected.set(sel.bank, set)
+  }
+  const outside: string[] = []
+  const wrongSize: string[] = []
+  for (const [bank, m] of values) for (const [idx, v] of m) {
+    if (!selected.get(bank)?.has(idx)) outside.push(`${bank}:${idx}`)
+    else if (v.length !== digestSize(bank as HashAlgName)) wrongSize.push(`${bank}:${idx} (${v.length} bytes)`)
+  }
+  const missing: string[] = []
+  for (const [bank, set] of selected) for (const idx of set) if (!values.get(bank)?.has(idx)) missing.push(`${bank}:${idx}`)
+  push(checks, 'pcrs.selection', !outside.length, outside.length ? `PCR value(s) ${outside.join(', ')} are not in the signed selection and are not authenticated (CVE-2022-0317 / CVE-2024-29039)` : 'every supplied PCR is in the signed selection', 'ERR_PCR_NOT_IN_SELECTION')
+  push(checks, 'pcrs.complete', !missing.length, missing.length ? `signed selection names PCR(s) ${missing.join(', ')} with no supplied value` : 'every selected PCR has a value', 'ERR_PCR_MISSING')
+  if (wrongSize.length) push(checks, 'pcrs.size', false, `PCR value(s) of the wrong size for their bank: ${wrongSize.join(', ')}`, 'ERR_PCR_VALUE_SIZE')
+
+  const out: AuthenticatedPcrs = {}
+  states.forEach((s, i) => {
+    if (!s.info || !s.hash) return
+    // Missing or mis-sized values already failed above; the digest cannot be recomputed then.
+    if (missing.length || wrongSize.length) return
+    const d = computePcrDigest(s.info.pcrSelect, values, s.hash, provider)
+    if (!d) return
+    const eq = constantTimeEqual(d, s.info.pcrDigest)
+    push(checks, 'pcrs.digest', eq, eq ? `pcrDigest = ${s.hash}(selected values) matches` : `pcrDigest ${toHex(s.info.pcrDigest)} ≠ ${s.hash}(supplied values) ${toHex(d)}`, 'ERR_PCR_DIGEST_MISMATCH', multi ? i : undefined)
+    if (!eq) return
+    for (const sel of s.info.pcrSelect) {
+      const bank = (out[sel.bank] ??= {})
+      for (const p of sel.pcrs) bank[String(p)] = toHex(values.get(sel.bank)!.get(p)!)
+    }
+  })
+  return out
+}
+
+function checkRequired(checks: QuoteCheck[], states: QuoteState[], required: Readonly<Record<string, readonly number[]>>, supplied: boolean): void {
+  const absent: string[] = []
+  for (const [bank, idxs] of Object.entries(required)) for (const idx of idxs) {
+    const quoted = states.some((s) => s.info?.pcrSelect.some((sel) => sel.bank === bank.toLowerCase() && sel.pcrs.includes(idx)))
+    if (!quoted) absent.push(`${bank}:${idx}`)
+  }
+  if (!supplied && !absent.length) absent.push('(no PCR values supplied)')
+  push(checks, 'pcrs.required', !absent.length, absent.length ? `required PCR(s) not authenticated by the quote: ${absent.join(', ')}` : 'every required PCR is in the signed selection', 'ERR_PCR_MISSING')
+}
+
+function summarize(p: TpmsAttest, sig: TpmtSignature): QuoteSummary {
+  const info = p.attested as QuoteInfo
+  return {
+    magic: p.magic,
+    type: p.type,
+    typeName: p.typeName,
+    qualifiedSigner: toHex(p.qualifiedSigner),
+    extraData: toHex(p.extraData),
+    clock: p.clockInfo.clock,
+    resetCount: p.clockInfo.resetCount,
+    restartCount: p.clockInfo.restartCount,
+    safe: p.clockInfo.safe,
+    firmwareVersion: p.firmwareVersion,
+    selection: info.pcrSelect.map((s) => ({ bank: s.bank, hashAlg: s.hashAlg, pcrs: [...s.pcrs] })),
+    pcrDigest: toHex(info.pcrDigest),
+    signature: { sigAlg: sig.sigAlgName, hash: sig.hashName ?? 'none' },
+    parsed: p,
+  }
+}
+
+function akSummary(ak: ReturnType<typeof resolveAk>, ev: AkEvaluation, provider: HashProvider): AkSummary {
+  const out: AkSummary = { kind: ak.public ? 'tpm-public' : ak.certificate ? 'certificate' : 'spki' }
+  if (ak.public) {
+    try {
+      out.name = toHex(computeName(ak.public, provider))
+    } catch {
+      /* unknown nameAlg: no Name */
+    }
+    out.objectAttributes = ak.public.objectAttributes
+  }
+  if (ev.key) out.key = ev.key.kty === 'RSA' ? `RSA-${(ev.key.n.length * 8)}` : `EC ${ev.key.crv}`
+  if (ev.scheme) out.scheme = `${algName(ev.scheme.sigAlg)}/${algName(ev.scheme.hashAlg)}`
+  return out
+}

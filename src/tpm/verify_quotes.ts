@@ -1,0 +1,45 @@
+/**
+ * `verifyQuotes`: several quotes from one AK (one per bank, as go-tpm-tools produces, or
+ * taken in sequence). Each quote gets the full single-quote checks; supplied PCRs must be
+ * covered by some signed selection, every selected PCR must be supplied, and all quotes must
+ * share resetCount / restartCount / firmwareVersion (one boot of one TPM; go-attestation
+ * `VerifyAll`, Keylime `check_quote_timing`).
+ */
+import { runQuoteChecks, type QuoteEvidence, type VerifyQuoteOptions, type QuoteSummary, type AkSummary, type AuthenticatedPcrs } from './quote_core.js'
+import type { AkInput } from './ak.js'
+import type { PcrValues } from './pcr_values.js'
+import type { QuoteCheck, QuoteError } from './check_codes.js'
+
+export interface VerifyQuotesInput {
+  quotes: readonly QuoteEvidence[]
+  ak: AkInput
+  nonce?: Uint8Array
+  pcrs?: PcrValues
+  options?: VerifyQuoteOptions
+}
+
+export interface VerifyQuotesResult {
+  valid: boolean
+  /** Per-quote checks carry `quote` (index into `quotes`). */
+  checks: QuoteCheck[]
+  errors: QuoteError[]
+  quotes: (QuoteSummary | undefined)[]
+  /** Union of the PCRs authenticated by the quotes; empty unless valid. */
+  pcrs: AuthenticatedPcrs
+  ak: AkSummary
+}
+
+/**
+ * Verify several quotes made by one AK for one nonce.
+ * @throws BootproofError when an input cannot be parsed
+ */
+export async function verifyQuotes(input: VerifyQuotesInput): Promise<VerifyQuotesResult> {
+  const core = await runQuoteChecks({
+    quotes: input.quotes,
+    ak: input.ak,
+    ...(input.nonce !== undefined ? { nonce: input.nonce } : {}),
+    ...(input.pcrs !== undefined ? { pcrs: input.pcrs } : {}),
+    ...(input.options !== undefined ? { options: input.options } : {}),
+  })
+  return { valid: core.valid, checks: core.checks, errors: core.errors, quotes: core.quotes, pcrs: core.pcrs, ak: core.ak }
+}
