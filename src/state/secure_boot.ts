@@ -196,11 +196,6 @@ export function extractSecureBoot(ctx: StateContext, findings: Finding[]): Secur
   if (dma.length) {
     findings.push({ code: 'DMA_PROTECTION_DISABLED', severity: 'warning', message: 'the firmware reports DMA protection disabled (attack R-04)', pcr: 7, eventIndex: dma[0], relatedEvents: dma })
   }
-  // PKfail (CVE-2024-8105): AMI's leaked test platform key. Checked once subjects are decoded.
-  for (const c of state.pk.value?.certs ?? []) {
-    if (c.subject && /DO NOT (TRUST|SHIP)/i.test(c.subject)) {
-      findings.push({ code: 'SECUREBOOT_UNTRUSTED_PK', severity: 'error', message: `the platform key "${c.subject}" is a known test key (PKfail, CVE-2024-8105)`, pcr: 7, eventIndex: state.pk.events[0] })
-    }
-  }
+  // PKfail (CVE-2024-8105) needs decoded subjects: checked in boot_state.ts.
   return state
 }

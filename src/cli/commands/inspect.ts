@@ -1,4 +1,7 @@
-/** `bootproof inspect <log> [--json]`: a decoded event table, or the parsed log as JSON. */
+/**
+ * `bootproof inspect <log> [--json] [--state] [--ccel]`: a decoded event table, the parsed log as
+ * JSON, or (--state) the boot state with each fact's event references.
+ */
 import { toHex } from '../../bytes/hex.js'
 import { eventLogToJSON } from '../../eventlog/json.js'
 import { parseEventLog } from '../../eventlog/parse.js'
@@ -6,15 +9,22 @@ import { summarizeEventData } from '../../eventlog/decode/index.js'
 import type { EventLog } from '../../eventlog/types.js'
 import { EXIT_OK, parseArgs, readInputFile, reportError, UsageError, type CliIO } from '../io.js'
 import { formatFinding } from '../format.js'
+import { extractBootState } from '../../state/boot_state.js'
+import { renderState, stateToJSON } from '../../state/render.js'
 
 export async function runInspect(argv: string[], io: CliIO): Promise<number> {
   let json = argv.includes('--json')
   try {
-    const { flags, positional } = parseArgs(argv, { booleans: ['json', 'state'] })
+    const { flags, positional } = parseArgs(argv, { booleans: ['json', 'state', 'ccel'] })
     json = flags.json === true
     if (positional.length !== 1) throw new UsageError('inspect needs exactly one <log> path')
-    if (flags.state) throw new UsageError('--state (boot state) is not available yet')
-    const log = parseEventLog(readInputFile(positional[0]!))
+    const log = parseEventLog(readInputFile(positional[0]!), flags.ccel ? { registers: 'cc-mr' } : {})
+    if (flags.state) {
+      const { state, findings } = extractBootState(log)
+      if (json) io.out(JSON.stringify({ state: stateToJSON(state), findings }, null, 2))
+      else io.out(renderState(state, findings))
+      return EXIT_OK
+    }
     if (json) io.out(JSON.stringify(eventLogToJSON(log), null, 2))
     else io.out(renderTable(log))
     return EXIT_OK

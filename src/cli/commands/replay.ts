@@ -31,11 +31,11 @@ export function readPcrFile(path: string): PcrValuesInput {
 export async function runReplay(argv: string[], io: CliIO): Promise<number> {
   let json = argv.includes('--json')
   try {
-    const { flags, positional } = parseArgs(argv, { booleans: ['json'], strings: ['expect'] })
+    const { flags, positional } = parseArgs(argv, { booleans: ['json', 'ccel'], strings: ['expect'] })
     json = flags.json === true
     if (positional.length !== 1) throw new UsageError('replay needs exactly one <log> path')
     const expected = typeof flags.expect === 'string' ? readPcrFile(flags.expect) : undefined
-    const log = parseEventLog(readInputFile(positional[0]!))
+    const log = parseEventLog(readInputFile(positional[0]!), flags.ccel ? { registers: 'cc-mr' } : {})
     const a = analyzeEventLog(log, expected ? { expected } : {})
     const pcrs = pcrValuesToJSON(replayedValues(a.replay))
     if (json) {

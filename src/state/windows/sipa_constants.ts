@@ -195,7 +195,8 @@ export const SIPA_IDS: ReadonlyMap<number, SipaIdInfo> = new Map<number, SipaIdI
   [0x000a0005, ev('VBS_MSR_FILTERING_REQUIRED', 'bool')],
   [0x000a0006, ev('VBS_MANDATORY_ENFORCEMENT', 'bool')],
   [0x000a0007, ev('VBS_HVCI_POLICY', 'u64', 'hvci')],
-  [0x000a0008, ev('VBS_MICROSOFT_BOOT_CHAIN_REQUIRED', 'u32', 'boot-chain')],
+  // u32 in current Windows (MAA sample), 1 byte in older builds (kgoldman p511, go-attestation option_rom log).
+  [0x000a0008, ev('VBS_MICROSOFT_BOOT_CHAIN_REQUIRED', 'uint-le', 'boot-chain')],
   [0x000a0009, ev('VBS_DUMP_USES_AMEROOT', 'bytes')],
   [0x000a000a, ev('VBS_VSM_NOSECRETS_ENFORCED', 'bool')],
   // KSR

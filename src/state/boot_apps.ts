@@ -1,0 +1,105 @@
+/**
+ * Boot applications (PCR 4) and boot configuration (PCR 1 BootOrder / Boot####), PFP §10.4.4.
+ *
+ * For EV_EFI_BOOT_SERVICES_APPLICATION the digest is the PE Authenticode hash: the digest is the
+ * fact, authenticated by replay against a quote; the device path in the data is only a hint.
+ * Applications measured after "Exit Boot Services Invocation" are flagged: past that point the
+ * OS, not the firmware, can extend PCR 4 (go-tpm-tools design, tcg-event-log.md §7).
+ */
+import { EV } from '../eventlog/event_types.js'
+import type { DecodedEventData, LoadOption } from '../eventlog/decode/types.js'
+import type { Finding } from '../findings.js'
+import { fact, type Fact, type StateContext } from './fact.js'
+import { actionText, digestsOf, variableOf } from './events.js'
+
+export interface BootApplication {
+  eventIndex: number
+  /** Digest per bank (lowercase hex); sha256 is the Authenticode SHA-256 of the image. */
+  digests: Record<string, string>
+  /** Device path in UEFI text form (unverified hint). */
+  devicePath?: string
+  /** File path part of the device path (unverified hint). */
+  filePath?: string
+  afterExitBootServices: boolean
+  /** The digest is authenticated: PCR 4 is quoted (when a quote is given) and structurally sound. */
+  digestTrusted: boolean
+  reason?: string
+}
+
+export interface BootEntry {
+  name: string
+  number: number
+  option: Fact<LoadOption | undefined>
+}
+
+export interface BootAppsState {
+  applications: BootApplication[]
+  /** "Calling EFI Application from Boot Option" events in PCR 4. */
+  bootAttempts: number[]
+  exitBootServices: Fact<boolean>
+  bootOrder: Fact<number[] | undefined>
+  bootEntries: BootEntry[]
+  /** Option ROM / driver images measured into PCR 2. */
+  drivers: BootApplication[]
+}
+
+/** Trust of a digest-only fact: the PCR is quoted (if a quote is given) and not tainted. */
+export function digestTrust(ctx: StateContext, pcr: number): { trusted: boolean; reason?: string } {
+  const taint = ctx.taintedPcrs.get(pcr)
+  if (taint) return { trusted: false, reason: `PCR ${pcr}'s event sequence is structurally invalid (${taint})` }
+  if (ctx.quotedPcrs && !ctx.quotedPcrs.has(pcr)) return { trusted: false, reason: `PCR ${pcr} is not covered by the quote` }
+  return { trusted: true }
+}
+
+function image(ctx: StateContext, index: number, afterEbs: boolean): BootApplication {
+  const ev = ctx.log.events[index]!
+  const d = ev.decoded as DecodedEventData
+  const t = digestTrust(ctx, ev.pcrIndex)
+  const trusted = t.trusted && !afterEbs
+  return {
+    eventIndex: index,
+    digests: digestsOf(ev),
+    ...(d.kind === 'image-load' ? { devicePath: d.devicePath, ...(d.filePath ? { filePath: d.filePath } : {}) } : {}),
+    afterExitBootServices: afterEbs,
+    digestTrusted: trusted,
+    ...(trusted ? {} : { reason: afterEbs ? 'measured after ExitBootServices: the OS could have extended it' : t.reason! }),
+  }
+}
+
+export function extractBootApps(ctx: StateContext, findings: Finding[]): BootAppsState {
+  const { log } = ctx
+  const applications: BootApplication[] = []
+  const drivers: BootApplication[] = []
+  const bootAttempts: number[] = []
+  const ebs: number[] = []
+  let bootOrderEv: number | undefined
+  const entries: BootEntry[] = []
+  if (log.registerKind !== 'pcr') {
+    return { applications, bootAttempts, exitBootServices: fact(ctx, false, []), bootOrder: fact(ctx, undefined, []), bootEntries: entries, drivers }
+  }
+  for (const ev of log.events) {
+    const text = ev.eventType === EV.EV_EFI_ACTION ? actionText(ev) : undefined
+    if (ev.pcrIndex === 5 && text === 'Exit Boot Services Invocation') ebs.push(ev.index)
+    if (ev.pcrIndex === 4 && text === 'Calling EFI Application from Boot Option') bootAttempts.push(ev.index)
+    if (ev.eventType === EV.EV_EFI_BOOT_SERVICES_APPLICATION && ev.pcrIndex === 4) applications.push(image(ctx, ev.index, ebs.length > 0))
+    if ((ev.eventType === EV.EV_EFI_BOOT_SERVICES_DRIVER || ev.eventType === EV.EV_EFI_RUNTIME_SERVICES_DRIVER) && ev.pcrIndex === 2) drivers.push(image(ctx, ev.index, ebs.length > 0))
+    if (ev.pcrIndex === 1 && (ev.eventType === EV.EV_EFI_VARIABLE_BOOT || ev.eventType === EV.EV_EFI_VARIABLE_BOOT2)) {
+      const v = variableOf(ev)
+      if (!v) continue
+      if (v.known === 'BootOrder') bootOrderEv = ev.index
+      else if (v.value.type === 'load-option' && /^Boot[0-9A-Fa-f]{4}$/.test(v.name)) {
+        entries.push({ name: v.name, number: parseInt(v.name.slice(4), 16), option: fact(ctx, v.value.option, [ev.index]) })
+      }
+    }
+  }
+  const apps = applications.filter((a) => a.afterExitBootServices)
+  if (apps.length) {
+    findings.push({ code: 'BOOT_APP_AFTER_EBS', severity: 'warning', message: `${apps.length} PCR 4 application(s) measured after ExitBootServices; not trusted`, pcr: 4, eventIndex: apps[0]!.eventIndex, relatedEvents: apps.map((a) => a.eventIndex) })
+  }
+  let bootOrder: Fact<number[] | undefined> = fact(ctx, undefined, [], 1)
+  if (bootOrderEv !== undefined) {
+    const v = variableOf(log.events[bootOrderEv]!)!
+    bootOrder = fact(ctx, v.value.type === 'boot-order' ? v.value.order : undefined, [bootOrderEv])
+  }
+  return { applications, bootAttempts, exitBootServices: fact(ctx, ebs.length > 0, ebs, 5), bootOrder, bootEntries: entries, drivers }
+}
