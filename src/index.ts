@@ -44,3 +44,12 @@ export { parseCertificate, parseCertificates, type CertificateInfo } from './x50
 export { verifyCertificateChain, type ChainOptions, type ChainResult } from './x509/chain.js'
 export { akCertificateProblems } from './x509/ak_cert.js'
 export { tpmDeviceAttributes, type TpmDeviceAttributes } from './x509/ek_cert.js'
+
+// Boot state (issue 5)
+export { extractBootState, type BootState, type BootStateResult, type ExtractBootStateOptions, type ConfidentialState } from './state/boot_state.js'
+export type { Fact, StateContext } from './state/fact.js'
+export type { SecureBootState, SignatureDb, SignatureDbEntry, Authority } from './state/secure_boot.js'
+export type { BootAppsState, BootApplication, BootEntry } from './state/boot_apps.js'
+export type { LinuxState, MeasuredFile } from './state/linux.js'
+export type { PlatformState, FirmwareBlob } from './state/platform.js'
+export { stateToJSON } from './state/render.js'

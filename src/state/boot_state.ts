@@ -101,7 +101,7 @@ export function extractBootState(log: EventLog, options: ExtractBootStateOptions
   }
   // Every fact derived from events that fail integrity is reported (issue 5 tamper rule).
   for (const [name, f] of namedFacts(state)) {
-    if (f.events.length > 0 && !f.trusted && /not what was measured|structurally invalid/.test(f.reason ?? '')) {
+    if (f.events.length > 0 && !f.trusted && /not what was measured|structurally invalid/i.test(f.reason ?? '')) {
       findings.push({ code: 'STATE_FACT_UNTRUSTED', severity: 'error', message: `${name} is not trusted: ${f.reason}`, eventIndex: f.events[0], relatedEvents: f.events })
     }
   }
