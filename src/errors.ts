@@ -18,6 +18,7 @@ export type CommonErrorCode =
   | 'ERR_HASH_UNSUPPORTED'
   | 'ERR_JSON_INVALID'
   | 'ERR_PCRS_INVALID'
+  | 'ERR_BUNDLE_INVALID'
 
 /** Codes raised while parsing TCG event logs (PC Client PFP, CCEL, Windows WBCL). */
 export type EventLogErrorCode =

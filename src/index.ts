@@ -53,3 +53,24 @@ export type { BootAppsState, BootApplication, BootEntry } from './state/boot_app
 export type { LinuxState, MeasuredFile } from './state/linux.js'
 export type { PlatformState, FirmwareBlob } from './state/platform.js'
 export { stateToJSON } from './state/render.js'
+
+// Linux IMA measurement lists (PCR 10)
+export { parseImaLog, replayImaLog, analyzeImaLog, parseImaBankRules, isImaList, detectImaFormat,
+  resolveImaLimits, DEFAULT_IMA_LIMITS, IMA_TEMPLATES, templateFields, templateHashInput,
+  type ImaLog, type ImaEntry, type ImaFields, type ImaDigest, type ImaRawField, type ImaListFormat,
+  type ImaLimits, type ImaTemplateHashStatus, type ParseImaLogOptions, type ReplayImaOptions,
+  type ImaBankRule, type ImaReplayedBank, type ImaReplayResult, type ImaAnalysis } from './ima/index.js'
+
+// Attestation pipeline and verdict (issue 4)
+export { verifyAttestation, type VerifyAttestationInput, type AttestationResult } from './verify.js'
+export { parseEvidenceBundle, evidenceBundleToJSON, MAX_BUNDLE_CHARS, type EvidenceBundle } from './evidence/bundle.js'
+export { buildVerdict, BOOTPROOF_VERIFIER, type VerdictInputs } from './verdict/build.js'
+export { renderReport } from './verdict/report.js'
+export { EAR_PROFILE, type Verdict, type VerdictFinding, type EarAppraisal, type StepName, type StepStatus } from './verdict/types.js'
+export { AR4SI, AR4SI_CLAIMS, tierOf, statusOfVector, type EarStatus, type Ar4siClaim, type TrustVector } from './verdict/ar4si.js'
+export { SUBMODS, submodForPcr, type SubmodName } from './verdict/submods.js'
+
+// Windows boot configuration (SIPA, MAA claim names)
+export { extractWindowsState, type WindowsState, type WindowsClaims, type WindowsClaimName, type BootModule, type ElamDriver, type WindowsSipaEvent } from './state/windows/windows_state.js'
+export { decodeSipa, walkSipa, type SipaRecord, type SipaValue, type SipaError, type SipaDecodeResult, type SipaDecodeOptions } from './state/windows/sipa_decode.js'
+export { SIPA, SIPA_IDS, SIPA_PCRS, sipaName, sipaCategory } from './state/windows/sipa_constants.js'

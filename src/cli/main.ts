@@ -3,6 +3,7 @@ import { processIO, EXIT_ERROR, type CliIO } from './io.js'
 import { runInspect } from './commands/inspect.js'
 import { runReplay } from './commands/replay.js'
 import { runVerifyQuote } from './commands/verify_quote.js'
+import { runVerify } from './commands/verify.js'
 
 const USAGE = `usage: bootproof <command> [options]
 
@@ -11,12 +12,17 @@ commands:
   replay <log> [--json] [--expect <pcrs.json>]   replay every bank, integrity and structure checks
   verify-quote --ak <file> --quote <file> --sig <file> [--pcrs <file>] [--nonce <hex>] [--ca <pem>...] [--json]
 
+  verify (--bundle <json> | --log <f> --quote <f> --sig <f> --ak <f> --nonce <hex> [--pcrs <f>])
+         [--policy <json>] [--ak-enrolled] [--ca <pem>...] [--now <iso>] [--json | --report md|text]
+                                                 the whole pipeline: an EAR-shaped verdict
+
 exit codes: 0 ok, 1 verification failed, 2 usage error or unparseable input`
 
 export const COMMANDS: Record<string, (argv: string[], io: CliIO) => Promise<number>> = {
   inspect: runInspect,
   replay: runReplay,
   'verify-quote': runVerifyQuote,
+  verify: runVerify,
 }
 
 export async function main(argv: string[], io: CliIO = processIO): Promise<number> {

@@ -15,6 +15,7 @@ import { makeContext, type Fact, type StateContext } from './fact.js'
 import { extractLinux, type LinuxState } from './linux.js'
 import { extractPlatform, type PlatformState } from './platform.js'
 import { extractSecureBoot, type SecureBootState, type SignatureDbEntry } from './secure_boot.js'
+import { extractWindowsState, type WindowsState } from './windows/windows_state.js'
 
 export interface ConfidentialState {
   /** TDX RTMR values replayed from a CCEL log (MR index n = RTMR n-1), sha384 hex. */
@@ -26,6 +27,8 @@ export interface BootState {
   secureBoot: SecureBootState
   bootApps: BootAppsState
   linux: LinuxState
+  /** Windows boot configuration (SIPA), present when the log is a Windows WBCL. */
+  windows?: Pick<WindowsState, 'detected' | 'claims' | 'bootModules' | 'elamDrivers'>
   cc?: ConfidentialState
 }
 
@@ -92,6 +95,11 @@ export function extractBootState(log: EventLog, options: ExtractBootStateOptions
     secureBoot,
     bootApps: extractBootApps(ctx, findings),
     linux: extractLinux(ctx, findings),
+  }
+  const w = extractWindowsState(ctx)
+  if (w.detected) {
+    state.windows = { detected: w.detected, claims: w.claims, bootModules: w.bootModules, elamDrivers: w.elamDrivers }
+    findings.push(...w.findings)
   }
   if (log.registerKind === 'cc-mr') {
     const bank = replayEventLog(log, options.hash ? { hash: options.hash } : {}).banks.get('sha384')

@@ -64,6 +64,9 @@ export type KeyOrError = { key: CryptoKey } | { error: TokenCheckError }
 
 /** Import a JWK (public members) for `alg`; a misfit is ERR_JWT_KEY_UNSUITABLE. */
 export async function importJwkFor(jwk: Record<string, unknown>, alg: string): Promise<KeyOrError> {
+  if (jwk.alg !== undefined && jwk.alg !== alg) {
+    return { error: { code: 'ERR_JWT_KEY_UNSUITABLE', message: `key is restricted to ${JSON.stringify(jwk.alg)}, the token uses ${alg}` } }
+  }
   if (!jwkFitsAlg(jwk, alg)) {
     return { error: { code: 'ERR_JWT_KEY_UNSUITABLE', message: `key type ${String(jwk.kty)}${jwk.crv ? `/${String(jwk.crv)}` : ''} cannot verify ${alg}` } }
   }

@@ -175,7 +175,9 @@ function parseAppraisal(label: string, v: unknown, errors: TokenCheckError[]): E
     errors.push({ code: 'ERR_EAR_SUBMODS', message: `${where} is not an object` })
     return undefined
   }
+  const n = errors.length
   const rawStatus = either(v, EAR_NAMES.status, where, errors)
+  if (errors.length > n) return undefined
   if (rawStatus === undefined) {
     errors.push({ code: 'ERR_EAR_STATUS', message: `${where} has no status` })
     return undefined

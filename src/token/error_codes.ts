@@ -59,6 +59,8 @@ export type TokenCheckErrorCode =
   | 'ERR_JWT_POLICY_HASH'
   /** `nonce` / `rp_data` / `eat_nonce` missing or differs from the verifier's challenge. */
   | 'ERR_JWT_NONCE'
+  /** `cnf.jwk` / `x-ms-tpm-request-key.jwk` missing or not the caller's session key (J-07). */
+  | 'ERR_JWT_KEY_BINDING'
   /** `x-ms-attestation-type` (or the TPM classification) differs from the expected type (J-07). */
   | 'ERR_JWT_ATTESTATION_TYPE'
   /** EAR `eat_profile` is not one of the accepted profiles (J-12). */

@@ -14,6 +14,7 @@ import { toHex } from '../../bytes/hex.js'
 import { BootproofError } from '../../errors.js'
 import { EXIT_FAILED, EXIT_OK, parseArgs, readInputFile, reportError, UsageError, type CliIO } from '../io.js'
 import { formatFinding } from '../format.js'
+import { analyzeImaLog, isImaList, parseImaBankRules, parseImaLog } from '../../ima/index.js'
 
 /** Read an expectations file: `{"sha256":{...}}` or a wrapper with a `pcrs` member. */
 export function readPcrFile(path: string): PcrValuesInput {
@@ -31,11 +32,13 @@ export function readPcrFile(path: string): PcrValuesInput {
 export async function runReplay(argv: string[], io: CliIO): Promise<number> {
   let json = argv.includes('--json')
   try {
-    const { flags, positional } = parseArgs(argv, { booleans: ['json', 'ccel'], strings: ['expect'] })
+    const { flags, positional } = parseArgs(argv, { booleans: ['json', 'ccel'], strings: ['expect', 'ima-banks'] })
     json = flags.json === true
     if (positional.length !== 1) throw new UsageError('replay needs exactly one <log> path')
     const expected = typeof flags.expect === 'string' ? readPcrFile(flags.expect) : undefined
-    const log = parseEventLog(readInputFile(positional[0]!), flags.ccel ? { registers: 'cc-mr' } : {})
+    const bytes = readInputFile(positional[0]!)
+    if (isImaList(bytes)) return replayIma(bytes, expected, flags, json, io)
+    const log = parseEventLog(bytes, flags.ccel ? { registers: 'cc-mr' } : {})
     const a = analyzeEventLog(log, expected ? { expected } : {})
     const pcrs = pcrValuesToJSON(replayedValues(a.replay))
     if (json) {
@@ -93,4 +96,51 @@ export async function runReplay(argv: string[], io: CliIO): Promise<number> {
   } catch (e) {
     return reportError(e, io, json)
   }
+}
+
+/**
+ * Linux IMA lists (binary or ASCII) replay into PCR 10 with the same JSON shape as firmware logs.
+ * A partial entry at the end is reported (IMA_TRUNCATED_TAIL) rather than fatal: securityfs is
+ * read while IMA appends, and any real loss shows up as a PCR 10 mismatch against a quote.
+ */
+function replayIma(bytes: Uint8Array, expected: PcrValuesInput | undefined, flags: Record<string, unknown>, json: boolean, io: CliIO): number {
+  let extendBanks
+  if (typeof flags['ima-banks'] === 'string') {
+    try {
+      extendBanks = parseImaBankRules(flags['ima-banks'])
+    } catch (e) {
+      throw new UsageError(`--ima-banks: ${(e as Error).message}`)
+    }
+  }
+  const list = parseImaLog(bytes, { truncatedTail: 'finding' })
+  const a = analyzeImaLog(list, { ...(expected ? { expected } : {}), ...(extendBanks ? { extendBanks } : {}) })
+  const pcrs = pcrValuesToJSON(replayedValues(a.replay))
+  if (json) {
+    io.out(
+      JSON.stringify(
+        {
+          ok: a.ok,
+          format: list.format,
+          registerKind: 'pcr',
+          eventCount: list.entries.length,
+          startupLocality: null,
+          pcrs,
+          ...(a.replay.comparisons
+            ? { comparisons: a.replay.comparisons.map((c) => ({ bank: c.bank, pcr: String(c.pcr), status: c.status, expected: toHex(c.expected), observed: c.observed ? toHex(c.observed) : null, events: c.events })) }
+            : {}),
+          integrity: a.integrity.counts,
+          findings: a.findings,
+        },
+        null,
+        2,
+      ),
+    )
+  } else {
+    const lines = [`${list.format}, ${list.entries.length} entries`]
+    for (const [bank, regs] of Object.entries(pcrs)) for (const [idx, v] of Object.entries(regs)) lines.push(`${bank}:${idx.padStart(2)}: ${v}`)
+    for (const f of a.findings) lines.push('  ' + formatFinding(f))
+    lines.push(a.ok ? 'result: OK' : 'result: FAILED')
+    io.out(lines.join('\n'))
+  }
+  return a.ok ? EXIT_OK : EXIT_FAILED
 }

@@ -25,7 +25,7 @@ import { EXIT_FAILED, EXIT_OK, parseArgs, readInputFile, reportError, UsageError
 const USAGE =
   'usage: bootproof verify-quote --ak <ak.pub|ak.pem|ak-cert> --quote <file> --sig <file> [--pcrs <file>] [--nonce <hex>] [--ca <pem>...] [--now <ISO time>] [--allow-sha1] [--no-nonce] [--json]'
 
-function mergeAk(parts: AkMaterial[]): AkMaterial {
+export function mergeAk(parts: AkMaterial[]): AkMaterial {
   const out: AkMaterial = {}
   for (const p of parts) {
     for (const k of ['public', 'spki', 'certificate'] as const) {
@@ -38,7 +38,7 @@ function mergeAk(parts: AkMaterial[]): AkMaterial {
   return out
 }
 
-function readPcrs(path: string): PcrValues {
+export function readPcrs(path: string): PcrValues {
   const bytes = readInputFile(path)
   let i = 0
   while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)) i++

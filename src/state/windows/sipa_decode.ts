@@ -11,7 +11,6 @@
  * is kept raw with `known: false`.
  */
 import { ByteReader } from '../../bytes/reader.js'
-import { toHex } from '../../bytes/hex.js'
 import { isBootproofError } from '../../errors.js'
 import { DEFAULT_EVENTLOG_LIMITS } from '../../limits.js'
 import {
@@ -362,9 +361,4 @@ export function* walkSipa(records: readonly SipaRecord[]): Generator<SipaRecord>
     yield r
     if (r.children) for (let i = r.children.length - 1; i >= 0; i--) stack.push(r.children[i]!)
   }
-}
-
-/** Hex of a bytes-valued record, for lists and JSON. */
-export function sipaHex(rec: SipaRecord | undefined): string | undefined {
-  return rec ? toHex(rec.data) : undefined
 }

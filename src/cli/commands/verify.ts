@@ -1,0 +1,90 @@
+/**
+ * `bootproof verify (--bundle <json> | --log <f> --quote <f> --sig <f> --ak <f>... --nonce <hex>
+ *   [--pcrs <f>]) [--policy <json>] [--ak-enrolled] [--ca <pem>...] [--now <iso>] [--ccel]
+ *   [--json | --report md|text]`
+ *
+ * Runs the whole pipeline and prints the verdict (JSON) or a human report. Exit 0 when the
+ * verdict is affirming, 1 when it is not, 2 on a usage error or unparseable input.
+ */
+import { fromHexOrUndefined } from '../../bytes/hex.js'
+import { BootproofError } from '../../errors.js'
+import { parseEvidenceBundle } from '../../evidence/bundle.js'
+import { parseAk } from '../../tpm/ak.js'
+import { parseCertificates } from '../../x509/certificate.js'
+import { verifyAttestation, type VerifyAttestationInput } from '../../verify.js'
+import { renderReport } from '../../verdict/report.js'
+import { EXIT_FAILED, EXIT_OK, parseArgs, readInputFile, reportError, UsageError, type CliIO } from '../io.js'
+import { mergeAk, readPcrs } from './verify_quote.js'
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+function readJson(path: string): unknown {
+  try {
+    return JSON.parse(utf8.decode(readInputFile(path)))
+  } catch (e) {
+    if (e instanceof BootproofError) throw e
+    throw new BootproofError('ERR_JSON_INVALID', `${path}: not valid JSON (${(e as Error).message})`)
+  }
+}
+
+/** JSON.stringify with BigInt as decimal strings and bytes as hex. */
+export function verdictJSON(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x instanceof Uint8Array ? Array.from(x, (b) => b.toString(16).padStart(2, '0')).join('') : x), 2)
+}
+
+export async function runVerify(argv: string[], io: CliIO): Promise<number> {
+  let json = argv.includes('--json')
+  try {
+    const { flags, positional } = parseArgs(argv, {
+      booleans: ['json', 'ak-enrolled', 'ccel', 'allow-sha1'],
+      strings: ['bundle', 'log', 'quote', 'sig', 'nonce', 'pcrs', 'policy', 'now', 'report'],
+      multi: ['ak', 'ca'],
+    })
+    json = flags.json === true
+    if (positional.length) throw new UsageError(`unexpected argument ${positional[0]}`)
+    const report = flags.report as string | undefined
+    if (report !== undefined && report !== 'md' && report !== 'text') throw new UsageError('--report takes md or text')
+    let now: Date | undefined
+    if (typeof flags.now === 'string') {
+      now = new Date(flags.now)
+      if (Number.isNaN(now.getTime())) throw new UsageError(`--now: not an ISO time: ${flags.now}`)
+    }
+    let input: VerifyAttestationInput
+    if (typeof flags.bundle === 'string') {
+      for (const f of ['log', 'quote', 'sig', 'ak', 'nonce', 'pcrs']) if (flags[f] !== undefined) throw new UsageError(`--${f} cannot be combined with --bundle`)
+      const b = parseEvidenceBundle(utf8.decode(readInputFile(flags.bundle)))
+      input = {
+        ...(b.eventLog ? { eventLog: b.eventLog } : {}),
+        ...(b.eventLogRegisters ? { eventLogOptions: { registers: b.eventLogRegisters } } : {}),
+        quotes: b.quotes,
+        ak: b.ak,
+        nonce: b.nonce,
+        ...(b.pcrs ? { pcrs: b.pcrs } : {}),
+      }
+    } else {
+      if (typeof flags.quote !== 'string' || typeof flags.sig !== 'string' || !flags.ak) throw new UsageError('give --bundle, or --quote, --sig and --ak (plus --log and --nonce)')
+      if (typeof flags.nonce !== 'string') throw new UsageError('--nonce <hex> is required (the nonce you issued)')
+      const nonce = fromHexOrUndefined(flags.nonce)
+      if (!nonce) throw new UsageError('--nonce must be hex')
+      input = {
+        ...(typeof flags.log === 'string' ? { eventLog: readInputFile(flags.log) } : {}),
+        quotes: [{ attest: readInputFile(flags.quote), signature: readInputFile(flags.sig) }],
+        ak: mergeAk((flags.ak as string[]).map((p) => parseAk(readInputFile(p)))),
+        nonce,
+        ...(typeof flags.pcrs === 'string' ? { pcrs: readPcrs(flags.pcrs) } : {}),
+      }
+    }
+    if (flags.ccel) input.eventLogOptions = { registers: 'cc-mr' }
+    if (typeof flags.policy === 'string') input.policy = readJson(flags.policy)
+    if (flags['ak-enrolled']) input.akEnrolled = true
+    if (flags.ca) input.trustAnchors = (flags.ca as string[]).flatMap((p) => parseCertificates(readInputFile(p)))
+    if (flags['allow-sha1']) input.quoteOptions = { allowSha1: true }
+    if (now) input.now = now
+    const { verdict } = await verifyAttestation(input)
+    if (json) io.out(verdictJSON(verdict))
+    else io.out(renderReport(verdict, report === 'md' ? 'md' : 'text'))
+    return verdict.ear_status === 'affirming' ? EXIT_OK : EXIT_FAILED
+  } catch (e) {
+    return reportError(e, io, json)
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * Evidence bundle: one JSON document carrying everything `verifyAttestation` needs
+ * (schema/evidence-bundle.schema.json). Binary blobs are base64 (standard or url-safe), the
+ * nonce and PCR values lowercase hex. Parsed strictly: unknown members are an error, so a typo
+ * cannot silently drop evidence.
+ */
+import { BootproofError } from '../errors.js'
+import { fromHexOrUndefined } from '../bytes/hex.js'
+import type { AkParts } from '../tpm/ak.js'
+import type { QuoteEvidence } from '../tpm/quote_core.js'
+import type { PcrValues } from '../tpm/pcr_values.js'
+
+export interface EvidenceBundle {
+  version: 1
+  eventLog?: Uint8Array
+  /** `cc-mr` for CCEL logs. */
+  eventLogRegisters?: 'pcr' | 'cc-mr'
+  quotes: QuoteEvidence[]
+  pcrs?: PcrValues
+  ak: AkParts
+  nonce?: Uint8Array
+}
+
+/** Largest accepted bundle text (a 16 MiB log in base64 plus quotes and certificates). */
+export const MAX_BUNDLE_CHARS = 24 * 1024 * 1024
+
+function bad(path: string, message: string): never {
+  throw new BootproofError('ERR_BUNDLE_INVALID', `evidence bundle ${path}: ${message}`, { field: path })
+}
+
+function b64(v: unknown, path: string): Uint8Array {
+  if (typeof v !== 'string' || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(v) || v.replace(/=+$/, '').length % 4 === 1) bad(path, 'must be a base64 string')
+  const std = v.replace(/-/g, '+').replace(/_/g, '/').replace(/=+$/, '')
+  const bin = atob(std + '='.repeat((4 - (std.length % 4)) % 4))
+  const out = new Uint8Array(bin.length)
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i)
+  return out
+}
+
+function only(o: Record<string, unknown>, allowed: string[], path: string): void {
+  for (const k of Object.keys(o)) if (!allowed.includes(k)) bad(`${path}/${k}`, 'unknown member')
+}
+
+function obj(v: unknown, path: string): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) bad(path, 'must be an object')
+  return v as Record<string, unknown>
+}
+
+/**
+ * Parse an evidence bundle (JSON text or an already parsed object).
+ * @throws BootproofError ERR_BUNDLE_INVALID (with the JSON pointer in `field`), ERR_JSON_INVALID
+ */
+export function parseEvidenceBundle(input: string | unknown): EvidenceBundle {
+  let json: unknown = input
+  if (typeof input === 'string') {
+    if (input.length > MAX_BUNDLE_CHARS) bad('', `larger than ${MAX_BUNDLE_CHARS} characters`)
+    try {
+      json = JSON.parse(input)
+    } catch (e) {
+      throw new BootproofError('ERR_JSON_INVALID', `evidence bundle: not valid JSON (${(e as Error).message})`)
+    }
+  }
+  const o = obj(json, '')
+  only(o, ['$schema', 'version', 'eventLog', 'eventLogRegisters', 'quotes', 'pcrs', 'ak', 'nonce', 'comment'], '')
+  if (o.version !== 1) bad('/version', `unsupported version ${JSON.stringify(o.version)} (this library reads version 1)`)
+  if (!Array.isArray(o.quotes) || o.quotes.length === 0) bad('/quotes', 'must be a non-empty array')
+  if (o.quotes.length > 16) bad('/quotes', 'more than 16 quotes')
+  const quotes = o.quotes.map((q, i) => {
+    const qo = obj(q, `/quotes/${i}`)
+    only(qo, ['attest', 'signature'], `/quotes/${i}`)
+    return { attest: b64(qo.attest, `/quotes/${i}/attest`), signature: b64(qo.signature, `/quotes/${i}/signature`) }
+  })
+  const ako = obj(o.ak, '/ak')
+  only(ako, ['public', 'pem', 'certificate', 'intermediates'], '/ak')
+  const ak: AkParts = {}
+  if (ako.public !== undefined) ak.public = b64(ako.public, '/ak/public')
+  if (ako.pem !== undefined) {
+    if (typeof ako.pem !== 'string') bad('/ak/pem', 'must be a PEM string')
+    ak.spki = ako.pem
+  }
+  if (ako.certificate !== undefined) {
+    if (typeof ako.certificate !== 'string') bad('/ak/certificate', 'must be a PEM string')
+    ak.certificate = ako.certificate
+  }
+  if (ako.intermediates !== undefined) {
+    if (!Array.isArray(ako.intermediates) || ako.intermediates.some((x) => typeof x !== 'string')) bad('/ak/intermediates', 'must be an array of PEM strings')
+    ak.intermediates = ako.intermediates as string[]
+  }
+  if (ak.public === undefined && ak.spki === undefined && ak.certificate === undefined) bad('/ak', 'needs public, pem or certificate')
+  const out: EvidenceBundle = { version: 1, quotes, ak }
+  if (o.eventLog !== undefined) out.eventLog = b64(o.eventLog, '/eventLog')
+  if (o.eventLogRegisters !== undefined) {
+    if (o.eventLogRegisters !== 'pcr' && o.eventLogRegisters !== 'cc-mr') bad('/eventLogRegisters', "must be 'pcr' or 'cc-mr'")
+    out.eventLogRegisters = o.eventLogRegisters
+  }
+  if (o.nonce !== undefined) {
+    const n = typeof o.nonce === 'string' ? fromHexOrUndefined(o.nonce) : undefined
+    if (!n) bad('/nonce', 'must be a hex string')
+    out.nonce = n
+  }
+  if (o.pcrs !== undefined) out.pcrs = obj(o.pcrs, '/pcrs') as PcrValues
+  return out
+}
+
+function toB64(b: Uint8Array): string {
+  let s = ''
+  for (const x of b) s += String.fromCharCode(x)
+  return btoa(s)
+}
+
+/** Serialise a bundle (the inverse of `parseEvidenceBundle`). */
+export function evidenceBundleToJSON(b: { eventLog?: Uint8Array; eventLogRegisters?: 'pcr' | 'cc-mr'; quotes: { attest: Uint8Array; signature: Uint8Array }[]; ak: { public?: Uint8Array; pem?: string; certificate?: string }; nonce?: Uint8Array; pcrs?: Record<string, Record<string, string>> }): Record<string, unknown> {
+  const hex = (x: Uint8Array) => Array.from(x, (v) => v.toString(16).padStart(2, '0')).join('')
+  return {
+    version: 1,
+    ...(b.eventLog ? { eventLog: toB64(b.eventLog) } : {}),
+    ...(b.eventLogRegisters ? { eventLogRegisters: b.eventLogRegisters } : {}),
+    quotes: b.quotes.map((q) => ({ attest: toB64(q.attest), signature: toB64(q.signature) })),
+    ...(b.pcrs ? { pcrs: b.pcrs } : {}),
+    ak: { ...(b.ak.public ? { public: toB64(b.ak.public) } : {}), ...(b.ak.pem ? { pem: b.ak.pem } : {}), ...(b.ak.certificate ? { certificate: b.ak.certificate } : {}) },
+    ...(b.nonce ? { nonce: hex(b.nonce) } : {}),
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * Policy v1: reference values and appraisal rules as data (issue 4, docs/policy.md).
+ *
+ * A policy is plain JSON. `validatePolicy` checks it against `POLICY_SCHEMA` (schema.ts, also
+ * published as schema/policy.schema.json) and then applies the semantic rules that a JSON Schema
+ * cannot state (digest lengths per bank, safe regular expressions, unambiguous event rules).
+ *
+ * Hex values are lowercase, without `0x`, full length for their bank.
+ */
+
+/** Banks a policy may name (digest sizes from alg.ts). */
+export type PolicyBank = 'sha1' | 'sha256' | 'sha384' | 'sha512' | 'sm3_256'
+
+export const POLICY_BANKS: readonly PolicyBank[] = ['sha1', 'sha256', 'sha384', 'sha512', 'sm3_256']
+
+/**
+ * What a rule is about. The verdict maps these to EAR submodules (platform firmware, boot loader,
+ * OS kernel, Windows boot, ...). `attestation` (quote, banks, freshness, AK roots) is used by
+ * appraisal results only, never by a rule.
+ */
+export type ComponentKind =
+  | 'platform-firmware'
+  | 'platform-config'
+  | 'option-roms'
+  | 'boot-loader'
+  | 'boot-config'
+  | 'os-kernel'
+  | 'initrd'
+  | 'secure-boot'
+  | 'windows-boot'
+  | 'os-runtime'
+  | 'other'
+
+export const COMPONENT_KINDS: readonly ComponentKind[] = [
+  'platform-firmware',
+  'platform-config',
+  'option-roms',
+  'boot-loader',
+  'boot-config',
+  'os-kernel',
+  'initrd',
+  'secure-boot',
+  'windows-boot',
+  'os-runtime',
+  'other',
+]
+
+/** Digests of one measurement, by bank. At least one bank. Banks present on both sides must all be equal. */
+export type DigestSpec = Partial<Record<PolicyBank, string>>
+
+/** One expected event in an alternative: its digest(s), or `any: true` for "exactly one event, any digest". */
+export interface EventEntry extends DigestSpec {
+  any?: true
+  /** Human label, e.g. "shimx64.efi 15.8". */
+  description?: string
+}
+
+export interface Alternative {
+  /** Label shown in findings and results, e.g. "debian-12 shim 16.1 + grub 2.06". */
+  name?: string
+  /** The events, in log order. Empty = "this component may be absent" (pcrlock's empty variant). */
+  events: EventEntry[]
+}
+
+/**
+ * An allow-list for the events of one PCR (optionally of some event types).
+ *
+ * Events are dispatched by (PCR, event type) to a *slot*: the rules with the same `pcr` and the same
+ * `eventTypes` set. Every measured event of a PCR named by any rule must fall into a slot, otherwise
+ * it is reported (POLICY_EVENT_UNEXPECTED). The rules of one slot form a chain in policy order: the
+ * slot's events must be the concatenation of one alternative of each rule (`sequence` rules), like
+ * pcrlock components with variants. `set` and `any` rules must be alone in their slot.
+ */
+export interface EventRule {
+  /** Stable reference id, echoed in findings (`reference`). */
+  id?: string
+  component: ComponentKind
+  /** Human name of the component, e.g. "shim + GRUB". */
+  name?: string
+  pcr: number
+  /** EV_* names (see `EV`); omitted = every event type of this PCR (pcrlock style). */
+  eventTypes?: string[]
+  /**
+   * `sequence` (default): the events equal one alternative, in order.
+   * `set`: each event's digest is one of the entries of any alternative (order and count free).
+   * `any`: any digest is accepted (the event type is still allow-listed). Use for per-machine data
+   * such as the GPT (PCR 5) or PCR 1 configuration; this weakens the policy.
+   */
+  match?: 'sequence' | 'set' | 'any'
+  alternatives?: Alternative[]
+}
+
+/** A golden value for one PCR, with alternatives. Compared with the quote's authenticated value. */
+export interface PcrValueRule {
+  pcr: number
+  bank: PolicyBank
+  alternatives: string[]
+  component?: ComponentKind
+  name?: string
+}
+
+/** A digest that must (or must not) be measured. */
+export interface DigestReference {
+  /** One of these digests (alternatives). For `forbidden` each entry is forbidden. */
+  anyOf: DigestSpec[]
+  /** Restrict to one PCR. */
+  pcr?: number
+  component?: ComponentKind
+  description?: string
+}
+
+/** A signature-database entry: an X.509 certificate (SHA-256 of the DER) or a SHA-256 hash. */
+export interface SignatureRef {
+  sha256: string
+  /** Only match entries of this type; default either. */
+  type?: 'x509' | 'sha256'
+  description?: string
+}
+
+export interface SecureBootPolicy {
+  /** SecureBoot must be measured as 1 (trusted). */
+  required?: boolean
+  /** dbx must contain at least these entries (revocations). */
+  dbx?: { mustContain: SignatureRef[] }
+  /** Each database may hold at most these entries ("at most a given set of keys"). */
+  db?: { allowed: SignatureRef[] }
+  kek?: { allowed: SignatureRef[] }
+  pk?: { allowed: SignatureRef[] }
+  /** Accept a "UEFI Debug Mode" measurement. Default false. */
+  debugModeAllowed?: boolean
+}
+
+export interface KernelCmdlinePolicy {
+  /** The command line equals one of these strings. */
+  exact?: string[]
+  /**
+   * ...or fully matches one of these patterns (anchored: `^…$` is implied). Limited to 512
+   * characters, no backreferences, no lookaround, no nested unbounded quantifiers (docs/policy.md).
+   */
+  patterns?: string[]
+  /** Arguments that must not appear (`init=` matches any `init=…`; `single` matches the word). */
+  forbiddenArgs?: string[]
+}
+
+export interface LinuxPolicy {
+  kernelCmdline?: KernelCmdlinePolicy
+}
+
+/** Windows boot claims under their MAA names, e.g. `{"bootDebuggingDisabled": true}`. */
+export interface WindowsPolicy {
+  claims: Record<string, boolean | number | string | null>
+}
+
+export type CounterRule = 'nondecreasing' | 'equal' | 'any'
+
+export interface FreshnessPolicy {
+  /** The quote must carry the verifier's nonce (input `nonceChecked`). Default true. */
+  nonceRequired?: boolean
+  /** Fail when `previous` is not supplied. Default false. */
+  previousRequired?: boolean
+  /** resetCount against the previous value. Default `nondecreasing`; `equal` = same boot expected. */
+  resetCount?: CounterRule
+  /** restartCount against the previous value. Default `nondecreasing`. */
+  restartCount?: CounterRule
+  /** With equal counters, the clock must have advanced (attack Q-12). Default true. */
+  clockMustAdvance?: boolean
+}
+
+export interface PcrRequirements {
+  /** Banks the quote must authenticate and the log must replay. Default ["sha256"]. */
+  banks?: PolicyBank[]
+  /** PCRs that must be quoted and replay. PCRs used by any rule are always required as well. */
+  required?: number[]
+}
+
+export interface Policy {
+  $schema?: string
+  /** Stable identifier, echoed in the verdict (`ear_appraisal_policy_ids`). */
+  id: string
+  version: 1
+  description?: string
+  pcrs?: PcrRequirements
+  pcrValues?: PcrValueRule[]
+  eventRules?: EventRule[]
+  digests?: { required?: DigestReference[]; forbidden?: DigestReference[] }
+  secureBoot?: SecureBootPolicy
+  linux?: LinuxPolicy
+  windows?: WindowsPolicy
+  freshness?: FreshnessPolicy
+  /** PEM certificates: the AK certificate must chain to one of them. */
+  trustedAkRoots?: string[]
+}
+
+/** MAA claim names bootproof can evaluate (src/state/windows). */
+export const WINDOWS_CLAIM_NAMES = [
+  'secureBootEnabled',
+  'bootDebuggingDisabled',
+  'notSafeMode',
+  'notWinPE',
+  'codeIntegrityEnabled',
+  'testSigningDisabled',
+  'vbsEnabled',
+  'hvciEnabled',
+  'bitlockerStatus',
+  'elamDriverLoaded',
+  'bootCount',
+  'osKernelDebuggingDisabled',
+  'flightSigningNotEnabled',
+  'iommuEnabled',
+  'depPolicy',
+  'coldBoot',
+] as const

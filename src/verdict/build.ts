@@ -1,0 +1,84 @@
+/**
+ * Build the EAR-shaped verdict from the pipeline's findings and outcomes.
+ *
+ * Fail closed (issue 4): a quote or nonce failure marks every submodule `crypto_failed` (99);
+ * an error-severity finding makes its submodule contraindicated; a submodule is affirming only
+ * when a policy affirmed it; and without a policy the overall status is never affirming.
+ */
+import { AR4SI, lower, statusOfVector, worse, type EarStatus, type TrustVector } from './ar4si.js'
+import { claimValues, SUBMODS, type SubmodName } from './submods.js'
+import { EAR_PROFILE, type EarAppraisal, type StepName, type StepStatus, type Verdict, type VerdictFinding } from './types.js'
+
+export interface VerdictInputs {
+  now: Date
+  verifier?: { developer: string; build: string }
+  nonce?: Uint8Array
+  /** Undefined when no policy was applied. */
+  policyId?: string
+  steps: Partial<Record<StepName, { status: StepStatus; note?: string }>>
+  findings: VerdictFinding[]
+  /** Quote (and nonce) cryptographically valid; undefined when no quote was given. */
+  quoteValid: boolean | undefined
+  /** How the AK is known: a validated certificate chain, caller enrollment records, or not at all. */
+  akIdentity: 'certificate' | 'enrolled' | 'unknown'
+  /** Per-submodule outcome of the policy appraisal (absent: not appraised). */
+  appraised: Partial<Record<SubmodName, EarStatus>>
+  /** Submodules that apply to this evidence (e.g. windows-boot only for Windows logs). */
+  present: SubmodName[]
+}
+
+export const BOOTPROOF_VERIFIER = { developer: 'https://github.com/bootproof/bootproof', build: 'bootproof 0.1.0' }
+
+function b64url(bytes: Uint8Array): string {
+  let s = ''
+  for (const b of bytes) s += String.fromCharCode(b)
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+}
+
+export function buildVerdict(inp: VerdictInputs): Verdict {
+  const submods: Record<string, EarAppraisal> = {}
+  for (const name of inp.present) {
+    const { claim } = SUBMODS[name]
+    const values = claimValues(claim)
+    const vector: TrustVector = {}
+    const tier = inp.appraised[name]
+    if (tier === 'affirming' || tier === 'warning' || tier === 'contraindicated') vector[claim] = values[tier]
+    else vector[claim] = AR4SI.NO_CLAIM
+    if (name === 'tpm') {
+      if (inp.quoteValid === true) {
+        vector['instance-identity'] = inp.akIdentity === 'unknown' ? AR4SI.UNRECOGNIZED_INSTANCE : AR4SI.RECOGNIZED_INSTANCE
+      }
+    }
+    const findings = inp.findings.filter((f) => f.submod === name)
+    for (const f of findings) {
+      if (f.severity === 'error') lower(vector, claim, values.contraindicated)
+      else if (f.severity === 'warning') lower(vector, claim, values.warning)
+    }
+    if (inp.quoteValid === false) lower(vector, claim, AR4SI.CRYPTO_FAILED)
+    const app: EarAppraisal = { ear_status: statusOfVector(vector), ear_trustworthiness_vector: vector, bootproof_findings: findings }
+    if (inp.policyId) app.ear_appraisal_policy_ids = [inp.policyId]
+    submods[name] = app
+  }
+  let status: EarStatus = 'none'
+  for (const s of Object.values(submods)) status = worse(status, s.ear_status)
+  // Without a policy nothing was compared with reference values: never affirming.
+  if (!inp.policyId && status === 'affirming') status = 'none'
+  const steps = {} as Verdict['bootproof_steps']
+  for (const step of ['parse', 'key', 'quote', 'replay', 'integrity', 'state', 'appraisal', 'token'] as StepName[]) {
+    const s = inp.steps[step] ?? { status: 'skipped' as const }
+    steps[step] = { status: s.status, findings: inp.findings.filter((f) => f.step === step).length, ...(s.note ? { note: s.note } : {}) }
+  }
+  const v: Verdict = {
+    eat_profile: EAR_PROFILE,
+    iat: Math.floor(inp.now.getTime() / 1000),
+    ear_verifier_id: inp.verifier ?? BOOTPROOF_VERIFIER,
+    ear_status: status,
+    submods,
+    bootproof_steps: steps,
+    bootproof_findings: inp.findings,
+    bootproof_policy_id: inp.policyId ?? 'none',
+  }
+  if (inp.nonce && inp.nonce.length) v.eat_nonce = b64url(inp.nonce)
+  if (inp.policyId) v.ear_appraisal_policy_ids = [inp.policyId]
+  return v
+}

@@ -1,0 +1,207 @@
+/**
+ * `verifyAttestation`: the one call a backend makes (issue 4).
+ *
+ * parse → quote verification → replay against the quoted PCRs → integrity → boot state →
+ * appraisal → verdict. Unparseable input throws a BootproofError; everything else becomes
+ * findings in an EAR-shaped verdict, each tagged with its step and submodule.
+ */
+import { toHex } from './bytes/hex.js'
+import { analyzeEventLog, type EventLogAnalysis } from './eventlog/analyze.js'
+import { parseEventLog, type ParseEventLogOptions } from './eventlog/parse.js'
+import { initialPcrValue } from './eventlog/replay.js'
+import type { EventLog } from './eventlog/types.js'
+import type { Finding } from './findings.js'
+import type { HashProvider } from './hash/provider.js'
+import { extractBootState, type BootState } from './state/boot_state.js'
+import type { AkInput } from './tpm/ak.js'
+import { parseTpmsAttest } from './tpm/attest.js'
+import type { QuoteEvidence, VerifyQuoteOptions } from './tpm/quote_core.js'
+import type { PcrValues } from './tpm/pcr_values.js'
+import { verifyQuotes, type VerifyQuotesResult } from './tpm/verify_quotes.js'
+import type { CertificateInput } from './x509/chain.js'
+import type { EarStatus } from './verdict/ar4si.js'
+import { buildVerdict } from './verdict/build.js'
+import { submodForPcr, type SubmodName } from './verdict/submods.js'
+import type { StepName, StepStatus, Verdict, VerdictFinding } from './verdict/types.js'
+import { runAppraisal, type PolicyInput } from './verify_appraisal.js'
+
+export interface VerifyAttestationInput {
+  /** The firmware event log (binary_bios_measurements, WBCL, ...). */
+  eventLog?: Uint8Array
+  eventLogOptions?: ParseEventLogOptions
+  /** One or more TPM2 quotes (TPMS_ATTEST + TPMT_SIGNATURE) made by the AK for `nonce`. */
+  quotes: QuoteEvidence[]
+  /**
+   * PCR values reported by the attester (e.g. tpm2-tools' `-o` file). Optional: without them the
+   * values replayed from the log are checked against the quote's pcrDigest directly.
+   */
+  pcrs?: PcrValues
+  /** The AK: TPMT_PUBLIC / TPM2B_PUBLIC bytes, SPKI, certificate, or parts with a certificate. */
+  ak: AkInput
+  /** The AK comes from the caller's enrollment records (e.g. proven by credential activation). */
+  akEnrolled?: boolean
+  /** Roots for the AK certificate chain. */
+  trustAnchors?: CertificateInput[]
+  /** The nonce this verifier issued for this attestation. */
+  nonce: Uint8Array | undefined
+  /** Reference values (policy JSON, validated strictly). Without one the verdict is never affirming. */
+  policy?: PolicyInput
+  /** Verification time (certificates, verdict iat). Default: now. */
+  now?: Date
+  /** Last accepted quote state of this AK, to detect reboots and replays (attack Q-12). */
+  previous?: { clock: bigint; resetCount: number; restartCount: number }
+  /** Extra quote-verification options (SHA-1 opt-in, AK EKUs, ...). */
+  quoteOptions?: VerifyQuoteOptions
+  verifier?: { developer: string; build: string }
+  hash?: HashProvider
+}
+
+export interface AttestationResult {
+  verdict: Verdict
+  /** The parsed log (absent when none was given). */
+  log?: EventLog
+  quote: VerifyQuotesResult
+  analysis?: EventLogAnalysis
+  state?: BootState
+  /** PCR indices whose values were authenticated by the quote and reproduced by the log. */
+  trustedPcrs: number[]
+}
+
+const KEY_CODES = /^ERR_(AK|CHAIN)_/
+
+/** PCR values for the quote's selection, taken from the log replay (initial values where no events). */
+function pcrsFromReplay(log: EventLog, analysis: EventLogAnalysis, quotes: QuoteEvidence[]): PcrValues | undefined {
+  const out: Record<string, Record<string, string>> = {}
+  for (const q of quotes) {
+    let parsed
+    try {
+      parsed = parseTpmsAttest(q.attest)
+    } catch {
+      return undefined // verifyQuotes reports the parse error itself
+    }
+    if (parsed.attested.kind !== 'quote') return undefined
+    for (const sel of parsed.attested.pcrSelect) {
+      const bank = analysis.replay.banks.get(sel.bank)
+      if (!bank || !bank.replayable) continue
+      const regs = (out[sel.bank] ??= {})
+      for (const i of sel.pcrs) {
+        const p = bank.pcrs.get(i)
+        if (p && !p.replayable) continue
+        regs[String(i)] = toHex(p ? p.value : initialPcrValue(log, i, bank.size))
+      }
+    }
+  }
+  return out
+}
+
+export async function verifyAttestation(input: VerifyAttestationInput): Promise<AttestationResult> {
+  const now = input.now ?? new Date()
+  const findings: VerdictFinding[] = []
+  const steps: Partial<Record<StepName, { status: StepStatus; note?: string }>> = {}
+  let windows = false
+  const add = (step: StepName, list: readonly Finding[], submod?: SubmodName) => {
+    for (const f of list) findings.push({ ...f, step, submod: submod ?? submodForPcr(f.pcr, windows) })
+  }
+
+  // 1. parse
+  let log: EventLog | undefined
+  let analysis: EventLogAnalysis | undefined
+  if (input.eventLog) {
+    log = parseEventLog(input.eventLog, input.eventLogOptions)
+    windows = log.events.some((e) => e.eventType === 4 && e.data.length === 4 && String.fromCharCode(...e.data) === 'WBCL')
+    add('parse', log.findings)
+    steps.parse = { status: 'success', note: `${log.format}, ${log.events.length} events` }
+  } else {
+    steps.parse = { status: 'skipped', note: 'no event log given' }
+  }
+
+  // 2. quote: against the attester's PCR values, or the values the log replays to.
+  const preliminary = log ? analyzeEventLog(log, input.hash ? { hash: input.hash } : {}) : undefined
+  const candidate = input.pcrs ?? (log && preliminary ? pcrsFromReplay(log, preliminary, input.quotes) : undefined)
+  const quote = await verifyQuotes({
+    quotes: input.quotes,
+    ak: input.ak,
+    ...(input.nonce !== undefined ? { nonce: input.nonce } : {}),
+    ...(candidate ? { pcrs: candidate } : {}),
+    options: {
+      ...input.quoteOptions,
+      now,
+      ...(input.trustAnchors ? { trustAnchors: input.trustAnchors } : {}),
+      ...(input.previous ? { previous: input.previous } : {}),
+    },
+  })
+  for (const e of quote.errors) {
+    findings.push({ code: e.code, severity: 'error', message: e.message, step: KEY_CODES.test(e.code) ? 'key' : 'quote', submod: 'tpm' })
+  }
+  steps.key = { status: quote.errors.some((e) => KEY_CODES.test(e.code)) ? 'failed' : 'success', note: `AK ${quote.ak.kind}${input.akEnrolled ? ', enrolled' : ''}` }
+  steps.quote = { status: quote.valid ? 'success' : 'failed', note: `${input.quotes.length} quote(s)` }
+  if (!quote.valid && !input.pcrs && candidate && quote.errors.some((e) => e.code === 'ERR_PCR_DIGEST_MISMATCH')) {
+    findings.push({ code: 'LOG_DOES_NOT_MATCH_QUOTE', severity: 'error', message: 'the PCR values the event log replays to do not hash to the quote\'s pcrDigest: the log is not the one that was measured (or is incomplete); supply the attester\'s PCR values to see which PCR differs', step: 'replay', submod: 'tpm' })
+  }
+
+  // 3. replay against the authenticated PCRs, integrity and structure.
+  const trustedPcrs: number[] = []
+  if (log) {
+    analysis = analyzeEventLog(log, { expected: quote.pcrs, ...(input.hash ? { hash: input.hash } : {}) })
+    add('replay', analysis.replay.findings)
+    add('integrity', [...analysis.integrity.findings, ...analysis.findings.filter((f) => !log!.findings.includes(f) && !analysis!.replay.findings.includes(f) && !analysis!.integrity.findings.includes(f))])
+    // A PCR is trusted when every quoted bank authenticates it and the log reproduces it.
+    const byPcr = new Map<number, boolean>()
+    for (const c of analysis.replay.comparisons ?? []) byPcr.set(c.pcr, (byPcr.get(c.pcr) ?? true) && c.status === 'match')
+    for (const [pcr, ok] of byPcr) if (ok) trustedPcrs.push(pcr)
+    trustedPcrs.sort((a, b) => a - b)
+    steps.replay = { status: !quote.valid ? 'failed' : analysis.replay.ok ? 'success' : 'failed', note: `${analysis.replay.comparisons?.filter((c) => c.status === 'match').length ?? 0}/${analysis.replay.comparisons?.length ?? 0} quoted PCR values reproduced` }
+    const c = analysis.integrity.counts
+    steps.integrity = { status: analysis.integrity.findings.some((f) => f.severity === 'error') ? 'failed' : 'success', note: `${c.verified} verified, ${c.mismatch} mismatch, ${c['not-applicable']} not bound` }
+    const authBanks = Object.keys(quote.pcrs)
+    if (quote.valid && authBanks.length > 0 && authBanks.every((b) => b === 'sha1')) {
+      findings.push({ code: 'QUOTE_SHA1_BANK_ONLY', severity: 'warning', message: 'only the sha1 bank is quoted: SHA-1 collisions make the log replay weaker (attack L-10)', step: 'quote', submod: 'tpm' })
+    }
+  } else {
+    steps.replay = { status: 'skipped', note: 'no event log given' }
+    steps.integrity = { status: 'skipped' }
+  }
+
+  // 4. boot state from trusted facts only.
+  let state: BootState | undefined
+  if (log && analysis) {
+    const structure = analysis.findings.filter((f) => !log!.findings.includes(f) && !analysis!.replay.findings.includes(f) && !analysis!.integrity.findings.includes(f))
+    const r = extractBootState(log, { quotedPcrs: quote.valid ? trustedPcrs : [], integrity: analysis.integrity, structure, ...(input.hash ? { hash: input.hash } : {}) })
+    state = r.state
+    add('state', r.findings)
+    steps.state = { status: r.findings.some((f) => f.severity === 'error') ? 'failed' : 'success' }
+  } else {
+    steps.state = { status: 'skipped' }
+  }
+
+  // 5. appraisal against the policy.
+  let policyId: string | undefined
+  let appraised: Partial<Record<SubmodName, EarStatus>> = {}
+  if (input.policy !== undefined) {
+    const a = runAppraisal({ policy: input.policy, log, analysis, state, quote, previous: input.previous, nonce: input.nonce, trustedPcrs, windows })
+    policyId = a.policyId
+    appraised = a.submods
+    for (const f of a.findings) findings.push(f)
+    steps.appraisal = { status: a.findings.some((f) => f.severity === 'error') ? 'failed' : 'success', note: `policy ${a.policyId}` }
+  } else {
+    steps.appraisal = { status: 'skipped', note: 'no policy: the verdict cannot be affirming' }
+  }
+
+  // 6. verdict.
+  const present: SubmodName[] = ['tpm']
+  if (log) present.push('platform-firmware', 'secure-boot', 'boot-loader', 'os-kernel', ...(windows ? (['windows-boot'] as const) : []))
+  const akIdentity = quote.valid && quote.ak.kind === 'certificate' ? 'certificate' : input.akEnrolled ? 'enrolled' : 'unknown'
+  const verdict = buildVerdict({
+    now,
+    ...(input.verifier ? { verifier: input.verifier } : {}),
+    ...(input.nonce ? { nonce: input.nonce } : {}),
+    ...(policyId ? { policyId } : {}),
+    steps,
+    findings,
+    quoteValid: input.quotes.length ? quote.valid : undefined,
+    akIdentity,
+    appraised,
+    present,
+  })
+  return { verdict, ...(log ? { log } : {}), quote, ...(analysis ? { analysis } : {}), ...(state ? { state } : {}), trustedPcrs }
+}
