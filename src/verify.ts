@@ -6,9 +6,11 @@
  * findings in an EAR-shaped verdict, each tagged with its step and submodule.
  */
 import { toHex } from './bytes/hex.js'
-import { analyzeEventLog, type EventLogAnalysis } from './eventlog/analyze.js'
+import type { EventLogAnalysis } from './eventlog/analyze.js'
+import { verifyEventIntegrity } from './eventlog/integrity.js'
+import { checkEventLogStructure } from './eventlog/structure.js'
 import { parseEventLog, type ParseEventLogOptions } from './eventlog/parse.js'
-import { initialPcrValue } from './eventlog/replay.js'
+import { compareReplay, initialPcrValue, replayEventLog, type ReplayResult } from './eventlog/replay.js'
 import type { EventLog } from './eventlog/types.js'
 import type { Finding } from './findings.js'
 import type { HashProvider } from './hash/provider.js'
@@ -70,7 +72,7 @@ export interface AttestationResult {
 const KEY_CODES = /^ERR_(AK|CHAIN)_/
 
 /** PCR values for the quote's selection, taken from the log replay (initial values where no events). */
-function pcrsFromReplay(log: EventLog, analysis: EventLogAnalysis, quotes: QuoteEvidence[]): PcrValues | undefined {
+function pcrsFromReplay(log: EventLog, replay: ReplayResult, quotes: QuoteEvidence[]): PcrValues | undefined {
   const out: Record<string, Record<string, string>> = {}
   for (const q of quotes) {
     let parsed
@@ -81,7 +83,7 @@ function pcrsFromReplay(log: EventLog, analysis: EventLogAnalysis, quotes: Quote
     }
     if (parsed.attested.kind !== 'quote') return undefined
     for (const sel of parsed.attested.pcrSelect) {
-      const bank = analysis.replay.banks.get(sel.bank)
+      const bank = replay.banks.get(sel.bank)
       if (!bank || !bank.replayable) continue
       const regs = (out[sel.bank] ??= {})
       for (const i of sel.pcrs) {
@@ -116,8 +118,9 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
   }
 
   // 2. quote: against the attester's PCR values, or the values the log replays to.
-  const preliminary = log ? analyzeEventLog(log, input.hash ? { hash: input.hash } : {}) : undefined
-  const candidate = input.pcrs ?? (log && preliminary ? pcrsFromReplay(log, preliminary, input.quotes) : undefined)
+  const hashOpt = input.hash ? { hash: input.hash } : {}
+  const replay0 = log ? replayEventLog(log, hashOpt) : undefined
+  const candidate = input.pcrs ?? (log && replay0 ? pcrsFromReplay(log, replay0, input.quotes) : undefined)
   const quote = await verifyQuotes({
     quotes: input.quotes,
     ak: input.ak,
@@ -141,10 +144,16 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
 
   // 3. replay against the authenticated PCRs, integrity and structure.
   const trustedPcrs: number[] = []
+  let structure: Finding[] = []
   if (log) {
-    analysis = analyzeEventLog(log, { expected: quote.pcrs, ...(input.hash ? { hash: input.hash } : {}) })
-    add('replay', analysis.replay.findings)
-    add('integrity', [...analysis.integrity.findings, ...analysis.findings.filter((f) => !log!.findings.includes(f) && !analysis!.replay.findings.includes(f) && !analysis!.integrity.findings.includes(f))])
+    // One replay serves both the quote check above and this comparison.
+    const replay = compareReplay(log, replay0!, quote.pcrs)
+    const integrity = verifyEventIntegrity(log, hashOpt)
+    structure = checkEventLogStructure(log, { ...hashOpt, integrity })
+    const all = [...log.findings, ...structure, ...integrity.findings, ...replay.findings]
+    analysis = { replay, integrity, findings: all, ok: !all.some((f) => f.severity === 'error') }
+    add('replay', replay.findings)
+    add('integrity', [...integrity.findings, ...structure])
     // A PCR is trusted when every quoted bank authenticates it and the log reproduces it.
     const byPcr = new Map<number, boolean>()
     for (const c of analysis.replay.comparisons ?? []) byPcr.set(c.pcr, (byPcr.get(c.pcr) ?? true) && c.status === 'match')
@@ -165,7 +174,6 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
   // 4. boot state from trusted facts only.
   let state: BootState | undefined
   if (log && analysis) {
-    const structure = analysis.findings.filter((f) => !log!.findings.includes(f) && !analysis!.replay.findings.includes(f) && !analysis!.integrity.findings.includes(f))
     const r = extractBootState(log, { quotedPcrs: quote.valid ? trustedPcrs : [], integrity: analysis.integrity, structure, ...(input.hash ? { hash: input.hash } : {}) })
     state = r.state
     add('state', r.findings)

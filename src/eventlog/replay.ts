@@ -125,6 +125,16 @@ export function replayEventLog(log: EventLog, options: ReplayOptions = {}): Repl
   return result
 }
 
+/**
+ * Compare an existing replay with expected values, without replaying again (the pipeline
+ * replays once to check the quote, then compares with the PCRs the quote authenticated).
+ */
+export function compareReplay(log: EventLog, replay: ReplayResult, expected: PcrValues | PcrValuesInput): ReplayResult {
+  const result: ReplayResult = { banks: replay.banks, findings: [], ok: true }
+  compare(log, result, normalizePcrValues(expected, 'expected PCR values'))
+  return result
+}
+
 function compare(log: EventLog, result: ReplayResult, expected: PcrValues): void {
   const comparisons: PcrComparison[] = []
   for (const [bankName, regs] of Object.entries(expected)) {
