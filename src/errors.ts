@@ -8,8 +8,9 @@
  */
 
 import type { TpmErrorCode } from './tpm/error_codes.js'
+import type { TokenErrorCode } from './token/error_codes.js'
 
-export type { TpmErrorCode }
+export type { TpmErrorCode, TokenErrorCode }
 
 /** Codes shared by every area. */
 export type CommonErrorCode =
@@ -36,7 +37,7 @@ export type EventLogErrorCode =
   | 'ERR_EVENTDATA_MALFORMED'
   | 'ERR_EVENTDATA_LIMIT'
 
-export type BootproofErrorCode = CommonErrorCode | EventLogErrorCode | TpmErrorCode
+export type BootproofErrorCode = CommonErrorCode | EventLogErrorCode | TpmErrorCode | TokenErrorCode
 
 /** Where in the input an error applies. All fields optional: set what is known. */
 export interface ErrorLocation {

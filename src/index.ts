@@ -74,3 +74,8 @@ export { SUBMODS, submodForPcr, type SubmodName } from './verdict/submods.js'
 export { extractWindowsState, type WindowsState, type WindowsClaims, type WindowsClaimName, type BootModule, type ElamDriver, type WindowsSipaEvent } from './state/windows/windows_state.js'
 export { decodeSipa, walkSipa, type SipaRecord, type SipaValue, type SipaError, type SipaDecodeResult, type SipaDecodeOptions } from './state/windows/sipa_decode.js'
 export { SIPA, SIPA_IDS, SIPA_PCRS, sipaName, sipaCategory } from './state/windows/sipa_constants.js'
+
+// Attestation tokens: Azure Attestation (MAA) and EAR (issue 6)
+export * as token from './token/index.js'
+export { verifyMaaToken, parseMaaClaims, maaResultToSubmod, createMaaJwksFetcher, verifyEar, issueEar, issueVerdictEar, TOKEN_THROWN_CODES } from './token/index.js'
+export type { VerifyMaaOptions, MaaVerifyResult, MaaClaims, MaaBootClaims, MaaJwksFetcher, VerifyEarOptions, EarVerifyResult, EarVerdict, EarVerdictInput, IssueEarOptions, TokenCheckError } from './token/index.js'

@@ -4,6 +4,7 @@ import { runInspect } from './commands/inspect.js'
 import { runReplay } from './commands/replay.js'
 import { runVerifyQuote } from './commands/verify_quote.js'
 import { runVerify } from './commands/verify.js'
+import { runToken } from './commands/token.js'
 
 const USAGE = `usage: bootproof <command> [options]
 
@@ -15,6 +16,8 @@ commands:
   verify (--bundle <json> | --log <f> --quote <f> --sig <f> --ak <f> --nonce <hex> [--pcrs <f>])
          [--policy <json>] [--ak-enrolled] [--ca <pem>...] [--now <iso>] [--json | --report md|text]
                                                  the whole pipeline: an EAR-shaped verdict
+  token verify <file> (--jwks <file> | --root <pem>...) [--issuer <url>] [--now <iso>] [--nonce <b64url>] [--policy-hash <h>] [--json]
+                                                 verify an Azure Attestation (MAA) or EAR token
 
 exit codes: 0 ok, 1 verification failed, 2 usage error or unparseable input`
 
@@ -23,6 +26,7 @@ export const COMMANDS: Record<string, (argv: string[], io: CliIO) => Promise<num
   replay: runReplay,
   'verify-quote': runVerifyQuote,
   verify: runVerify,
+  token: runToken,
 }
 
 export async function main(argv: string[], io: CliIO = processIO): Promise<number> {

@@ -51,20 +51,45 @@ export interface BootStateResult {
   context: StateContext
 }
 
+type CertFields = Pick<SignatureDbEntry, 'subject' | 'issuer' | 'serial' | 'notBefore' | 'notAfter'> | { error: string }
+
+/**
+ * Decoded certificate fields by SHA-256 fingerprint. The same few vendor certificates (Microsoft
+ * KEK/db CAs, distribution CAs) appear in every log of a fleet, and a full ASN.1 decode costs
+ * milliseconds, so results are cached. Keyed by the fingerprint of the exact DER, so a cache hit
+ * is the same certificate; bounded so hostile input cannot grow it without limit.
+ */
+const certCache = new Map<string, CertFields>()
+const CERT_CACHE_MAX = 512
+
+function certFields(der: Uint8Array, sha256: string | undefined): CertFields {
+  const key = sha256 ?? ''
+  const hit = key ? certCache.get(key) : undefined
+  if (hit) return hit
+  let out: CertFields
+  try {
+    const c = parseCertificate(der)
+    out = { subject: c.subject, issuer: c.issuer, serial: c.serialNumber, notBefore: c.notBefore.toISOString(), notAfter: c.notAfter.toISOString() }
+  } catch (err) {
+    out = { error: (err as Error).message }
+  }
+  if (key) {
+    if (certCache.size >= CERT_CACHE_MAX) certCache.delete(certCache.keys().next().value!)
+    certCache.set(key, out)
+  }
+  return out
+}
+
 /** Decode subject / issuer / serial / validity of every X.509 entry (pkijs); failures noted. */
 function describeCertificates(entries: SignatureDbEntry[], findings: Finding[], eventIndex: number | undefined): void {
   for (const e of entries) {
     if (e.type !== 'x509' || !e.der) continue
-    try {
-      const c = parseCertificate(e.der)
-      e.subject = c.subject
-      e.issuer = c.issuer
-      e.serial = c.serialNumber
-      e.notBefore = c.notBefore.toISOString()
-      e.notAfter = c.notAfter.toISOString()
-    } catch (err) {
-      findings.push({ code: 'CERTIFICATE_UNDECODABLE', severity: 'warning', message: `certificate ${e.sha256 ?? ''} could not be decoded: ${(err as Error).message}`, ...(eventIndex !== undefined ? { eventIndex } : {}) })
+    const f = certFields(e.der, e.sha256)
+    if ('error' in f) {
+      findings.push({ code: 'CERTIFICATE_UNDECODABLE', severity: 'warning', message: `certificate ${e.sha256 ?? ''} could not be decoded: ${f.error}`, ...(eventIndex !== undefined ? { eventIndex } : {}) })
+      continue
     }
+    Object.assign(e, f)
   }
 }
 

@@ -43,3 +43,4 @@ export {
 export { DEFAULT_MAX_TOKEN_BYTES } from './compact.js'
 export type { Clock } from './time_claims.js'
 export { TOKEN_THROWN_CODES, type TokenErrorCode, type TokenParseErrorCode, type TokenCheckErrorCode, type TokenCheckError } from './error_codes.js'
+export { earInputFromVerdict, issueVerdictEar } from './from_verdict.js'

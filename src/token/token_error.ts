@@ -3,9 +3,9 @@
  * `BootproofErrorCode` (src/errors.ts), the code is widened with a cast; the runtime object is a
  * plain `BootproofError` either way, so `err.code` and `isBootproofError` work unchanged.
  */
-import { BootproofError, type BootproofErrorCode } from '../errors.js'
+import { BootproofError } from '../errors.js'
 import type { TokenParseErrorCode } from './error_codes.js'
 
 export function tokenParseError(code: TokenParseErrorCode, message: string, cause?: unknown): BootproofError {
-  return new BootproofError(code as unknown as BootproofErrorCode, message, cause === undefined ? {} : { cause })
+  return new BootproofError(code, message, cause === undefined ? {} : { cause })
 }

@@ -155,3 +155,29 @@ describe('MAA claims → appraisal submodule', () => {
     expect(claims.vbs).toEqual({ vbsReportPresent: true, enclaveSvn: 3, enclaveAuthorId: 'QUJD' })
   })
 })
+
+describe('pipeline verdict → EAR', () => {
+  it('issueVerdictEar signs a src/verdict Verdict; verifyEar reads it back', async () => {
+    const { issueVerdictEar } = await import('../../src/token/from_verdict.js')
+    const verdict = {
+      eat_profile: 'tag:ietf.org,2026:rats/ear#03',
+      iat: NOW_SEC,
+      ear_verifier_id: vid,
+      ear_status: 'warning',
+      eat_nonce: 'MDEyMzQ1Njc4OWFiY2RlZg',
+      submods: {
+        tpm: { ear_status: 'warning', ear_trustworthiness_vector: { executables: 33, hardware: 2 }, ear_appraisal_policy_ids: ['p1'], bootproof_findings: [] },
+      },
+      bootproof_steps: {},
+      bootproof_findings: [],
+      bootproof_policy_id: 'p1',
+    }
+    const jwt = await issueVerdictEar(verdict as never, keys.privateKey)
+    const r = await verifyEar(jwt, { key: keys.publicKey, nonce: 'MDEyMzQ1Njc4OWFiY2RlZg', now: NOW, profiles: [EAR_PROFILE_DRAFT] })
+    expect(r.errors).toEqual([])
+    expect(r.status).toBe('warning')
+    expect(r.ear?.issuedAt.getTime()).toBe(NOW_SEC * 1000)
+    expect(r.ear?.submods.tpm).toMatchObject({ status: 'warning', trustworthinessVector: { executables: 33, hardware: 2 }, policyIds: ['p1'], extensions: { bootproof_findings: [] } })
+    expect(r.ear?.extensions).toMatchObject({ bootproof_policy_id: 'p1' })
+  })
+})
