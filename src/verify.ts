@@ -71,6 +71,21 @@ export interface AttestationResult {
 
 const KEY_CODES = /^ERR_(AK|CHAIN)_/
 
+/** Banks selected by the quotes, or undefined when a quote cannot be parsed (verifyQuotes reports it). */
+function selectedBanks(quotes: QuoteEvidence[]): string[] | undefined {
+  const banks = new Set<string>()
+  for (const q of quotes) {
+    try {
+      const p = parseTpmsAttest(q.attest)
+      if (p.attested.kind !== 'quote') return undefined
+      for (const s of p.attested.pcrSelect) banks.add(s.bank)
+    } catch {
+      return undefined
+    }
+  }
+  return banks.size ? [...banks] : undefined
+}
+
 /** PCR values for the quote's selection, taken from the log replay (initial values where no events). */
 function pcrsFromReplay(log: EventLog, replay: ReplayResult, quotes: QuoteEvidence[]): PcrValues | undefined {
   const out: Record<string, Record<string, string>> = {}
@@ -119,7 +134,10 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
 
   // 2. quote: against the attester's PCR values, or the values the log replays to.
   const hashOpt = input.hash ? { hash: input.hash } : {}
-  const replay0 = log ? replayEventLog(log, hashOpt) : undefined
+  // Only the banks the quotes select are authenticated, so only they are replayed and checked.
+  const quotedBanks = selectedBanks(input.quotes)
+  const bankOpt = quotedBanks ? { banks: quotedBanks } : {}
+  const replay0 = log ? replayEventLog(log, { ...hashOpt, ...bankOpt }) : undefined
   const candidate = input.pcrs ?? (log && replay0 ? pcrsFromReplay(log, replay0, input.quotes) : undefined)
   const quote = await verifyQuotes({
     quotes: input.quotes,
@@ -148,7 +166,7 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
   if (log) {
     // One replay serves both the quote check above and this comparison.
     const replay = compareReplay(log, replay0!, quote.pcrs)
-    const integrity = verifyEventIntegrity(log, hashOpt)
+    const integrity = verifyEventIntegrity(log, { ...hashOpt, ...bankOpt })
     structure = checkEventLogStructure(log, { ...hashOpt, integrity })
     const all = [...log.findings, ...structure, ...integrity.findings, ...replay.findings]
     analysis = { replay, integrity, findings: all, ok: !all.some((f) => f.severity === 'error') }

@@ -136,17 +136,19 @@ function formsFor(ev: TcgEvent): { forms: Form[]; severity: Severity; strict: bo
 }
 
 /**
- * Check every event whose digest binds its data, in every replayable bank.
+ * Check every event whose digest binds its data, in every replayable bank (or in `banks`).
  * @example
  * const report = verifyEventIntegrity(log)
  * const trusted = report.events.filter((e) => e.status === 'verified')
  */
-export function verifyEventIntegrity(log: EventLog, options: { hash?: HashProvider } = {}): IntegrityReport {
+export function verifyEventIntegrity(log: EventLog, options: { hash?: HashProvider; banks?: readonly string[] } = {}): IntegrityReport {
   const hash = options.hash ?? defaultHashProvider()
   const events: EventIntegrity[] = []
   const findings: Finding[] = []
   const counts: Record<IntegrityStatus, number> = { verified: 0, mismatch: 0, 'not-applicable': 0 }
-  const knownIds = new Set(log.algorithms.filter((a) => a.known).map((a) => a.algId))
+  // With `banks`, content is checked only in those banks (the ones a quote authenticates: a
+  // digest in an unquoted bank proves nothing either way). Others are listed as unchecked.
+  const knownIds = new Set(log.algorithms.filter((a) => a.known && (!options.banks || options.banks.includes(a.bank))).map((a) => a.algId))
   const allKnown = knownIds.size === log.algorithms.length
   for (const ev of log.events) {
     const spec = ev.eventType === EV.EV_NO_ACTION ? undefined : formsFor(ev)

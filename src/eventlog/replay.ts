@@ -21,6 +21,11 @@ export interface ReplayOptions {
   expected?: PcrValues | PcrValuesInput
   /** Synchronous hash implementation; default node:crypto when available, else noble. */
   hash?: HashProvider
+  /**
+   * Replay only these banks (default: every bank of the log). The attestation pipeline replays
+   * the banks a quote authenticates: the others prove nothing (tcg-event-log.md §5.4 rule 1).
+   */
+  banks?: readonly string[]
 }
 
 export interface ReplayedPcr {
@@ -97,7 +102,15 @@ export function replayEventLog(log: EventLog, options: ReplayOptions = {}): Repl
     if (!bank.replayable) bank.reason = `algorithm 0x${alg.algId.toString(16)} is not known to this library`
     banks.set(alg.bank, bank)
   }
-  const replayable = [...banks.values()].filter((b) => b.replayable)
+  const replayable = [...banks.values()].filter((b) => b.replayable && (!options.banks || options.banks.includes(b.bank)))
+  if (options.banks) {
+    for (const b of banks.values()) {
+      if (b.replayable && !options.banks.includes(b.bank)) {
+        b.replayable = false
+        b.reason = 'not requested (options.banks)'
+      }
+    }
+  }
   for (const ev of log.events) {
     if (!isExtended(log, ev.eventType, ev.pcrIndex)) continue
     for (const bank of replayable) {

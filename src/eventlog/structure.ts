@@ -52,6 +52,36 @@ const NATIVE_DESCRIPTOR_TYPES: Record<number, readonly number[]> = {
 
 const te = new TextEncoder()
 
+type KnownDigests = Map<number, { digest: Uint8Array; what: string }[]>
+const knownCache = new Map<string, KnownDigests>()
+
+/** Digests of the well-known data in one bank; constants, so computed once per provider and bank. */
+function knownDigests(hash: HashProvider, bank: HashAlgName): KnownDigests {
+  const key = `${hash.name}/${bank}`
+  let m = knownCache.get(key)
+  if (m) return m
+  m = new Map()
+  const add = (bytes: Uint8Array, what: string): void => {
+    const digest = hash.digest(bank, bytes)
+    const k = prefix(digest)
+    m!.set(k, [...(m!.get(k) ?? []), { digest, what }])
+  }
+  for (const [name, v] of Object.entries(SEP_VALUES)) add(Uint8Array.from(v), `separator:${name}`)
+  for (const str of WELL_KNOWN_ACTIONS) add(te.encode(str), `action:${str}`)
+  knownCache.set(key, m)
+  return m
+}
+
+function prefix(d: Uint8Array): number {
+  return ((d[0]! << 24) | (d[1]! << 16) | (d[2]! << 8) | d[3]!) >>> 0
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
 function hex4(d: Uint8Array): string {
   return Array.from(d, (b) => b.toString(16).padStart(2, '0')).join('')
 }
@@ -61,22 +91,15 @@ export function checkEventLogStructure(log: EventLog, options: { hash?: HashProv
   const findings: Finding[] = []
   const pcrLog = log.registerKind === 'pcr'
 
-  // Digests of well-known data per bank, to recognise events by digest (R-01).
-  const known = new Map<string, Map<string, string>>() // bank -> hex digest -> meaning
-  for (const alg of log.algorithms) {
-    if (!alg.known) continue
-    const m = new Map<string, string>()
-    const add = (bytes: Uint8Array, what: string): void => {
-      m.set(hex4(hash.digest(alg.bank as HashAlgName, bytes)), what)
-    }
-    for (const [name, v] of Object.entries(SEP_VALUES)) add(Uint8Array.from(v), `separator:${name}`)
-    for (const s of WELL_KNOWN_ACTIONS) add(te.encode(s), `action:${s}`)
-    known.set(alg.bank, m)
-  }
+  // Digests of well-known data per bank, to recognise events by digest (R-01). Looked up by
+  // their first four bytes, then compared in full: no per-event hex encoding on this path.
+  const known = new Map<string, KnownDigests>()
+  for (const alg of log.algorithms) if (alg.known) known.set(alg.bank, knownDigests(hash, alg.bank as HashAlgName))
   const recognise = (ev: TcgEvent): string | undefined => {
     for (const d of ev.digests) {
-      const what = known.get(d.bank)?.get(hex4(d.digest))
-      if (what) return what
+      const candidates = known.get(d.bank)?.get(prefix(d.digest))
+      if (!candidates) continue
+      for (const c of candidates) if (sameBytes(c.digest, d.digest)) return c.what
     }
     return undefined
   }
