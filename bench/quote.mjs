@@ -29,7 +29,15 @@ const fmt = (x, w, d = 1) => (x === undefined ? '-' : x.toFixed(d)).padStart(w)
 
 /** µs per call of an async fn: warm up for ~warmMs, then the median of 7 rounds of ~roundMs each. */
 export async function timeAsync(fn, roundMs = 40, warmMs = 150) {
-  const until = async (ms) => {
+  return (await timeInterleaved([fn], roundMs, warmMs))[0]
+}
+
+/**
+ * µs per call of several async fns, rounds interleaved (a, b, c, a, b, c, ...) so that each sees
+ * the same machine load: warm-up of ~warmMs each, then the median of 7 rounds of ~roundMs each.
+ */
+export async function timeInterleaved(fns, roundMs = 40, warmMs = 150) {
+  const until = async (fn, ms) => {
     let n = 0
     const t0 = process.hrtime.bigint()
     let el = 0
@@ -40,10 +48,10 @@ export async function timeAsync(fn, roundMs = 40, warmMs = 150) {
     }
     return el / n / 1000
   }
-  await until(warmMs)
-  const rounds = []
-  for (let i = 0; i < 7; i++) rounds.push(await until(roundMs))
-  return rounds.sort((a, b) => a - b)[3]
+  for (const fn of fns) await until(fn, warmMs)
+  const rounds = fns.map(() => [])
+  for (let i = 0; i < 7; i++) for (let j = 0; j < fns.length; j++) rounds[j].push(await until(fns[j], roundMs))
+  return rounds.map((r) => r.sort((a, b) => a - b)[3])
 }
 
 /** Process CPU µs (user + system, all threads) and wall µs per call over n sequential calls. */
@@ -119,6 +127,22 @@ export async function run(bp, time) {
   }
   console.log('vector'.padEnd(20), 'attest'.padStart(7), 'sig'.padStart(6), 'pub'.padStart(6), 'verifyQuote'.padStart(12), 'floor'.padStart(7), 'ratio'.padStart(6), 'node:crypto'.padStart(12), 'ratio'.padStart(6), 'cold AK'.padStart(8))
   const rows = []
+  // Warm the JIT on every vector first, so that the first row is not measured colder than the rest.
+  const warm = []
+  for (const name of VECTORS) {
+    const dir = join(root, 'test-vectors/quotes', name)
+    if (existsSync(dir)) warm.push((await loadVector(bp, dir)).input)
+  }
+  for (const t0 = Date.now(); Date.now() - t0 < 1500; ) {
+    for (const input of warm) {
+      await bp.verifyQuote(input).catch(() => undefined)
+      for (let i = 0; i < 20; i++) {
+        bp.parseTpmsAttest(input.attest)
+        bp.parseTpmtSignature(input.signature)
+        bp.parseTpm2bPublic(input.ak)
+      }
+    }
+  }
   for (const name of VECTORS) {
     const dir = join(root, 'test-vectors/quotes', name)
     if (!existsSync(dir)) {
@@ -134,16 +158,20 @@ export async function run(bp, time) {
     const pAttest = time(() => bp.parseTpmsAttest(v.attest))
     const pSig = time(() => bp.parseTpmtSignature(v.sigBytes))
     const pPub = time(() => bp.parseTpm2bPublic(v.akPub))
-    const floor = await timeAsync(() => subtle.verify(v.wcAlg, v.wcKey, v.sigRaw, v.attest))
-    const nodeRef = time(() => nodeCrypto.verify(v.nodeHash, v.attest, v.nodeKey, v.sigRaw), 40, 100)
-    const vq = await timeAsync(() => bp.verifyQuote(v.input))
-    const cold = await timeAsync(() => bp.verifyQuote({ ...v.input, options: { crypto: freshCrypto() } }))
+    // Interleaved rounds: the floor and verifyQuote are measured under the same load.
+    const [floor, nodeRef, vq, cold] = await timeInterleaved([
+      () => subtle.verify(v.wcAlg, v.wcKey, v.sigRaw, v.attest),
+      async () => nodeCrypto.verify(v.nodeHash, v.attest, v.nodeKey, v.sigRaw),
+      () => bp.verifyQuote(v.input),
+      () => bp.verifyQuote({ ...v.input, options: { crypto: freshCrypto() } }),
+    ])
     rows.push({ name, vq, floor, nodeRef, cold })
     console.log(name.padEnd(20), fmt(pAttest, 7, 2), fmt(pSig, 6, 2), fmt(pPub, 6, 2), fmt(vq, 12), fmt(floor, 7), fmt(vq / floor, 6, 2), fmt(nodeRef, 12), fmt(vq / nodeRef, 6, 2), fmt(cold, 8))
   }
   console.log('attest/sig/pub: parseTpmsAttest / parseTpmtSignature / parseTpm2bPublic (full checks). verifyQuote: AK as TPM2B_PUBLIC bytes,')
   console.log('nonce, PCR values from quote.pcrs as hex; every check, result object included; key cache warm. cold AK: empty key cache')
-  console.log('(first verification of an AK: + WebCrypto key import). ratio = verifyQuote / floor of the same row.')
+  console.log('(first verification of an AK: + WebCrypto key import). ratio = verifyQuote / floor of the same row; rounds of floor,')
+  console.log('node:crypto, verifyQuote and cold AK interleaved (same load), median of 7.')
   if (rows.length) {
     const r = rows.map((x) => x.vq / x.floor).sort((a, b) => a - b)
     console.log(`verifyQuote/floor: median ${r[Math.floor(r.length / 2)].toFixed(2)}x, worst ${r[r.length - 1].toFixed(2)}x; overhead above the floor: ${rows.map((x) => `${x.name} +${(x.vq - x.floor).toFixed(0)} µs`).join(', ')}`)
@@ -183,16 +211,27 @@ async function oneAttestation(bp) {
     return
   }
   const N = 1500
+  const log0 = bp.parseEventLog(logBytes)
+  const ms = (x) => `${(x / 1000).toFixed(3)} ms`
+  const parts = [
+    ['verifyQuote (key cache warm)', () => bp.verifyQuote({ attest, signature, ak, nonce, pcrs })],
+    ['parseEventLog (decoding on, the default)', async () => bp.parseEventLog(logBytes)],
+    ['parseEventLog({ decode: false })', async () => bp.parseEventLog(logBytes, { decode: false })],
+    ['replayEventLog vs the 10 quoted PCRs (every bank)', async () => bp.replayEventLog(log0, { expected: pcrs })],
+  ]
+  console.log(`log: ${logBytes.length} bytes, ${log0.events.length} events. process.cpuUsage (user+system, all threads, incl. WebCrypto's pool) per call, ${N} calls in a row:`)
+  for (const [label, fn] of parts) {
+    const x = await cpuPerCall(fn, N)
+    console.log(`  ${label.padEnd(62)} CPU ${fmt(x.cpu, 7)} µs, wall ${fmt(x.wall, 7)} µs`)
+  }
   const a = await cpuPerCall(() => attestation(false), N)
   const b = await cpuPerCall(() => attestation(true), N)
-  const c = await cpuPerCall(() => bp.verifyQuote({ attest, signature, ak, nonce, pcrs, options: { crypto: freshCrypto() } }).then(() => bp.replayEventLog(bp.parseEventLog(logBytes))), 600)
-  const ms = (x) => `${(x / 1000).toFixed(3)} ms`
-  console.log(`log: ${logBytes.length} bytes; ${N} attestations in a row, process.cpuUsage (user+system, all threads) per attestation:`)
-  console.log(`  verifyQuote + parseEventLog + replayEventLog vs quote PCRs:   CPU ${fmt(a.cpu, 6)} µs (${ms(a.cpu)}), wall ${fmt(a.wall, 6)} µs`)
-  console.log(`  + analyzeEventLog (every log check and finding):              CPU ${fmt(b.cpu, 6)} µs (${ms(b.cpu)}), wall ${fmt(b.wall, 6)} µs`)
-  console.log(`  first sight of the AK (empty key cache), quote + parse + replay: CPU ${fmt(c.cpu, 6)} µs (${ms(c.cpu)}), wall ${fmt(c.wall, 6)} µs`)
-  const worst = Math.max(a.cpu, b.cpu, c.cpu)
-  console.log(`  target "well under a millisecond of CPU per attestation": ${worst < 500 ? 'met' : worst < 1000 ? 'under 1 ms but not "well under"' : 'NOT met'} (worst ${ms(worst)}; "well under" read as <= 0.5 ms)`)
+  const c = await cpuPerCall(() => bp.verifyQuote({ attest, signature, ak, nonce, pcrs, options: { crypto: freshCrypto() } }).then((r) => bp.replayEventLog(bp.parseEventLog(logBytes), { expected: r.pcrs })), 600)
+  console.log(`  ${'ONE ATTESTATION: verifyQuote + parseEventLog + replay vs quote'.padEnd(62)} CPU ${fmt(a.cpu, 7)} µs, wall ${fmt(a.wall, 7)} µs  (${ms(a.cpu)} CPU)`)
+  console.log(`  ${'  same, first sight of the AK (empty key cache)'.padEnd(62)} CPU ${fmt(c.cpu, 7)} µs, wall ${fmt(c.wall, 7)} µs  (${ms(c.cpu)} CPU)`)
+  console.log(`  ${'  same + analyzeEventLog (every log check and finding)'.padEnd(62)} CPU ${fmt(b.cpu, 7)} µs, wall ${fmt(b.wall, 7)} µs  (${ms(b.cpu)} CPU)`)
+  const worst = Math.max(a.cpu, c.cpu)
+  console.log(`  "well under a millisecond of CPU per attestation" (read as <= 0.5 ms; quote + parse + replay, warm and cold key): ${worst <= 500 ? 'met' : worst < 1000 ? 'under 1 ms, not "well under"' : 'NOT met'} (${ms(worst)})`)
 }
 
 /** SimpleWebAuthn's TPM parsers (lax: no bounds, sizes or trailing-byte checks) vs bootproof's strict ones. */
@@ -215,19 +254,42 @@ async function peers(bp, time) {
     return
   }
   console.log(`@simplewebauthn/server ${version}: parseCertInfo / parsePubArea (internal modules, esm/registration/verifications/tpm)`)
-  console.log('structure'.padEnd(52), 'bootproof'.padStart(9), 'peer'.padStart(7), 'ratio'.padStart(6), ' agree')
-  const line = (label, ours, theirs, agree) => console.log(label.padEnd(52), fmt(ours, 9, 2), fmt(theirs, 7, 2), fmt(ours / theirs, 6, 2), ` ${agree}`)
+  console.log('structure'.padEnd(66), 'bootproof'.padStart(9), 'peer'.padStart(7), 'ratio'.padStart(6), ' peer result agrees with bootproof?')
+  const line = (label, ours, theirs, agree) => console.log(label.padEnd(66), fmt(ours, 9, 2), fmt(theirs, 7, 2), fmt(theirs === undefined ? undefined : ours / theirs, 6, 2), ` ${agree}`)
   const eq = (a, b) => a.length === b.length && a.every((x, i) => x === b[i])
 
-  // TPMT_PUBLIC: the AK public areas (TPM2B_PUBLIC minus its size), RSA and ECC.
+  // TPMT_PUBLIC: the AK public areas as recorded (signing scheme RSASSA/ECDSA + hash), and the same
+  // areas rewritten to the WebAuthn credential shape (scheme TPM_ALG_NULL, no hash), the only shape
+  // the peer reads correctly: it does not know that a non-NULL scheme carries a hashAlg.
   for (const name of ['rsassa-sha256', 'ecdsa-p256-sha256']) {
     const f = join(root, 'test-vectors/quotes', name, 'ak.pub')
     if (!existsSync(f)) continue
     const area = read(f).slice(2)
     const ours = bp.parseTpmtPublic(area)
-    const theirs = parsePubArea(area)
-    const agree = ours.rsa ? eq(theirs.unique, ours.rsa.modulus) : eq(theirs.unique, [...ours.ecc.x, ...ours.ecc.y])
-    line(`TPMT_PUBLIC ${ours.rsa ? 'RSA-2048' : 'ECC P-256'} AK (${name}/ak.pub)`, time(() => bp.parseTpmtPublic(area)), time(() => parsePubArea(area)), agree ? 'yes (key bytes)' : 'NO')
+    const kind = ours.rsa ? 'RSA-2048' : 'ECC P-256'
+    const keyOf = (p) => (p.rsa ? p.rsa.modulus : new Uint8Array([...p.ecc.x, ...p.ecc.y]))
+    const peerSays = (t) => (t.parameters.rsa ? `keyBits ${t.parameters.rsa.keyBits}` : `curve ${t.parameters.ecc.curveID}`)
+    let theirs
+    try {
+      theirs = parsePubArea(area)
+    } catch (e) {
+      theirs = e
+    }
+    const okRecorded = !(theirs instanceof Error) && eq(theirs.unique, keyOf(ours))
+    let tRec
+    try {
+      tRec = time(() => parsePubArea(area))
+    } catch {
+      tRec = undefined
+    }
+    line(`TPMT_PUBLIC ${kind} AK as recorded (${name}/ak.pub)`, time(() => bp.parseTpmtPublic(area)), tRec, okRecorded ? 'yes (key bytes)' : `NO: peer misreads it (${theirs instanceof Error ? theirs.message : peerSays(theirs)})`)
+    // Scheme NULL: parameters start after type, nameAlg, attributes, authPolicy; symmetric is NULL for a signing key.
+    const at = 2 + 2 + 4 + 2 + ours.authPolicy.length + 2
+    const webauthn = new Uint8Array([...area.subarray(0, at), 0x00, 0x10, ...area.subarray(at + 4)])
+    const o2 = bp.parseTpmtPublic(webauthn)
+    const t2 = parsePubArea(webauthn)
+    const agree = o2.rsa ? eq(t2.unique, o2.rsa.modulus) && t2.parameters.rsa.keyBits === o2.rsa.keyBits : eq(t2.unique, keyOf(o2)) && t2.parameters.ecc.curveID === 'TPM_ECC_NIST_P256'
+    line(`TPMT_PUBLIC ${kind}, same key with scheme NULL (WebAuthn shape)`, time(() => bp.parseTpmtPublic(webauthn)), time(() => parsePubArea(webauthn)), agree ? 'yes (key bytes, keyBits/curve)' : 'NO')
   }
 
   // TPMS_ATTEST of type ATTEST_CERTIFY (what WebAuthn TPM attestation signs): built from a recorded

@@ -7,11 +7,26 @@ export function toHex(bytes: Uint8Array): string {
   return s
 }
 
+/** Nibble value per char code, or -1 (a table: PCR values are decoded on the verify path). */
+const NIBBLE = new Int8Array(128).fill(-1)
+for (let i = 0; i < 10; i++) NIBBLE[48 + i] = i
+for (let i = 0; i < 6; i++) {
+  NIBBLE[65 + i] = 10 + i
+  NIBBLE[97 + i] = 10 + i
+}
+
 /** Decode hex; returns undefined on malformed input so callers choose their own error code. */
 export function fromHexOrUndefined(hex: string): Uint8Array | undefined {
-  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) return undefined
+  if (hex.length % 2 !== 0) return undefined
   const out = new Uint8Array(hex.length / 2)
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.substr(i * 2, 2), 16)
+  for (let i = 0; i < out.length; i++) {
+    const a = hex.charCodeAt(2 * i)
+    const b = hex.charCodeAt(2 * i + 1)
+    const hi = a < 128 ? NIBBLE[a]! : -1
+    const lo = b < 128 ? NIBBLE[b]! : -1
+    if ((hi | lo) < 0) return undefined
+    out[i] = (hi << 4) | lo
+  }
   return out
 }
 

@@ -96,9 +96,12 @@ export interface TpmtPublic {
 
 const KNOWN_ATTRIBUTE_MASK = Object.values(TPMA_OBJECT).reduce((a, b) => a | b, 0)
 
+/** The TPMA_OBJECT table as pairs, built once (this runs for every AK parsed). */
+const ATTRIBUTE_MASKS = Object.entries(TPMA_OBJECT) as [ObjectAttributeName, number][]
+
 export function decodeObjectAttributes(v: number): ObjectAttributes {
   const out = {} as ObjectAttributes
-  for (const [k, mask] of Object.entries(TPMA_OBJECT) as [ObjectAttributeName, number][]) out[k] = (v & mask) !== 0
+  for (const [k, mask] of ATTRIBUTE_MASKS) out[k] = (v & mask) !== 0
   return out
 }
 
