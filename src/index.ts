@@ -79,3 +79,7 @@ export { SIPA, SIPA_IDS, SIPA_PCRS, sipaName, sipaCategory } from './state/windo
 export * as token from './token/index.js'
 export { verifyMaaToken, parseMaaClaims, maaResultToSubmod, createMaaJwksFetcher, verifyEar, issueEar, issueVerdictEar, TOKEN_THROWN_CODES } from './token/index.js'
 export type { VerifyMaaOptions, MaaVerifyResult, MaaClaims, MaaBootClaims, MaaJwksFetcher, VerifyEarOptions, EarVerifyResult, EarVerdict, EarVerdictInput, IssueEarOptions, TokenCheckError } from './token/index.js'
+
+// Boot-chain diff, Authenticode and PCR 4 prediction
+export { diffBootChains, renderBootChainDiff, COMPONENT_LABELS, type BootChainDiff, type ComponentChange, type ComponentSide, type PcrDiff, type EventRef, type SignatureEntriesDiff, type SignatureEntryRef, type DiffBootChainsOptions, type ComponentKind as DiffComponentKind } from './diff/index.js'
+export { parsePe, authenticodeDigest, authenticodeDigests, authenticodeRanges, predictPcr4, pcr4Alternatives, pcr4PolicyRules, type PeImage, type PeSection, type Pcr4Prediction, type Pcr4Component, type PeBinaryInput, type AuthenticodeErrorCode } from './authenticode/index.js'

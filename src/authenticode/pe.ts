@@ -9,7 +9,7 @@
  * the byte offset of the field at fault.
  */
 import { ByteReader } from '../bytes/reader.js'
-import { BootproofError, TruncatedInputError, type BootproofErrorCode } from '../errors.js'
+import { BootproofError, TruncatedInputError } from '../errors.js'
 import type { AuthenticodeErrorCode } from './error_codes.js'
 
 /** PE32 optional header magic. */
@@ -66,7 +66,7 @@ export interface PeImage {
 }
 
 export function peError(code: AuthenticodeErrorCode, message: string, options: { offset?: number; field?: string; cause?: unknown } = {}): BootproofError {
-  return new BootproofError(code as unknown as BootproofErrorCode, message, options)
+  return new BootproofError(code, message, options)
 }
 
 /** Run header reads, turning the cursor's truncation errors into `ERR_PE_TRUNCATED`. */
@@ -174,15 +174,6 @@ function parse(bytes: Uint8Array): PeImage {
     }
   }
 
-  // SizeOfHeaders must cover the fields the hash skips and stay inside the file.
-  const headerFieldsEnd = certDirEntryOffset !== undefined ? certDirEntryOffset + 8 : checksumOffset + 4
-  if (sizeOfHeaders > size) {
-    throw peError('ERR_PE_MALFORMED', `SizeOfHeaders ${sizeOfHeaders} exceeds the ${size}-byte file`, { offset: opt + 60, field: 'SizeOfHeaders' })
-  }
-  if (sizeOfHeaders < headerFieldsEnd) {
-    throw peError('ERR_PE_MALFORMED', `SizeOfHeaders ${sizeOfHeaders} ends before the optional-header fields at ${headerFieldsEnd}`, { offset: opt + 60, field: 'SizeOfHeaders' })
-  }
-
   // Section table.
   const sectionTableOffset = opt + sizeOfOptionalHeader
   const tableBytes = numberOfSections * 40
@@ -204,6 +195,15 @@ function parse(bytes: Uint8Array): PeImage {
       throw peError('ERR_PE_SECTION_INVALID', `section ${i} "${name}" raw data (offset ${pointerToRawData}, ${sizeOfRawData} bytes) runs past the end of the ${size}-byte file`, { offset: headerOffset + 16, field: 'Section.SizeOfRawData' })
     }
     sections.push({ name, virtualSize, virtualAddress, sizeOfRawData, pointerToRawData, characteristics: sectionCharacteristics, headerOffset })
+  }
+
+  // SizeOfHeaders must cover the fields the hash skips and stay inside the file.
+  const headerFieldsEnd = certDirEntryOffset !== undefined ? certDirEntryOffset + 8 : checksumOffset + 4
+  if (sizeOfHeaders > size) {
+    throw peError('ERR_PE_MALFORMED', `SizeOfHeaders ${sizeOfHeaders} exceeds the ${size}-byte file`, { offset: opt + 60, field: 'SizeOfHeaders' })
+  }
+  if (sizeOfHeaders < headerFieldsEnd) {
+    throw peError('ERR_PE_MALFORMED', `SizeOfHeaders ${sizeOfHeaders} ends before the optional-header fields at ${headerFieldsEnd}`, { offset: opt + 60, field: 'SizeOfHeaders' })
   }
 
   if (certTable) {

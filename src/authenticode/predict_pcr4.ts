@@ -20,6 +20,7 @@ import { EV } from '../eventlog/event_types.js'
 import { initialPcrValue, isExtended } from '../eventlog/replay.js'
 import type { EventLog } from '../eventlog/types.js'
 import { defaultHashProvider, type HashProvider } from '../hash/provider.js'
+import type { EventEntry, EventRule, PcrValueRule, PolicyBank } from '../policy/types.js'
 import { authenticodeDigests } from './authenticode.js'
 import { parsePe } from './pe.js'
 
@@ -164,6 +165,43 @@ export function pcr4Alternatives(predictions: readonly Pcr4Prediction[]): { pcr:
     for (const [bank, v] of Object.entries(p.values ?? {})) if (!(values[bank] ??= []).includes(v)) values[bank]!.push(v)
   }
   return { pcr: 4, eventType: 'EV_EFI_BOOT_SERVICES_APPLICATION', allowlist, values }
+}
+
+/**
+ * Policy v1 rules (src/policy/types.ts) from one or more predictions, each prediction one
+ * alternative (e.g. the current and the next kernel):
+ * - `eventRules`: one `set` rule for (PCR 4, EV_EFI_BOOT_SERVICES_APPLICATION) whose alternatives
+ *   list the predicted applications (each event must be one of them; order and count free);
+ * - `pcrValues`: when the predictions had a template, one golden-value rule per bank for PCR 4
+ *   with every predicted value as an alternative.
+ * Banks the policy format does not know (sha3_*) are left out.
+ */
+export function pcr4PolicyRules(predictions: readonly Pcr4Prediction[], options: { id?: string; name?: string } = {}): { eventRules: EventRule[]; pcrValues: PcrValueRule[] } {
+  const policyBanks = new Set<string>(['sha1', 'sha256', 'sha384', 'sha512', 'sm3_256'])
+  const alternatives = predictions.map((p, i) => ({
+    name: p.components.map((c) => c.name.split(/[\\/]/).pop()).join(' + ') || `prediction ${i + 1}`,
+    events: p.components.map((c) => {
+      const e: EventEntry = { description: c.name }
+      for (const [bank, d] of Object.entries(c.digests)) if (policyBanks.has(bank)) e[bank as PolicyBank] = d
+      return e
+    }),
+  }))
+  const eventRules: EventRule[] = [
+    {
+      id: options.id ?? 'pcr4-boot-applications',
+      component: 'boot-loader',
+      name: options.name ?? 'PCR 4 boot applications (predicted from binaries)',
+      pcr: 4,
+      eventTypes: ['EV_EFI_BOOT_SERVICES_APPLICATION'],
+      match: 'set',
+      alternatives,
+    },
+  ]
+  const values = pcr4Alternatives(predictions).values
+  const pcrValues: PcrValueRule[] = Object.entries(values)
+    .filter(([bank, list]) => policyBanks.has(bank) && list.length > 0)
+    .map(([bank, list]) => ({ pcr: 4, bank: bank as PolicyBank, alternatives: list, component: 'boot-loader', name: 'PCR 4 (predicted)' }))
+  return { eventRules, pcrValues }
 }
 
 /** Bank name check used by the CLI. */

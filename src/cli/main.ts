@@ -5,6 +5,8 @@ import { runReplay } from './commands/replay.js'
 import { runVerifyQuote } from './commands/verify_quote.js'
 import { runVerify } from './commands/verify.js'
 import { runToken } from './commands/token.js'
+import { runDiff } from './commands/diff.js'
+import { runPredictPcr4 } from './commands/predict.js'
 
 const USAGE = `usage: bootproof <command> [options]
 
@@ -18,6 +20,9 @@ commands:
                                                  the whole pipeline: an EAR-shaped verdict
   token verify <file> (--jwks <file> | --root <pem>...) [--issuer <url>] [--now <iso>] [--nonce <b64url>] [--policy-hash <h>] [--json]
                                                  verify an Azure Attestation (MAA) or EAR token
+  diff <logA> <logB> [--json] [--bank <b>]       what changed in the boot chain
+  predict-pcr4 <pe...> [--template <log>] [--json|--policy]
+                                                 Authenticode digests and PCR 4 policy alternatives
 
 exit codes: 0 ok, 1 verification failed, 2 usage error or unparseable input`
 
@@ -27,6 +32,8 @@ export const COMMANDS: Record<string, (argv: string[], io: CliIO) => Promise<num
   'verify-quote': runVerifyQuote,
   verify: runVerify,
   token: runToken,
+  diff: runDiff,
+  'predict-pcr4': runPredictPcr4,
 }
 
 export async function main(argv: string[], io: CliIO = processIO): Promise<number> {

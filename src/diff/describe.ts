@@ -142,9 +142,10 @@ export function describeEvents(log: EventLog, override?: DescribeOverride): Map<
     const desc = describeOne(ev, d, pcrLog)
     if (ev.eventType === EV.EV_EFI_BOOT_SERVICES_APPLICATION) {
       appCount++
-      const path = d.kind === 'image-load' ? d.filePath : undefined
+      const path = desc.path
       let kind: ComponentKind
-      if (path && KERNEL_PATH.test(path)) kind = 'kernel'
+      if (path && /^(Fv|MemoryMapped)\(/.test(path)) kind = 'boot-application' // firmware-volume apps (UiApp, boot menu, shell)
+      else if (path && KERNEL_PATH.test(path)) kind = 'kernel'
       else if (!path && kernelHint) kind = 'kernel'
       else if (!path || /shim|grub|boot(x64|ia32|aa64|arm|riscv64)\.efi|bootmgfw|bootmgr|systemd-boot|sd-boot/i.test(path)) kind = 'boot-loader'
       else kind = 'boot-application'
@@ -219,16 +220,17 @@ function describeOne(ev: TcgEvent, d: DecodedEventData, pcrLog: boolean): EventD
     case EV.EV_EFI_BOOT_SERVICES_DRIVER:
     case EV.EV_EFI_RUNTIME_SERVICES_DRIVER: {
       const path = d.kind === 'image-load' ? d.filePath ?? (d.devicePath || undefined) : undefined
-      return { ...base('driver', path ?? `driver (no device path)`, path ? `driver:${path.toLowerCase()}` : undefined, 'driver'), ...(path ? { path } : {}) }
+      // The value omits the load address, which differs on every boot.
+      return { ...base('driver', path ?? `driver (no device path)`, path ? `driver:${path.toLowerCase()}` : undefined, 'driver'), value: path ?? 'no device path', ...(path ? { path } : {}) }
     }
     case EV.EV_EFI_BOOT_SERVICES_APPLICATION: {
       const path = d.kind === 'image-load' ? d.filePath ?? (d.devicePath || undefined) : undefined
       // kind / cls / name finalised by describeEvents (log-order role).
-      return { ...base('boot-loader', path ?? 'boot application', path ? `app:${path.toLowerCase()}` : undefined), ...(path ? { path } : {}) }
+      return { ...base('boot-loader', path ?? 'boot application', path ? `app:${path.toLowerCase()}` : undefined), value: path ?? 'no device path', ...(path ? { path } : {}) }
     }
     case EV.EV_EFI_GPT_EVENT:
     case EV.EV_EFI_GPT_EVENT2:
-      return base('partition-table', d.kind === 'gpt' ? `GPT disk ${d.diskGuid}` : 'GPT', 'gpt', 'gpt')
+      return base('partition-table', 'GPT', 'gpt', 'gpt')
     case EV.EV_EFI_ACTION:
     case EV.EV_ACTION: {
       const text = d.kind === 'action' ? d.text : value
@@ -258,7 +260,11 @@ function describeIpl(ev: TcgEvent, d: DecodedEventData, pcrLog: boolean, value: 
   if (d.form === 'grub-kernel-cmdline') return { kind: 'kernel-command-line', name: 'kernel command line', identity: 'kernel-cmdline', cls: 'kernel-cmdline', value: d.text }
   if (d.form === 'grub-command' || d.form === 'grub-module-cmdline') {
     const verb = d.text.split(/\s/, 1)[0] ?? ''
-    return { kind: 'grub-command', name: verb || '(empty)', cls: `grub:${d.form}:${verb}`, value: d.text }
+    // menuentry / submenu: the title (up to the block) names the entry.
+    const title = /^(menuentry|submenu)\b/.test(verb) ? d.text.split(/[{\n]/, 1)[0]!.trim() : undefined
+    // linux / linuxefi / linux16 (and initrd*) are the same step under another GRUB build.
+    const cls = verb.replace(/^(linux|initrd)(efi|16)$/, '$1')
+    return { kind: 'grub-command', name: title ?? (verb || '(empty)'), ...(title ? { identity: `grub-entry:${title}` } : {}), cls: `grub:${cls}`, value: d.text }
   }
   const looksLikePath = /^(\([^)]*\))?\/[^\s]*$/.test(d.text)
   if ((pcrLog && ev.pcrIndex === 9) || (!pcrLog && looksLikePath)) {
