@@ -10,8 +10,9 @@
 import type { TpmErrorCode } from './tpm/error_codes.js'
 import type { TokenErrorCode } from './token/error_codes.js'
 import type { AuthenticodeErrorCode } from './authenticode/error_codes.js'
+import type { PolicyErrorCode } from './policy/error_codes.js'
 
-export type { TpmErrorCode, TokenErrorCode, AuthenticodeErrorCode }
+export type { TpmErrorCode, TokenErrorCode, AuthenticodeErrorCode, PolicyErrorCode }
 
 /** Codes shared by every area. */
 export type CommonErrorCode =
@@ -38,7 +39,7 @@ export type EventLogErrorCode =
   | 'ERR_EVENTDATA_MALFORMED'
   | 'ERR_EVENTDATA_LIMIT'
 
-export type BootproofErrorCode = CommonErrorCode | EventLogErrorCode | TpmErrorCode | TokenErrorCode | AuthenticodeErrorCode
+export type BootproofErrorCode = CommonErrorCode | EventLogErrorCode | TpmErrorCode | TokenErrorCode | AuthenticodeErrorCode | PolicyErrorCode
 
 /** Where in the input an error applies. All fields optional: set what is known. */
 export interface ErrorLocation {

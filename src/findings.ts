@@ -15,6 +15,8 @@ export interface Finding {
   /** Other events involved (e.g. the first separator when flagging a duplicate). */
   relatedEvents?: number[]
   offset?: number
+  /** Human component name ("shim", "dbx", "kernel command line", ...). */
+  component?: string
   expected?: string
   observed?: string
 }

@@ -83,3 +83,6 @@ export type { VerifyMaaOptions, MaaVerifyResult, MaaClaims, MaaBootClaims, MaaJw
 // Boot-chain diff, Authenticode and PCR 4 prediction
 export { diffBootChains, renderBootChainDiff, COMPONENT_LABELS, type BootChainDiff, type ComponentChange, type ComponentSide, type PcrDiff, type EventRef, type SignatureEntriesDiff, type SignatureEntryRef, type DiffBootChainsOptions, type ComponentKind as DiffComponentKind } from './diff/index.js'
 export { parsePe, authenticodeDigest, authenticodeDigests, authenticodeRanges, predictPcr4, pcr4Alternatives, pcr4PolicyRules, type PeImage, type PeSection, type Pcr4Prediction, type Pcr4Component, type PeBinaryInput, type AuthenticodeErrorCode } from './authenticode/index.js'
+
+// Reference values: policy v1 (validation, appraisal, derivation, importers)
+export * from './policy/index.js'

@@ -26,6 +26,9 @@ import { buildVerdict } from './verdict/build.js'
 import { submodForPcr, type SubmodName } from './verdict/submods.js'
 import type { StepName, StepStatus, Verdict, VerdictFinding } from './verdict/types.js'
 import { runAppraisal, type PolicyInput } from './verify_appraisal.js'
+import { validatePolicy } from './policy/validate.js'
+import type { Policy } from './policy/types.js'
+import { policyTrustAnchors } from './policy/appraise.js'
 
 export interface VerifyAttestationInput {
   /** The firmware event log (binary_bios_measurements, WBCL, ...). */
@@ -70,6 +73,27 @@ export interface AttestationResult {
 }
 
 const KEY_CODES = /^ERR_(AK|CHAIN)_/
+
+/** PCRs a firmware log is compared on: those it extends, 0-9, and those the policy requires. */
+function logCoverage(log: EventLog, policy: Policy | undefined): Set<number> {
+  const out = new Set<number>([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+  for (const e of log.events) if (e.eventType !== 3 && e.pcrIndex <= 23) out.add(e.pcrIndex)
+  for (const p of policy?.pcrs?.required ?? []) out.add(p)
+  return out
+}
+
+function quotedPcrIndices(quotes: QuoteEvidence[]): number[] {
+  const out = new Set<number>()
+  for (const q of quotes) {
+    try {
+      const p = parseTpmsAttest(q.attest)
+      if (p.attested.kind === 'quote') for (const s of p.attested.pcrSelect) for (const i of s.pcrs) out.add(i)
+    } catch {
+      /* reported by verifyQuotes */
+    }
+  }
+  return [...out].sort((a, b) => a - b)
+}
 
 /** Banks selected by the quotes, or undefined when a quote cannot be parsed (verifyQuotes reports it). */
 function selectedBanks(quotes: QuoteEvidence[]): string[] | undefined {
@@ -120,6 +144,11 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
     for (const f of list) findings.push({ ...f, step, submod: submod ?? submodForPcr(f.pcr, windows) })
   }
 
+  // 0. the policy: invalid or unknown-version policies throw before any evidence is examined.
+  const validated = input.policy !== undefined ? validatePolicy(input.policy) : undefined
+  const policyRoots = validated ? policyTrustAnchors(validated) : []
+  const trustAnchors = [...(input.trustAnchors ?? []), ...policyRoots]
+
   // 1. parse
   let log: EventLog | undefined
   let analysis: EventLogAnalysis | undefined
@@ -147,7 +176,7 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
     options: {
       ...input.quoteOptions,
       now,
-      ...(input.trustAnchors ? { trustAnchors: input.trustAnchors } : {}),
+      ...(trustAnchors.length ? { trustAnchors } : {}),
       ...(input.previous ? { previous: input.previous } : {}),
     },
   })
@@ -156,16 +185,41 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
   }
   steps.key = { status: quote.errors.some((e) => KEY_CODES.test(e.code)) ? 'failed' : 'success', note: `AK ${quote.ak.kind}${input.akEnrolled ? ', enrolled' : ''}` }
   steps.quote = { status: quote.valid ? 'success' : 'failed', note: `${input.quotes.length} quote(s)` }
-  if (!quote.valid && !input.pcrs && candidate && quote.errors.some((e) => e.code === 'ERR_PCR_DIGEST_MISMATCH')) {
-    findings.push({ code: 'LOG_DOES_NOT_MATCH_QUOTE', severity: 'error', message: 'the PCR values the event log replays to do not hash to the quote\'s pcrDigest: the log is not the one that was measured (or is incomplete); supply the attester\'s PCR values to see which PCR differs', step: 'replay', submod: 'tpm' })
+  if (!quote.valid && !input.pcrs && candidate && log && quote.errors.some((e) => e.code === 'ERR_PCR_DIGEST_MISMATCH')) {
+    const outside = quotedPcrIndices(input.quotes).filter((i) => !logCoverage(log!, validated).has(i))
+    findings.push({
+      code: 'LOG_DOES_NOT_MATCH_QUOTE',
+      severity: 'error',
+      message: outside.length
+        ? `the quote also covers PCRs ${outside.join(', ')}, which this log does not extend (IMA, OS or DRTM measurements): supply the attester's PCR values (e.g. tpm2_quote -o) so each PCR can be checked`
+        : "the PCR values the event log replays to do not hash to the quote's pcrDigest: the log is not the one that was measured (or is incomplete); supply the attester's PCR values to see which PCR differs",
+      step: 'replay',
+      submod: 'tpm',
+    })
   }
 
   // 3. replay against the authenticated PCRs, integrity and structure.
   const trustedPcrs: number[] = []
   let structure: Finding[] = []
   if (log) {
-    // One replay serves both the quote check above and this comparison.
-    const replay = compareReplay(log, replay0!, quote.pcrs)
+    // One replay serves both the quote check above and this comparison. The firmware log is
+    // compared on the PCRs it speaks for: every PCR it extends, the firmware and boot-loader
+    // PCRs 0-9 even when empty (a stripped PCR must hold its initial value, attack L-08), and every
+    // PCR the policy requires. Other quoted PCRs (IMA's 10, OS-owned 11-15, DRTM 17-22) belong to
+    // other logs: they stay authenticated by the quote but say nothing about this log.
+    const covered = logCoverage(log, validated)
+    const expected: Record<string, Record<string, string>> = {}
+    const notCovered = new Set<number>()
+    for (const [bank, regs] of Object.entries(quote.pcrs)) {
+      for (const [idx, v] of Object.entries(regs)) {
+        if (covered.has(Number(idx))) (expected[bank] ??= {})[idx] = v
+        else notCovered.add(Number(idx))
+      }
+    }
+    const replay = compareReplay(log, replay0!, expected)
+    if (notCovered.size) {
+      findings.push({ code: 'PCR_NOT_COVERED_BY_LOG', severity: 'info', message: `quoted PCRs ${[...notCovered].sort((a, b) => a - b).join(', ')} have no events in this log and are not compared with it`, step: 'replay', submod: 'tpm' })
+    }
     const integrity = verifyEventIntegrity(log, { ...hashOpt, ...bankOpt })
     structure = checkEventLogStructure(log, { ...hashOpt, integrity })
     const all = [...log.findings, ...structure, ...integrity.findings, ...replay.findings]
@@ -204,7 +258,10 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
   let policyId: string | undefined
   let appraised: Partial<Record<SubmodName, EarStatus>> = {}
   if (input.policy !== undefined) {
-    const a = runAppraisal({ policy: input.policy, log, analysis, state, quote, previous: input.previous, nonce: input.nonce, trustedPcrs, windows })
+    // The nonce counts as checked only when one was given and every quote's extraData equals it.
+    const nonceChecks = quote.checks.filter((c) => c.id === 'quote.nonce')
+    const nonceChecked = !!input.nonce?.length && nonceChecks.length === input.quotes.length && nonceChecks.every((c) => c.ok)
+    const a = runAppraisal({ policy: validated ?? input.policy, log, analysis, state, quote, previous: input.previous, nonceChecked })
     policyId = a.policyId
     appraised = a.submods
     for (const f of a.findings) findings.push(f)
@@ -216,7 +273,9 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
   // 6. verdict.
   const present: SubmodName[] = ['tpm']
   if (log) present.push('platform-firmware', 'secure-boot', 'boot-loader', 'os-kernel', ...(windows ? (['windows-boot'] as const) : []))
-  const akIdentity = quote.valid && quote.ak.kind === 'certificate' ? 'certificate' : input.akEnrolled ? 'enrolled' : 'unknown'
+  // Identified by certificate only when its chain validated to the caller's (or the policy's) roots.
+  const chainOk = quote.checks.some((c) => c.id === 'ak.chain' && c.ok) && !quote.checks.some((c) => c.id === 'ak.chain' && !c.ok)
+  const akIdentity = quote.valid && chainOk ? 'certificate' : input.akEnrolled ? 'enrolled' : 'unknown'
   const verdict = buildVerdict({
     now,
     ...(input.verifier ? { verifier: input.verifier } : {}),

@@ -1,16 +1,19 @@
 /**
- * Bridge between the pipeline and the policy engine (src/policy). Until a policy engine is
- * wired, any policy fails closed: the appraisal reports that it could not be applied.
+ * Bridge between the pipeline and the policy engine (src/policy): runs the appraisal and maps
+ * its components onto the verdict's EAR submodules.
  */
 import type { EventLogAnalysis } from './eventlog/analyze.js'
 import type { EventLog } from './eventlog/types.js'
+import { appraisePolicy, type AppraisalResult } from './policy/appraise.js'
+import type { Policy } from './policy/types.js'
 import type { BootState } from './state/boot_state.js'
 import type { VerifyQuotesResult } from './tpm/verify_quotes.js'
-import type { EarStatus } from './verdict/ar4si.js'
+import { worse, type EarStatus } from './verdict/ar4si.js'
 import type { SubmodName } from './verdict/submods.js'
 import type { VerdictFinding } from './verdict/types.js'
 
-export type PolicyInput = unknown
+/** A policy object (validated strictly by the engine) or its JSON. */
+export type PolicyInput = Policy | unknown
 
 export interface AppraisalBridgeInput {
   policy: PolicyInput
@@ -19,22 +22,50 @@ export interface AppraisalBridgeInput {
   state: BootState | undefined
   quote: VerifyQuotesResult
   previous: { clock: bigint; resetCount: number; restartCount: number } | undefined
-  nonce: Uint8Array | undefined
-  trustedPcrs: number[]
-  windows: boolean
+  nonceChecked: boolean
 }
 
 export interface AppraisalBridgeResult {
   policyId: string
   findings: VerdictFinding[]
   submods: Partial<Record<SubmodName, EarStatus>>
+  result: AppraisalResult
+}
+
+/** Policy components → EAR submodules. */
+const SUBMOD_OF: Record<string, SubmodName> = {
+  attestation: 'tpm',
+  'platform-firmware': 'platform-firmware',
+  'platform-config': 'platform-firmware',
+  'option-roms': 'platform-firmware',
+  'secure-boot': 'secure-boot',
+  'boot-loader': 'boot-loader',
+  'boot-config': 'os-kernel',
+  'os-kernel': 'os-kernel',
+  initrd: 'os-kernel',
+  'os-runtime': 'os-kernel',
+  'windows-boot': 'windows-boot',
 }
 
 export function runAppraisal(input: AppraisalBridgeInput): AppraisalBridgeResult {
-  const id = typeof input.policy === 'object' && input.policy !== null && typeof (input.policy as { id?: unknown }).id === 'string' ? (input.policy as { id: string }).id : 'unidentified'
-  return {
-    policyId: id,
-    findings: [{ code: 'POLICY_ENGINE_UNAVAILABLE', severity: 'error', message: 'no policy engine is available to apply this policy', step: 'appraisal', submod: 'tpm' }],
-    submods: {},
+  const result = appraisePolicy({
+    policy: input.policy,
+    ...(input.log ? { log: input.log } : {}),
+    ...(input.analysis ? { replay: input.analysis.replay, integrity: input.analysis.integrity } : {}),
+    ...(input.state ? { state: input.state } : {}),
+    quote: input.quote,
+    ...(input.previous ? { previous: input.previous } : {}),
+    nonceChecked: input.nonceChecked,
+  })
+  const submods: Partial<Record<SubmodName, EarStatus>> = {}
+  for (const c of result.components) {
+    const name = SUBMOD_OF[c.component] ?? 'tpm'
+    submods[name] = submods[name] ? worse(submods[name]!, c.status) : c.status
   }
+  const findings: VerdictFinding[] = result.findings.map((f) => ({
+    ...f,
+    step: 'appraisal',
+    submod: SUBMOD_OF[(f as { component?: string }).component ?? ''] ?? 'tpm',
+  }))
+  return { policyId: result.policyId, findings, submods, result }
 }

@@ -93,9 +93,8 @@ describe('verifyAttestation on the recorded Secure Boot attestation', () => {
     expect(r.state!.bootApps.applications[0]!.digestTrusted).toBe(false)
   })
 
-  it('a policy that cannot be applied never yields affirming', async () => {
-    const r = await verifyAttestation({ ...base(), policy: { id: 'x', version: 999 } })
-    expect(r.verdict.ear_status).not.toBe('affirming')
+  it('an unknown policy version is refused (typed error), never silently ignored', async () => {
+    await expect(verifyAttestation({ ...base(), policy: { id: 'x', version: 999 } })).rejects.toMatchObject({ code: 'ERR_POLICY_VERSION' })
   })
 })
 

@@ -7,6 +7,7 @@ import { runVerify } from './commands/verify.js'
 import { runToken } from './commands/token.js'
 import { runDiff } from './commands/diff.js'
 import { runPredictPcr4 } from './commands/predict.js'
+import { runPolicy } from './commands/policy.js'
 
 const USAGE = `usage: bootproof <command> [options]
 
@@ -20,6 +21,8 @@ commands:
                                                  the whole pipeline: an EAR-shaped verdict
   token verify <file> (--jwks <file> | --root <pem>...) [--issuer <url>] [--now <iso>] [--nonce <b64url>] [--policy-hash <h>] [--json]
                                                  verify an Azure Attestation (MAA) or EAR token
+  policy derive <log...> [--id <id>] [--pcrs 0-9] [--pin <pcrs>] [--bank <b>]... [-o <file>]
+  policy check <policy.json>                     derive reference values from known-good logs / validate a policy
   diff <logA> <logB> [--json] [--bank <b>]       what changed in the boot chain
   predict-pcr4 <pe...> [--template <log>] [--json|--policy]
                                                  Authenticode digests and PCR 4 policy alternatives
@@ -33,6 +36,7 @@ export const COMMANDS: Record<string, (argv: string[], io: CliIO) => Promise<num
   verify: runVerify,
   token: runToken,
   diff: runDiff,
+  policy: runPolicy,
   'predict-pcr4': runPredictPcr4,
 }
 

@@ -2,7 +2,7 @@
  * The error thrown by `validatePolicy`, the importers and `derivePolicy`. A `BootproofError` whose
  * `issues` list every problem with a JSON pointer (RFC 6901) into the policy document.
  */
-import { BootproofError, type BootproofErrorCode } from '../errors.js'
+import { BootproofError } from '../errors.js'
 import type { PolicyErrorCode } from './error_codes.js'
 
 export interface PolicyIssue {
@@ -14,8 +14,7 @@ export interface PolicyIssue {
 export class PolicyError extends BootproofError {
   readonly issues: PolicyIssue[]
   constructor(code: PolicyErrorCode, message: string, issues: PolicyIssue[] = []) {
-    // PolicyErrorCode is not yet part of BootproofErrorCode (src/errors.ts is owned elsewhere).
-    super(code as unknown as BootproofErrorCode, message, issues[0] ? { field: issues[0].path } : {})
+    super(code, message, issues[0] ? { field: issues[0].path } : {})
     this.issues = issues
   }
   override toJSON(): ReturnType<BootproofError['toJSON']> & { issues: PolicyIssue[] } {

@@ -45,6 +45,8 @@ function editDistance(a: string, b: string): number {
 }
 
 function suggest(name: string, allowed: string[]): string {
+  const prefixed = allowed.filter((a) => a.toLowerCase().startsWith(name.toLowerCase()))
+  if (name.length >= 4 && prefixed.length === 1) return ` (did you mean "${prefixed[0]}"?)`
   let best: string | undefined
   let bestD = Infinity
   for (const a of allowed) {

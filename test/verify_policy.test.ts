@@ -1,0 +1,132 @@
+/**
+ * Issue 4 end to end with a policy: derive a policy from the log and the evidence is affirming;
+ * then tamper one event, use a wrong nonce, require a dbx entry the machine lacks — each must
+ * stop the verdict from being affirming, with a finding naming what and where.
+ */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { derivePolicy, parseCertificate, parseEventLog, parseEvidenceBundle, verifyAttestation, validatePolicy, type Policy, type VerifyAttestationInput } from '../src/index.js'
+import { announceCorpus, CORPUS, corpusBytes, REPO_ROOT } from './helpers/corpus.js'
+
+const bundle = parseEvidenceBundle(readFileSync(join(REPO_ROOT, 'test-vectors/demo/evidence.json'), 'utf8'))
+const committedPolicy = JSON.parse(readFileSync(join(REPO_ROOT, 'examples/policies/ovmf-sb-esp.derived.json'), 'utf8'))
+const base = (policy: unknown = committedPolicy): VerifyAttestationInput => ({
+  eventLog: bundle.eventLog!, quotes: bundle.quotes, ak: bundle.ak, nonce: bundle.nonce, akEnrolled: true, policy,
+})
+const codes = (v: { bootproof_findings: { code: string }[] }) => v.bootproof_findings.map((f) => f.code)
+
+describe('verifyAttestation with a policy (recorded Secure Boot attestation)', () => {
+  it('the committed derived policy affirms the recorded boot, every submodule affirming', async () => {
+    const { verdict } = await verifyAttestation(base())
+    expect(verdict.ear_status).toBe('affirming')
+    expect(verdict.bootproof_findings.filter((f) => f.severity === 'error')).toEqual([])
+    expect(Object.values(verdict.submods).map((s) => s.ear_status)).toEqual(Array(5).fill('affirming'))
+    expect(verdict.submods['boot-loader']!.ear_trustworthiness_vector.executables).toBe(3) // approved_boot
+    expect(verdict.ear_appraisal_policy_ids).toEqual(['example/ovmf-sb-esp'])
+  })
+
+  it('a policy derived now from the same log (derivePolicy) also affirms it', async () => {
+    const policy = derivePolicy([parseEventLog(bundle.eventLog!)], { id: 'test/derived' })
+    expect((await verifyAttestation(base(validatePolicy(policy)))).verdict.ear_status).toBe('affirming')
+  })
+
+  it('tampering one event (digest kept) is contraindicated and the finding names that event', async () => {
+    const inp = base()
+    const log = inp.eventLog!.slice()
+    const parsed = parseEventLog(inp.eventLog!)
+    const sb = parsed.events.find((e) => e.pcrIndex === 7 && e.typeName === 'EV_EFI_VARIABLE_DRIVER_CONFIG')!
+    log[sb.dataOffset + sb.data.length - 1]! ^= 1 // the SecureBoot byte
+    inp.eventLog = log
+    const { verdict } = await verifyAttestation(inp)
+    expect(verdict.ear_status).toBe('contraindicated')
+    const f = verdict.bootproof_findings.find((x) => x.code === 'EVENT_DIGEST_MISMATCH')!
+    expect(f).toMatchObject({ eventIndex: sb.index, pcr: 7, submod: 'secure-boot' })
+    expect(verdict.submods['secure-boot']!.ear_status).toBe('contraindicated')
+  })
+
+  it('a wrong nonce is not affirming even with a matching policy', async () => {
+    const inp = base()
+    inp.nonce = Uint8Array.from(inp.nonce!, (b) => b ^ 0xff)
+    const { verdict } = await verifyAttestation(inp)
+    expect(verdict.ear_status).toBe('contraindicated')
+    expect(codes(verdict)).toContain('ERR_QUOTE_NONCE_MISMATCH')
+  })
+
+  it('dbx missing a required entry gives a finding on the secure-boot submodule', async () => {
+    const policy = structuredClone(committedPolicy) as Policy
+    const required = 'aa'.repeat(32)
+    policy.secureBoot = { ...(policy.secureBoot ?? {}), dbx: { mustContain: [{ sha256: required, type: 'sha256' }] } }
+    const { verdict } = await verifyAttestation(base(policy))
+    const f = verdict.bootproof_findings.find((x) => x.code === 'POLICY_DBX_MISSING_ENTRY')
+    expect(f).toBeDefined()
+    expect(f!.submod).toBe('secure-boot')
+    expect(verdict.ear_status).not.toBe('affirming')
+  })
+
+  it('a kernel command line the policy does not allow is a finding', async () => {
+    const policy = structuredClone(committedPolicy) as Policy
+    policy.linux = { ...(policy.linux ?? {}), kernelCmdline: { exact: ['/vmlinuz console=ttyS0,115200 quiet'] } }
+    const { verdict } = await verifyAttestation(base(policy))
+    expect(codes(verdict)).toContain('POLICY_CMDLINE')
+    expect(verdict.ear_status).not.toBe('affirming')
+  })
+
+  it('an invalid policy or an unknown policy version throws a typed error before any evidence is used', async () => {
+    await expect(verifyAttestation(base({ id: 'x', version: 2 }))).rejects.toMatchObject({ code: 'ERR_POLICY_VERSION' })
+    await expect(verifyAttestation(base({ id: 'x', version: 1, bogus: true }))).rejects.toMatchObject({ code: 'ERR_POLICY_INVALID' })
+  })
+})
+
+announceCorpus('end-to-end corpus attestations')
+describe.skipIf(!CORPUS)('end to end on corpus attestations (GCE COS 85 Shielded VM, real quotes and AK certificate)', () => {
+  const att = CORPUS ? JSON.parse(readFileSync(join(CORPUS, 'attestations/google-go-tpm-tools--gce-cos-85-nonce9009.json'), 'utf8')) : undefined
+  const unhex = (h: string) => Uint8Array.from(h.match(/../g)!.map((x) => parseInt(x, 16)))
+  const input = (policy: unknown, nonce = att.nonce as string): VerifyAttestationInput => {
+    const cert = unhex(att.akCert.hex)
+    return {
+      eventLog: corpusBytes(att.eventLog),
+      quotes: att.quotes.map((q: { attest: string; signature: string }) => ({ attest: unhex(q.attest), signature: unhex(q.signature) })),
+      ak: { public: unhex(att.akPublic.hex), certificate: cert, intermediates: att.caCerts.filter((c: { role: string }) => c.role !== 'root').map((c: { hex: string }) => unhex(c.hex)) },
+      trustAnchors: att.caCerts.filter((c: { role: string }) => c.role === 'root').map((c: { hex: string }) => unhex(c.hex)),
+      nonce: unhex(nonce),
+      // The quotes cover PCRs 0-23, and IMA / the OS extended some the firmware log does not:
+      // the attester's PCR values (as go-tpm-tools sends them) are needed.
+      pcrs: Object.assign({}, ...att.quotes.map((q: { pcrs: Record<string, Record<string, string>> }) => q.pcrs)),
+      now: new Date(parseCertificate(cert).notBefore.getTime() + 86400_000),
+      quoteOptions: { akCertAllowedEkus: ['2.23.133.8.3', '2.23.133.8.1'] },
+      policy,
+    }
+  }
+
+  it('a policy derived from its own log affirms it; the AK is identified by its certificate chain', async () => {
+    const policy = derivePolicy([parseEventLog(corpusBytes(att.eventLog))], { id: 'test/gce-cos-85' })
+    const r = await verifyAttestation(input(policy))
+    expect(r.quote.valid).toBe(true)
+    expect(r.verdict.submods.tpm!.ear_trustworthiness_vector['instance-identity']).toBe(2)
+    expect(r.verdict.bootproof_findings.filter((f) => f.severity === 'error')).toEqual([])
+    expect(r.verdict.ear_status).toBe('affirming')
+  })
+
+  it('the COS 93 image does not satisfy a COS 85 policy (the changed components are named)', async () => {
+    const policy = derivePolicy([parseEventLog(corpusBytes('logs/google-go-tpm-tools--cos-93-amd-sev.bin'))], { id: 'test/cos-93' })
+    const r = await verifyAttestation(input(policy))
+    expect(r.verdict.ear_status).not.toBe('affirming')
+    expect(r.verdict.bootproof_findings.some((f) => f.step === 'appraisal' && f.severity === 'error' && f.eventIndex !== undefined)).toBe(true)
+  })
+
+  it('without the attester\'s PCR values the pipeline says which quoted PCRs the log cannot reproduce', async () => {
+    const inp = input(derivePolicy([parseEventLog(corpusBytes(att.eventLog))], { id: 'test/gce-cos-85' }))
+    delete inp.pcrs
+    const r = await verifyAttestation(inp)
+    const f = r.verdict.bootproof_findings.find((x) => x.code === 'LOG_DOES_NOT_MATCH_QUOTE')
+    expect(f?.message).toMatch(/PCRs 10, /)
+    expect(r.verdict.ear_status).toBe('contraindicated')
+  })
+
+  it('a wrong nonce against the real quote is contraindicated', async () => {
+    const policy = derivePolicy([parseEventLog(corpusBytes(att.eventLog))], { id: 'test/gce-cos-85' })
+    const r = await verifyAttestation(input(policy, '9010'))
+    expect(r.verdict.ear_status).toBe('contraindicated')
+  })
+})
