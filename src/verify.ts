@@ -21,10 +21,12 @@ import type { QuoteEvidence, VerifyQuoteOptions } from './tpm/quote_core.js'
 import type { PcrValues } from './tpm/pcr_values.js'
 import { verifyQuotes, type VerifyQuotesResult } from './tpm/verify_quotes.js'
 import type { CertificateInput } from './x509/chain.js'
-import type { EarStatus } from './verdict/ar4si.js'
+import type { EarStatus, TrustVector } from './verdict/ar4si.js'
+import { verifyMaaToken, type VerifyMaaOptions } from './token/verify_maa.js'
+import { maaResultToSubmod } from './token/maa_submod.js'
 import { buildVerdict } from './verdict/build.js'
 import { submodForPcr, type SubmodName } from './verdict/submods.js'
-import type { StepName, StepStatus, Verdict, VerdictFinding } from './verdict/types.js'
+import type { EarAppraisal, StepName, StepStatus, Verdict, VerdictFinding } from './verdict/types.js'
 import { runAppraisal, type PolicyInput } from './verify_appraisal.js'
 import { validatePolicy } from './policy/validate.js'
 import type { Policy } from './policy/types.js'
@@ -59,6 +61,11 @@ export interface VerifyAttestationInput {
   quoteOptions?: VerifyQuoteOptions
   verifier?: { developer: string; build: string }
   hash?: HashProvider
+  /**
+   * An Azure Attestation token for the same machine, verified without trusting it
+   * (`verifyMaaToken`) and reported as its own submodule `maa` (issue 6).
+   */
+  maa?: { token: string; options: VerifyMaaOptions }
 }
 
 export interface AttestationResult {
@@ -270,6 +277,21 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
     steps.appraisal = { status: 'skipped', note: 'no policy: the verdict cannot be affirming' }
   }
 
+  // 5b. an attestation-service token, as evidence of its own.
+  const extraSubmods: Record<string, EarAppraisal> = {}
+  if (input.maa) {
+    const res = await verifyMaaToken(input.maa.token, { now, ...input.maa.options })
+    const sub = maaResultToSubmod(res)
+    const subFindings: VerdictFinding[] = sub.findings.map((f) => ({ ...f, step: 'token', submod: sub.label as SubmodName }))
+    findings.push(...subFindings)
+    extraSubmods[sub.label] = {
+      ear_status: sub.appraisal.status,
+      ear_trustworthiness_vector: (sub.appraisal.trustworthinessVector ?? {}) as TrustVector,
+      bootproof_findings: subFindings,
+    }
+    steps.token = { status: res.valid ? 'success' : 'failed', note: `Azure Attestation token ${res.valid ? 'verified' : 'rejected'}` }
+  }
+
   // 6. verdict.
   const present: SubmodName[] = ['tpm']
   if (log) present.push('platform-firmware', 'secure-boot', 'boot-loader', 'os-kernel', ...(windows ? (['windows-boot'] as const) : []))
@@ -287,6 +309,7 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
     akIdentity,
     appraised,
     present,
+    extraSubmods,
   })
   return { verdict, ...(log ? { log } : {}), quote, ...(analysis ? { analysis } : {}), ...(state ? { state } : {}), trustedPcrs }
 }

@@ -130,3 +130,24 @@ describe.skipIf(!CORPUS)('end to end on corpus attestations (GCE COS 85 Shielded
     expect(r.verdict.ear_status).toBe('contraindicated')
   })
 })
+
+describe.skipIf(!CORPUS)('an Azure Attestation token as its own submodule (issue 6 → issue 4)', () => {
+  it('the real MAA TPM token verifies at its iat and becomes the maa submodule; tampered, it is contraindicated', async () => {
+    const jwt = readFileSync(join(CORPUS!, 'tokens/microsoft-attestation-client-samples--report_boot.jwt'), 'utf8').trim()
+    const side = JSON.parse(readFileSync(join(CORPUS!, 'tokens/microsoft-attestation-client-samples--report_boot.jwt.json'), 'utf8'))
+    const header = JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString())
+    const root = new Uint8Array(Buffer.from(header.x5c[2], 'base64'))
+    const now = new Date(side.iat * 1000)
+    const options = { issuer: side.iss, roots: [root], nonce: 'UkVQTEFDRSBXSVRIIFJQIE5PTkNF', now }
+    const ok = await verifyAttestation({ ...base(), now, maa: { token: jwt, options } })
+    expect(ok.verdict.bootproof_steps.token.status).toBe('success')
+    expect(ok.verdict.submods.maa).toBeDefined()
+    expect(ok.verdict.submods.maa!.ear_status).not.toBe('contraindicated')
+    const parts = jwt.split('.')
+    const bad = `${parts[0]}.${parts[1]}.${parts[2]!.slice(0, -4)}AAAA`
+    const no = await verifyAttestation({ ...base(), now, maa: { token: bad, options } })
+    expect(no.verdict.submods.maa!.ear_status).toBe('contraindicated')
+    expect(no.verdict.ear_status).toBe('contraindicated')
+    expect(no.verdict.bootproof_steps.token.status).toBe('failed')
+  })
+})

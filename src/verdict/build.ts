@@ -25,6 +25,8 @@ export interface VerdictInputs {
   appraised: Partial<Record<SubmodName, EarStatus>>
   /** Submodules that apply to this evidence (e.g. windows-boot only for Windows logs). */
   present: SubmodName[]
+  /** Further submodules appraised elsewhere (e.g. `maa` from an Azure Attestation token). */
+  extraSubmods?: Record<string, EarAppraisal>
 }
 
 export const BOOTPROOF_VERIFIER = { developer: 'https://github.com/bootproof/bootproof', build: 'bootproof 0.1.0' }
@@ -59,6 +61,7 @@ export function buildVerdict(inp: VerdictInputs): Verdict {
     if (inp.policyId) app.ear_appraisal_policy_ids = [inp.policyId]
     submods[name] = app
   }
+  for (const [name, app] of Object.entries(inp.extraSubmods ?? {})) submods[name] = app
   let status: EarStatus = 'none'
   for (const s of Object.values(submods)) status = worse(status, s.ear_status)
   // Without a policy nothing was compared with reference values: never affirming.

@@ -59,3 +59,20 @@ describe('bootproof verify', () => {
     expect((await runCli('verify', '--bundle', BUNDLE, '--report', 'pdf')).code).toBe(2)
   })
 })
+
+describe('bootproof verify --ear-key', () => {
+  it('signs the verdict as an EAR JWT that verifyEar accepts with the public key', async () => {
+    const { generateKeyPairSync } = await import('node:crypto')
+    const { verifyEar } = await import('../../src/index.js')
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    const jwkPath = join(tmp, 'ear-key.json')
+    writeFileSync(jwkPath, JSON.stringify({ ...privateKey.export({ format: 'jwk' }), alg: 'ES256' }))
+    const out = join(tmp, 'verdict.jwt')
+    const r = await runCli('verify', '--bundle', BUNDLE, '--ak-enrolled', '--policy', join(REPO_ROOT, 'examples/policies/ovmf-sb-esp.derived.json'), '--ear-key', jwkPath, '--ear-out', out, '--json')
+    expect(r.code).toBe(0)
+    const jwt = readFileSync(out, 'utf8').trim()
+    const res = await verifyEar(jwt, { key: publicKey.export({ format: 'jwk' }) as never, algorithms: ['ES256'], nonce: false } as never)
+    expect(res.valid).toBe(true)
+    expect(JSON.stringify(res)).toContain('affirming')
+  })
+})

@@ -1,7 +1,7 @@
 /**
  * `bootproof verify (--bundle <json> | --log <f> --quote <f> --sig <f> --ak <f>... --nonce <hex>
  *   [--pcrs <f>]) [--policy <json>] [--ak-enrolled] [--ca <pem>...] [--now <iso>] [--ccel]
- *   [--json | --report md|text]`
+ *   [--json | --report md|text] [--ear-key <private-jwk.json> [--ear-out <file>]]`
  *
  * Runs the whole pipeline and prints the verdict (JSON) or a human report. Exit 0 when the
  * verdict is affirming, 1 when it is not, 2 on a usage error or unparseable input.
@@ -13,6 +13,8 @@ import { parseAk } from '../../tpm/ak.js'
 import { parseCertificates } from '../../x509/certificate.js'
 import { verifyAttestation, type VerifyAttestationInput } from '../../verify.js'
 import { renderReport } from '../../verdict/report.js'
+import { issueVerdictEar } from '../../token/from_verdict.js'
+import { writeFileSync } from 'node:fs'
 import { EXIT_FAILED, EXIT_OK, parseArgs, readInputFile, reportError, UsageError, type CliIO } from '../io.js'
 import { mergeAk, readPcrs } from './verify_quote.js'
 
@@ -37,7 +39,7 @@ export async function runVerify(argv: string[], io: CliIO): Promise<number> {
   try {
     const { flags, positional } = parseArgs(argv, {
       booleans: ['json', 'ak-enrolled', 'ccel', 'allow-sha1'],
-      strings: ['bundle', 'log', 'quote', 'sig', 'nonce', 'pcrs', 'policy', 'now', 'report'],
+      strings: ['bundle', 'log', 'quote', 'sig', 'nonce', 'pcrs', 'policy', 'now', 'report', 'ear-key', 'ear-out'],
       multi: ['ak', 'ca'],
     })
     json = flags.json === true
@@ -83,6 +85,16 @@ export async function runVerify(argv: string[], io: CliIO): Promise<number> {
     const { verdict } = await verifyAttestation(input)
     if (json) io.out(verdictJSON(verdict))
     else io.out(renderReport(verdict, report === 'md' ? 'md' : 'text'))
+    if (typeof flags['ear-key'] === 'string') {
+      // Sign the verdict as an EAR JWT with the caller's private JWK (ES256/ES384/PS256/...).
+      const jwk = readJson(flags['ear-key']) as JsonWebKey & { d?: string }
+      if (typeof jwk !== 'object' || jwk === null || !jwk.d) throw new UsageError('--ear-key must be a private JWK (with "d")')
+      const jwt = await issueVerdictEar(verdict, jwk as never)
+      if (typeof flags['ear-out'] === 'string') {
+        writeFileSync(flags['ear-out'], jwt + '\n')
+        io.err(`wrote EAR JWT to ${flags['ear-out']}`)
+      } else io.err(jwt)
+    }
     return verdict.ear_status === 'affirming' ? EXIT_OK : EXIT_FAILED
   } catch (e) {
     return reportError(e, io, json)
