@@ -13,6 +13,7 @@
  * Nothing here relies on NUL termination (GHSA-v2qp-xh5m-44mf): every search is bounded by the
  * field length.
  */
+import { concatBytes } from '../bytes/hex.js'
 import { fromHexOrUndefined } from '../bytes/hex.js'
 import type { Finding } from '../findings.js'
 import type { ImaDigest, ImaFields, ImaRawField } from './types.js'
@@ -266,14 +267,6 @@ export function buildTemplateData(templateName: string, fields: readonly { id: s
       raws.push({ id: f.id, data: f.data })
     }
   }
-  let n = 0
-  for (const p of parts) n += p.length
-  const data = new Uint8Array(n)
-  let o = 0
-  for (const p of parts) {
-    data.set(p, o)
-    o += p.length
-  }
-  return { data, rawFields: raws }
+  return { data: concatBytes(...parts), rawFields: raws }
 }
 

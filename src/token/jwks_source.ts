@@ -4,6 +4,7 @@
  * unknown `kid`s (J-05). `kid` is nothing but an exact-match lookup key: it never reaches a file
  * system, a query or a URL.
  */
+import { concatBytes } from '../bytes/hex.js'
 import type { TokenCheckError } from './error_codes.js'
 import { jwkFitsAlg } from './algorithms.js'
 import { parseStrictJson } from './strict_json.js'
@@ -121,13 +122,7 @@ async function readCapped(res: Response, maxBytes: number): Promise<Uint8Array> 
     }
     chunks.push(value)
   }
-  const out = new Uint8Array(total)
-  let o = 0
-  for (const c of chunks) {
-    out.set(c, o)
-    o += c.length
-  }
-  return out
+  return concatBytes(...chunks)
 }
 
 /**

@@ -1,5 +1,5 @@
 /** CLI contract of `inspect` and `replay` (issue 2): output shapes and exit codes. */
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -103,5 +103,29 @@ describe('bootproof replay', () => {
     const r = await runCli('replay', LOG, '--expect', p)
     expect(r.code).toBe(2)
     expect(r.err).toContain('ERR_PCRS_INVALID')
+  })
+})
+
+describe('bootproof replay on IMA lists and inspect --state (issue 5 CLI contracts)', () => {
+  it('replay <ima-list> --json: PCR 10 in the same shape, matching the PCRs read at boot', async () => {
+    const list = join(SB, 'ima_binary_runtime_measurements')
+    const r = await runCli('replay', list, '--json', '--ima-banks', 'sha256=recompute,sha384=pad', '--expect', join(SB, 'pcrs.json'))
+    const j = JSON.parse(r.out)
+    expect(j.format).toBe('ima-binary')
+    expect(Object.keys(j.pcrs.sha1)).toEqual(['10'])
+    const read = JSON.parse(readFileSync(join(SB, 'pcrs.json'), 'utf8'))
+    for (const bank of ['sha1', 'sha256', 'sha384']) expect(j.pcrs[bank]['10']).toBe(read[bank]['10'])
+    expect(j.comparisons.every((c: { status: string }) => c.status === 'match')).toBe(true)
+    expect(r.code).toBe(0)
+  })
+
+  it('inspect --state --json: {"state":{...},"findings":[...]} with the documented fact shape', async () => {
+    const r = await runCli('inspect', LOG, '--state', '--json')
+    expect(r.code).toBe(0)
+    const j = JSON.parse(r.out)
+    expect(j.state.secureBoot.enabled).toEqual({ value: true, trusted: true, events: [4] })
+    expect(j.state.linux.kernelCmdline).toMatchObject({ value: '/vmlinuz console=ttyS0,115200 quiet panic=-1', trusted: true })
+    expect(Array.isArray(j.findings)).toBe(true)
+    expect(JSON.stringify(j)).not.toMatch(/"der"/) // certificates by fingerprint, not DER
   })
 })
