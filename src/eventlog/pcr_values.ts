@@ -3,33 +3,26 @@
  * output (`{"sha256":{"0":"<hex>"}}`). Accepts hex strings or bytes; validates strictly.
  */
 import { BootproofError } from '../errors.js'
-import { fromHexOrUndefined, toHex } from '../bytes/hex.js'
-import { HASH_ALGS, isHashAlgName } from '../alg.js'
+import { toHex } from '../bytes/hex.js'
+import { HASH_ALGS } from '../alg.js'
+import { readPcrValues, type PcrValuesInput as Input } from '../pcr_values.js'
 
 export type PcrValues = Record<string, Record<string, Uint8Array>>
-export type PcrValuesInput = Record<string, Record<string, Uint8Array | string>>
+export type PcrValuesInput = Input
 
 /**
- * Normalise caller-supplied PCR values. Bank names must be lowercase known names; indices
- * decimal 0-23 (or larger for CC MR sets); values of the bank's digest length.
+ * Normalise caller-supplied PCR values (the library-wide reader, src/pcr_values.ts) and check
+ * that every value has its bank's digest size: a replay cannot compare anything else.
  * @throws BootproofError ERR_PCRS_INVALID
  */
 export function normalizePcrValues(input: unknown, what = 'PCR values'): PcrValues {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new BootproofError('ERR_PCRS_INVALID', `${what}: expected an object {bank: {index: hex}}`)
-  }
   const out: PcrValues = {}
-  for (const [bank, regs] of Object.entries(input as Record<string, unknown>)) {
-    if (!isHashAlgName(bank)) throw new BootproofError('ERR_PCRS_INVALID', `${what}: unknown bank "${bank}" (use sha1, sha256, sha384, sha512, sm3_256)`)
-    if (typeof regs !== 'object' || regs === null || Array.isArray(regs)) throw new BootproofError('ERR_PCRS_INVALID', `${what}: ${bank} must be an object`)
+  for (const [bank, regs] of readPcrValues(input, what)) {
     const size = HASH_ALGS[bank].size
     const bankOut: Record<string, Uint8Array> = {}
-    for (const [idx, v] of Object.entries(regs as Record<string, unknown>)) {
-      if (!/^(0|[1-9][0-9]{0,2})$/.test(idx)) throw new BootproofError('ERR_PCRS_INVALID', `${what}: ${bank} index "${idx}" is not a decimal PCR index`)
-      const bytes = typeof v === 'string' ? fromHexOrUndefined(v.startsWith('0x') ? v.slice(2) : v) : v instanceof Uint8Array ? v : undefined
-      if (!bytes) throw new BootproofError('ERR_PCRS_INVALID', `${what}: ${bank}:${idx} is not hex`)
+    for (const [idx, bytes] of regs) {
       if (bytes.length !== size) throw new BootproofError('ERR_PCRS_INVALID', `${what}: ${bank}:${idx} is ${bytes.length} bytes, ${bank} needs ${size}`)
-      bankOut[idx] = bytes
+      bankOut[String(idx)] = bytes
     }
     out[bank] = bankOut
   }
