@@ -148,19 +148,53 @@ export function compareReplay(log: EventLog, replay: ReplayResult, expected: Pcr
   return result
 }
 
+/** What differs between kinds of logs when comparing a replay with expected values. */
+export interface CompareRules {
+  /** Initial value of a register no record extends. */
+  initial(pcr: number, size: number): Uint8Array
+  /** Registers to compare (default: all expected). */
+  include?(pcr: number): boolean
+  /** Message wording for the log kind ("event" / "IMA entry"). */
+  bankNotInLog(bank: string, pcr: number): string
+  notReplayable(bank: string, pcr: number, missing: number[]): string
+  mismatch(bank: string, pcr: number, events: number[]): string
+  /** Largest `relatedEvents` list to attach (IMA lists can be huge). */
+  maxRelatedEvents?: number
+}
+
+const FIRMWARE_RULES = (log: EventLog): CompareRules => ({
+  initial: (pcr, size) => initialPcrValue(log, pcr, size),
+  bankNotInLog: (bank, pcr) => `the log carries no ${bank} digests, so ${bank}:${pcr} cannot be checked`,
+  notReplayable: (bank, pcr, missing) => `${bank}:${pcr} cannot be replayed: event(s) ${missing.join(', ')} carry no ${bank} digest`,
+  mismatch: (bank, pcr, events) =>
+    events.length === 0
+      ? `${bank}:${pcr} has no events in the log, so it must hold its initial value; it does not (events were removed, or measured outside the log)`
+      : `${bank}:${pcr} replay of ${events.length} event(s) [${events.join(', ')}] does not give the expected value; a hash chain cannot say which event diverged: compare the digests with reference values or a known-good log`,
+})
+
 function compare(log: EventLog, result: ReplayResult, expected: PcrValues): void {
+  comparePcrs(result, expected, FIRMWARE_RULES(log))
+}
+
+/**
+ * Compare replayed registers with expected values, every expected register included (a register
+ * no record extends must hold its initial value: attack L-08), recording one comparison and, on
+ * failure, one finding per register. Shared by firmware-log and IMA-list replays.
+ */
+export function comparePcrs(result: ReplayResult, expected: PcrValues, rules: CompareRules): void {
   const comparisons: PcrComparison[] = []
+  const limit = rules.maxRelatedEvents ?? Infinity
   for (const [bankName, regs] of Object.entries(expected)) {
     const bank = result.banks.get(bankName)
     for (const [idxStr, exp] of Object.entries(regs)) {
       const pcr = Number(idxStr)
+      if (rules.include && !rules.include(pcr)) continue
       if (!bank || !bank.replayable) {
-        const status = bank ? 'bank-not-replayable' : 'bank-not-in-log'
-        comparisons.push({ bank: bankName, pcr, status, expected: exp, events: [] })
+        comparisons.push({ bank: bankName, pcr, status: bank ? 'bank-not-replayable' : 'bank-not-in-log', expected: exp, events: [] })
         result.findings.push({
           code: bank ? 'PCR_BANK_NOT_REPLAYABLE' : 'PCR_BANK_NOT_IN_LOG',
           severity: 'error',
-          message: bank ? `${bankName} cannot be replayed: ${bank.reason}` : `the log carries no ${bankName} digests, so ${bankName}:${pcr} cannot be checked`,
+          message: bank ? `${bankName} cannot be replayed: ${bank.reason}` : rules.bankNotInLog(bankName, pcr),
           pcr,
           bank: bankName,
           expected: toHex(exp),
@@ -173,7 +207,7 @@ function compare(log: EventLog, result: ReplayResult, expected: PcrValues): void
         result.findings.push({
           code: 'PCR_NOT_REPLAYABLE',
           severity: 'error',
-          message: `${bankName}:${pcr} cannot be replayed: event(s) ${p.missingDigestEvents!.join(', ')} carry no ${bankName} digest`,
+          message: rules.notReplayable(bankName, pcr, p.missingDigestEvents!),
           pcr,
           bank: bankName,
           relatedEvents: p.missingDigestEvents,
@@ -181,7 +215,7 @@ function compare(log: EventLog, result: ReplayResult, expected: PcrValues): void
         })
         continue
       }
-      const observed = p ? p.value : initialPcrValue(log, pcr, exp.length)
+      const observed = p ? p.value : rules.initial(pcr, exp.length)
       const events = p ? p.events : []
       const match = bytesEqual(observed, exp)
       comparisons.push({ bank: bankName, pcr, status: match ? 'match' : 'mismatch', expected: exp, observed, events })
@@ -189,13 +223,10 @@ function compare(log: EventLog, result: ReplayResult, expected: PcrValues): void
         result.findings.push({
           code: 'PCR_MISMATCH',
           severity: 'error',
-          message:
-            events.length === 0
-              ? `${bankName}:${pcr} has no events in the log, so it must hold its initial value; it does not (events were removed, or measured outside the log)`
-              : `${bankName}:${pcr} replay of ${events.length} event(s) [${events.join(', ')}] does not give the expected value; a hash chain cannot say which event diverged: compare the digests with reference values or a known-good log`,
+          message: rules.mismatch(bankName, pcr, events),
           pcr,
           bank: bankName,
-          relatedEvents: events,
+          ...(events.length <= limit ? { relatedEvents: events } : {}),
           expected: toHex(exp),
           observed: toHex(observed),
         })

@@ -8,12 +8,11 @@
  * banks, as the kernel did; all-0xFF for a violation (all-zero template hash) in every bank.
  * PCRs start at zero.
  */
-import { bytesEqual, toHex } from '../bytes/hex.js'
 import { HASH_ALGS, isHashAlgName, type HashAlgName } from '../alg.js'
 import { defaultHashProvider } from '../hash/provider.js'
 import { hasErrors, type Finding } from '../findings.js'
 import { normalizePcrValues, type PcrValues } from '../eventlog/pcr_values.js'
-import type { PcrComparison, ReplayedPcr } from '../eventlog/replay.js'
+import { comparePcrs } from '../eventlog/replay.js'
 import { templateHashInput } from './templates.js'
 import type { ImaAnalysis, ImaBankRule, ImaLog, ImaReplayedBank, ImaReplayResult, ImaTemplateHashStatus, ReplayImaOptions } from './types.js'
 
@@ -84,65 +83,20 @@ export function replayImaLog(log: ImaLog, options: ReplayImaOptions = {}): ImaRe
 
 /** Same comparison semantics and finding codes as `replayEventLog`, limited to IMA's PCRs. */
 function compare(result: ImaReplayResult, expected: PcrValues, authoritative: Set<number>): void {
-  const comparisons: PcrComparison[] = []
   const extended = new Set<number>()
   for (const b of result.banks.values()) for (const i of b.pcrs.keys()) extended.add(i)
-  for (const [bankName, regs] of Object.entries(expected)) {
-    const bank = result.banks.get(bankName)
-    for (const [idxStr, exp] of Object.entries(regs)) {
-      const pcr = Number(idxStr)
-      if (!authoritative.has(pcr) && !extended.has(pcr)) continue
-      if (!bank || !bank.replayable) {
-        comparisons.push({ bank: bankName, pcr, status: bank ? 'bank-not-replayable' : 'bank-not-in-log', expected: exp, events: [] })
-        result.findings.push({
-          code: bank ? 'PCR_BANK_NOT_REPLAYABLE' : 'PCR_BANK_NOT_IN_LOG',
-          severity: 'error',
-          message: bank
-            ? `${bankName} cannot be replayed: ${bank.reason}`
-            : `the IMA list is not replayed into ${bankName}, so ${bankName}:${pcr} cannot be checked (give extendBanks: {${bankName}: 'recompute' | 'pad'} for the rule the kernel used)`,
-          pcr,
-          bank: bankName,
-          expected: toHex(exp),
-        })
-        continue
-      }
-      const p: ReplayedPcr | undefined = bank.pcrs.get(pcr)
-      if (p && !p.replayable) {
-        comparisons.push({ bank: bankName, pcr, status: 'pcr-not-replayable', expected: exp, events: p.events })
-        result.findings.push({
-          code: 'PCR_NOT_REPLAYABLE',
-          severity: 'error',
-          message: `${bankName}:${pcr} cannot be replayed: the template data of entr${p.missingDigestEvents!.length === 1 ? 'y' : 'ies'} ${p.missingDigestEvents!.slice(0, 20).join(', ')}${p.missingDigestEvents!.length > 20 ? ', …' : ''} could not be rebuilt to recompute ${bankName}`,
-          pcr,
-          bank: bankName,
-          relatedEvents: p.missingDigestEvents,
-          expected: toHex(exp),
-        })
-        continue
-      }
-      const observed = p ? p.value : new Uint8Array(exp.length)
-      const events = p ? p.events : []
-      const match = bytesEqual(observed, exp)
-      comparisons.push({ bank: bankName, pcr, status: match ? 'match' : 'mismatch', expected: exp, observed, events })
-      if (!match) {
-        result.findings.push({
-          code: 'PCR_MISMATCH',
-          severity: 'error',
-          message:
-            events.length === 0
-              ? `${bankName}:${pcr} has no entries in the IMA list, so it must be all zero; it is not (entries were removed, or the list is from another boot)`
-              : `${bankName}:${pcr} replay of ${events.length} IMA entr${events.length === 1 ? 'y' : 'ies'} does not give the expected value: entries were removed, altered or appended after the quote, the list is from another boot, or the kernel used another bank rule (extendBanks)`,
-          pcr,
-          bank: bankName,
-          relatedEvents: events.length > 64 ? undefined : events,
-          expected: toHex(exp),
-          observed: toHex(observed),
-        })
-      }
-    }
-  }
-  result.comparisons = comparisons
-  result.ok = result.findings.length === 0
+  comparePcrs(result, expected, {
+    initial: (_pcr, size) => new Uint8Array(size),
+    include: (pcr) => authoritative.has(pcr) || extended.has(pcr),
+    bankNotInLog: (bank, pcr) => `the IMA list is not replayed into ${bank}, so ${bank}:${pcr} cannot be checked (give extendBanks: {${bank}: 'recompute' | 'pad'} for the rule the kernel used)`,
+    notReplayable: (bank, pcr, missing) =>
+      `${bank}:${pcr} cannot be replayed: the template data of entr${missing.length === 1 ? 'y' : 'ies'} ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ', …' : ''} could not be rebuilt to recompute ${bank}`,
+    mismatch: (bank, pcr, events) =>
+      events.length === 0
+        ? `${bank}:${pcr} has no entries in the IMA list, so it must be all zero; it is not (entries were removed, or the list is from another boot)`
+        : `${bank}:${pcr} replay of ${events.length} IMA entr${events.length === 1 ? 'y' : 'ies'} does not give the expected value: entries were removed, altered or appended after the quote, the list is from another boot, or the kernel used another bank rule (extendBanks)`,
+    maxRelatedEvents: 64,
+  })
 }
 
 /**
