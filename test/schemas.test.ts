@@ -8,7 +8,7 @@ import Ajv2020 from 'ajv/dist/2020.js'
 import { describe, expect, it } from 'vitest'
 import { parseEvidenceBundle, verifyAttestation } from '../src/index.js'
 import { verdictJSON } from '../src/cli/commands/verify.js'
-import { REPO_ROOT } from './helpers/corpus.js'
+import { CORPUS, REPO_ROOT } from './helpers/corpus.js'
 
 const schema = (name: string) => JSON.parse(readFileSync(join(REPO_ROOT, 'schema', name), 'utf8'))
 // strict, but union types ("type": ["boolean", "number", ...]) are how the policy schema types claim values.
@@ -73,5 +73,32 @@ describe('schema/policy.schema.json', () => {
       const p = JSON.parse(readFileSync(join(REPO_ROOT, 'examples/policies', f), 'utf8'))
       expect(validate(p), `${f}: ${JSON.stringify(validate.errors)}`).toBe(true)
     }
+  })
+})
+
+describe('schema/eventlog.schema.json', () => {
+  const validate = ajv.compile(schema('eventlog.schema.json'))
+  it('describes `inspect --json` for every committed recorded and synthetic log that parses', async () => {
+    const { readdirSync } = await import('node:fs')
+    const { eventLogToJSON, parseEventLog } = await import('../src/index.js')
+    const files = [
+      ...['plain-direct', 'plain-esp', 'sb-esp'].map((b) => `test-vectors/ovmf/${b}/binary_bios_measurements`),
+      ...readdirSync(join(REPO_ROOT, 'test-vectors/synthetic')).filter((f) => f.endsWith('.bin')).map((f) => `test-vectors/synthetic/${f}`),
+      // Every corpus log too, when the corpus is present (real firmware, Windows, GCE, servers).
+      ...(CORPUS ? readdirSync(join(CORPUS, 'logs')).map((f) => join(CORPUS!, 'logs', f)) : []),
+    ]
+    let checked = 0
+    for (const f of files) {
+      let log
+      try {
+        log = parseEventLog(new Uint8Array(readFileSync(f.startsWith('/') ? f : join(REPO_ROOT, f))))
+      } catch {
+        continue // negative vectors are rejected by design
+      }
+      const j = JSON.parse(JSON.stringify(eventLogToJSON(log)))
+      expect(validate(j), `${f}: ${JSON.stringify(validate.errors?.slice(0, 3))}`).toBe(true)
+      checked++
+    }
+    expect(checked).toBeGreaterThan(15)
   })
 })
