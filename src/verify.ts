@@ -25,7 +25,7 @@ import type { EarStatus, TrustVector } from './verdict/ar4si.js'
 import { verifyMaaToken, type VerifyMaaOptions } from './token/verify_maa.js'
 import { maaResultToSubmod } from './token/maa_submod.js'
 import { buildVerdict } from './verdict/build.js'
-import { submodForPcr, type SubmodName } from './verdict/submods.js'
+import { SUBMODS, submodForPcr, type SubmodName } from './verdict/submods.js'
 import type { EarAppraisal, StepName, StepStatus, Verdict, VerdictFinding } from './verdict/types.js'
 import { runAppraisal, type PolicyInput } from './verify_appraisal.js'
 import { validatePolicy } from './policy/validate.js'
@@ -81,11 +81,24 @@ export interface AttestationResult {
 
 const KEY_CODES = /^ERR_(AK|CHAIN)_/
 
-/** PCRs a firmware log is compared on: those it extends, 0-9, and those the policy requires. */
-function logCoverage(log: EventLog, policy: Policy | undefined): Set<number> {
+/**
+ * PCRs a firmware log is compared on: those it extends, 0-9, and every PCR a policy rule can
+ * look at. A digest rule with no PCR looks everywhere, so then every quoted PCR is compared:
+ * otherwise a PCR's events could simply be left out of the log.
+ */
+function logCoverage(log: EventLog, policy: Policy | undefined, quoted: number[] = []): Set<number> {
   const out = new Set<number>([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
   for (const e of log.events) if (e.eventType !== 3 && e.pcrIndex <= 23) out.add(e.pcrIndex)
-  for (const p of policy?.pcrs?.required ?? []) out.add(p)
+  if (policy) {
+    for (const p of policy.pcrs?.required ?? []) out.add(p)
+    for (const r of policy.pcrValues ?? []) out.add(r.pcr)
+    for (const r of policy.eventRules ?? []) out.add(r.pcr)
+    for (const d of [...(policy.digests?.required ?? []), ...(policy.digests?.forbidden ?? [])]) {
+      if (d.pcr !== undefined) out.add(d.pcr)
+      else for (const q of quoted) out.add(q)
+    }
+    if (policy.windows) for (const p of [12, 13, 14]) out.add(p)
+  }
   return out
 }
 
@@ -193,7 +206,8 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
   steps.key = { status: quote.errors.some((e) => KEY_CODES.test(e.code)) ? 'failed' : 'success', note: `AK ${quote.ak.kind}${input.akEnrolled ? ', enrolled' : ''}` }
   steps.quote = { status: quote.valid ? 'success' : 'failed', note: `${input.quotes.length} quote(s)` }
   if (!quote.valid && !input.pcrs && candidate && log && quote.errors.some((e) => e.code === 'ERR_PCR_DIGEST_MISMATCH')) {
-    const outside = quotedPcrIndices(input.quotes).filter((i) => !logCoverage(log!, validated).has(i))
+    const quoted = quotedPcrIndices(input.quotes)
+    const outside = quoted.filter((i) => !logCoverage(log!, validated, quoted).has(i))
     findings.push({
       code: 'LOG_DOES_NOT_MATCH_QUOTE',
       severity: 'error',
@@ -214,7 +228,7 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
     // PCRs 0-9 even when empty (a stripped PCR must hold its initial value, attack L-08), and every
     // PCR the policy requires. Other quoted PCRs (IMA's 10, OS-owned 11-15, DRTM 17-22) belong to
     // other logs: they stay authenticated by the quote but say nothing about this log.
-    const covered = logCoverage(log, validated)
+    const covered = logCoverage(log, validated, quotedPcrIndices(input.quotes))
     const expected: Record<string, Record<string, string>> = {}
     const notCovered = new Set<number>()
     for (const [bank, regs] of Object.entries(quote.pcrs)) {
@@ -293,8 +307,13 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
   }
 
   // 6. verdict.
-  const present: SubmodName[] = ['tpm']
-  if (log) present.push('platform-firmware', 'secure-boot', 'boot-loader', 'os-kernel', ...(windows ? (['windows-boot'] as const) : []))
+  // Every submodule that applies to the evidence, plus every one the appraisal or a finding
+  // touched: a failing rule must count even when its evidence (a log, a Windows WBCL) is absent.
+  const present = new Set<SubmodName>(['tpm'])
+  if (log) for (const s of ['platform-firmware', 'secure-boot', 'boot-loader', 'os-kernel'] as const) present.add(s)
+  if (windows) present.add('windows-boot')
+  for (const s of Object.keys(appraised) as SubmodName[]) present.add(s)
+  for (const f of findings) if (f.submod && f.submod in SUBMODS) present.add(f.submod as SubmodName)
   // Identified by certificate only when its chain validated to the caller's (or the policy's) roots.
   const chainOk = quote.checks.some((c) => c.id === 'ak.chain' && c.ok) && !quote.checks.some((c) => c.id === 'ak.chain' && !c.ok)
   const akIdentity = quote.valid && chainOk ? 'certificate' : input.akEnrolled ? 'enrolled' : 'unknown'
@@ -308,7 +327,7 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
     quoteValid: input.quotes.length ? quote.valid : undefined,
     akIdentity,
     appraised,
-    present,
+    present: [...present],
     extraSubmods,
   })
   return { verdict, ...(log ? { log } : {}), quote, ...(analysis ? { analysis } : {}), ...(state ? { state } : {}), trustedPcrs }

@@ -25,19 +25,27 @@ export interface ReaderOptions {
 
 export class ByteReader {
   readonly bytes: Uint8Array
-  readonly view: DataView
   /** Position relative to `bytes`. */
   pos = 0
   readonly base: number
   eventIndex: number | undefined
   private readonly codes: ReaderOptions
+  private dataView: DataView | undefined
 
   constructor(bytes: Uint8Array, options: ReaderOptions) {
     this.bytes = bytes
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
     this.base = options.base ?? 0
     this.eventIndex = options.eventIndex
     this.codes = options
+    this.dataView = undefined
+  }
+
+  /**
+   * A DataView over `bytes`, created on first use: most readers (one per event body, per device
+   * path node, per TPM structure) never need one, and a DataView costs more than the reads.
+   */
+  get view(): DataView {
+    return (this.dataView ??= new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength))
   }
 
   get remaining(): number {
@@ -55,46 +63,56 @@ export class ByteReader {
 
   /** Throw unless `n` bytes remain. */
   need(n: number, field: string): void {
-    if (n > this.bytes.length - this.pos) {
-      throw new TruncatedInputError(this.codes.truncated, n, this.remaining, {
-        offset: this.offset,
-        eventIndex: this.eventIndex,
-        field,
-      })
-    }
+    if (n > this.bytes.length - this.pos) this.truncated(n, field)
   }
 
+  /** Throw the configured truncation error for a read of `n` bytes at the cursor. */
+  private truncated(n: number, field: string): never {
+    throw new TruncatedInputError(this.codes.truncated, n, this.remaining, {
+      offset: this.offset,
+      eventIndex: this.eventIndex,
+      field,
+    })
+  }
+
+  // The fixed-size reads below index `bytes` directly (no DataView): the bounds check above
+  // guarantees every index is in range.
+
   u8(field: string): number {
-    this.need(1, field)
+    if (this.pos >= this.bytes.length) this.truncated(1, field)
     return this.bytes[this.pos++]!
   }
 
   u16le(field: string): number {
-    this.need(2, field)
-    const v = this.view.getUint16(this.pos, true)
-    this.pos += 2
-    return v
+    const b = this.bytes
+    const p = this.pos
+    if (p + 2 > b.length) this.truncated(2, field)
+    this.pos = p + 2
+    return b[p]! | (b[p + 1]! << 8)
   }
 
   u16be(field: string): number {
-    this.need(2, field)
-    const v = this.view.getUint16(this.pos, false)
-    this.pos += 2
-    return v
+    const b = this.bytes
+    const p = this.pos
+    if (p + 2 > b.length) this.truncated(2, field)
+    this.pos = p + 2
+    return (b[p]! << 8) | b[p + 1]!
   }
 
   u32le(field: string): number {
-    this.need(4, field)
-    const v = this.view.getUint32(this.pos, true)
-    this.pos += 4
-    return v
+    const b = this.bytes
+    const p = this.pos
+    if (p + 4 > b.length) this.truncated(4, field)
+    this.pos = p + 4
+    return (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0
   }
 
   u32be(field: string): number {
-    this.need(4, field)
-    const v = this.view.getUint32(this.pos, false)
-    this.pos += 4
-    return v
+    const b = this.bytes
+    const p = this.pos
+    if (p + 4 > b.length) this.truncated(4, field)
+    this.pos = p + 4
+    return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0
   }
 
   u64le(field: string): bigint {
@@ -152,10 +170,17 @@ export class ByteReader {
 
   /** TPM2B_*: big-endian u16 size, then that many bytes, checked against `max`. */
   tpm2b(field: string, max: number): Uint8Array {
-    const at = this.offset
-    const size = this.u16be(`${field}.size`)
-    if (size > max) this.limit(`${field}.size`, size, max, at)
-    return this.take(size, field)
+    const b = this.bytes
+    const p = this.pos
+    // The `.size` field name is only built when an error needs it.
+    if (p + 2 > b.length) this.truncated(2, `${field}.size`)
+    const size = (b[p]! << 8) | b[p + 1]!
+    this.pos = p + 2
+    if (size > max) this.limit(`${field}.size`, size, max, this.base + p)
+    if (size > b.length - this.pos) this.truncated(size, field)
+    const out = b.subarray(this.pos, this.pos + size)
+    this.pos += size
+    return out
   }
 
   /** Throw the configured limit error. */
@@ -168,9 +193,13 @@ export class ByteReader {
   }
 
   /** A reader over the next `n` bytes, sharing error codes; advances this cursor past them. */
-  sub(n: number, field: string, codes: Partial<ReaderOptions> = {}): ByteReader {
+  sub(n: number, field: string, codes?: Partial<ReaderOptions>): ByteReader {
     const at = this.offset
     const bytes = this.take(n, field)
+    if (codes === undefined) {
+      // Only `truncated` and `limit` are read from the options; no spread on the common path.
+      return new ByteReader(bytes, { truncated: this.codes.truncated, limit: this.codes.limit, base: at, eventIndex: this.eventIndex })
+    }
     return new ByteReader(bytes, { ...this.codes, ...codes, base: at, eventIndex: codes.eventIndex ?? this.eventIndex })
   }
 }

@@ -22,14 +22,19 @@ import { toHex } from '../bytes/hex.js'
 import type { Finding } from '../findings.js'
 import type { BootState } from '../state/boot_state.js'
 import { extractBootState } from '../state/boot_state.js'
-import type { SignatureDb } from '../state/secure_boot.js'
+import type { Authority, SignatureDb, SignatureDbEntry } from '../state/secure_boot.js'
+import { resolveAk, type AkInput, type AkMaterial } from '../tpm/ak.js'
+import { isRocaVulnerableModulus } from '../tpm/roca.js'
 import type { VerifyQuoteResult } from '../tpm/verify_quote.js'
 import type { VerifyQuotesResult } from '../tpm/verify_quotes.js'
+import { parseCertificate } from '../x509/certificate.js'
+import { rsaBits, spkiToKeyMaterial, stripLeadingZeros } from '../x509/spki.js'
 import type { AppraisalComponent, PolicyFinding } from './codes.js'
 import { describeDigest, describeEntry, digestMatches, matchChain, type ChainRule, type SlotEvent } from './match.js'
 import { compileSafePattern } from './safe_pattern.js'
-import { WINDOWS_CLAIM_NAMES, type ComponentKind, type CounterRule, type DigestSpec, type Policy, type PolicyBank, type SignatureRef } from './types.js'
-import { eventTypeNumber, slotKey, validatePolicy } from './validate.js'
+import { parseSbatLevel, sbatShortfalls } from './sbat.js'
+import { WINDOWS_CLAIM_NAMES, type AuthorityMatch, type ComponentKind, type CounterRule, type DigestSpec, type Policy, type PolicyBank, type SignatureRef } from './types.js'
+import { eventTypeNumber, secureBootChecks, slotKey, validatePolicy } from './validate.js'
 
 /** A boot-state fact as the appraisal reads it (structurally `Fact<T>` of src/state/fact.ts). */
 export interface PolicyFact<T = unknown> {
@@ -84,6 +89,11 @@ export interface AppraisalInput {
   previous?: PreviousQuoteState
   /** The quote's extraData was compared with the verifier's fresh nonce and matched. */
   nonceChecked?: boolean
+  /**
+   * The AK given to verifyQuote (public area, SPKI, certificate or parts). Its RSA modulus is
+   * tested for the ROCA fingerprint (attack P-07); without it the `tpm` check does not run.
+   */
+  ak?: AkInput
 }
 
 export type ComponentStatus = 'affirming' | 'warning' | 'contraindicated' | 'none'
@@ -107,7 +117,7 @@ export interface ComponentResult {
   matched: ComponentMatch[]
 }
 
-export type CheckName = 'quote' | 'banks' | 'pcrs' | 'pcrValues' | 'eventRules' | 'digests' | 'secureBoot' | 'kernelCmdline' | 'windows' | 'freshness' | 'akRoots'
+export type CheckName = 'quote' | 'banks' | 'pcrs' | 'pcrValues' | 'eventRules' | 'digests' | 'secureBoot' | 'kernelCmdline' | 'windows' | 'platform' | 'freshness' | 'akRoots' | 'tpm'
 
 export interface CheckSummary {
   status: 'pass' | 'warn' | 'fail' | 'not-configured'
@@ -121,7 +131,7 @@ export interface AppraisalResult {
   findings: PolicyFinding[]
   components: ComponentResult[]
   checks: Record<CheckName, CheckSummary>
-  /** PCRs the policy uses (required, pinned, governed by rules, PCR 7 for Secure Boot rules). */
+  /** PCRs the policy uses (required, pinned, governed by rules, PCR 7 for Secure Boot rules, PCR 0 for a pinned start locality). */
   relevantPcrs: number[]
   /** PCRs that are authenticated: quoted in every required bank, replayed, structurally sound. */
   authenticatedPcrs: number[]
@@ -242,8 +252,8 @@ function relevantPcrs(p: Policy): Set<number> {
   for (const r of p.pcrValues ?? []) s.add(r.pcr)
   for (const r of p.eventRules ?? []) s.add(r.pcr)
   for (const d of [...(p.digests?.required ?? []), ...(p.digests?.forbidden ?? [])]) if (d.pcr !== undefined) s.add(d.pcr)
-  const sb = p.secureBoot
-  if (sb && (sb.required || sb.dbx || sb.db || sb.kek || sb.pk)) s.add(7)
+  if (secureBootChecks(p.secureBoot)) s.add(7)
+  if (p.platform?.startupLocality !== undefined) s.add(0)
   return s
 }
 
@@ -486,8 +496,8 @@ function eventPcr(ctx: Ctx, i: number): number | undefined {
   return ctx.log?.events[i]?.pcrIndex
 }
 
-/** Whether a fact may be used; emits POLICY_FACT_UNTRUSTED when not. */
-function useFact(ctx: Ctx, check: CheckName, component: AppraisalComponent, name: string, f: PolicyFact, emptyPcr?: number): boolean {
+/** Why a fact may not be used (undefined = it may): untrusted, no valid quote, or a source PCR not authenticated. */
+function factProblem(ctx: Ctx, f: Pick<PolicyFact, 'trusted' | 'events' | 'reason'>, emptyPcr?: number): string | undefined {
   let reason = f.trusted ? undefined : f.reason ?? 'not trusted'
   if (!reason && !ctx.quote?.valid) reason = 'no valid quote authenticates it'
   if (!reason && ctx.log) {
@@ -495,6 +505,12 @@ function useFact(ctx: Ctx, check: CheckName, component: AppraisalComponent, name
     const bad = pcrs.find((p) => p === undefined || !ctx.authenticated.has(p))
     if (bad !== undefined || pcrs.includes(undefined)) reason = bad === undefined ? 'its source event is not in the log' : `PCR ${bad} is not authenticated (${ctx.pcrProblems.get(bad)?.code ?? 'not quoted and replayed in every required bank'})`
   }
+  return reason
+}
+
+/** Whether a fact may be used; emits POLICY_FACT_UNTRUSTED when not. */
+function useFact(ctx: Ctx, check: CheckName, component: AppraisalComponent, name: string, f: PolicyFact, emptyPcr?: number): boolean {
+  const reason = factProblem(ctx, f, emptyPcr)
   if (!reason) return true
   emit(ctx, check, {
     code: 'POLICY_FACT_UNTRUSTED',
@@ -516,7 +532,7 @@ function refMatches(ref: SignatureRef, db: SignatureDb): boolean {
 
 function checkSecureBoot(ctx: Ctx, state: AppraisalState | undefined): void {
   const sb = ctx.policy.secureBoot
-  if (!sb || !(sb.required || sb.dbx || sb.db || sb.kek || sb.pk)) return
+  if (!sb || !secureBootChecks(sb)) return
   ctx.configured.add('secureBoot')
   ctx.touched.add('secure-boot')
   const prob = ctx.pcrProblems.get(7)
@@ -563,6 +579,226 @@ function checkSecureBoot(ctx: Ctx, state: AppraisalState | undefined): void {
       emit(ctx, 'secureBoot', { code, component: 'secure-boot', componentName: name, pcr: 7, ...(ev !== undefined ? { eventIndex: ev } : {}), observed: h, message: `${name} holds a SHA-256 hash entry the policy does not allow: ${short(h)}` })
     }
     if (v.otherCount) emit(ctx, 'secureBoot', { code: 'POLICY_SIGDB_UNCHECKABLE', component: 'secure-boot', componentName: name, pcr: 7, ...(ev !== undefined ? { eventIndex: ev } : {}), message: `${name} holds ${v.otherCount} entries of a signature type the policy cannot compare (only X.509 and SHA-256 are supported)` })
+  }
+  checkSbat(ctx, state)
+  checkAuthorities(ctx, state)
+}
+
+/** SbatLevel ≥ the policy minimum (attack P-01). Untrusted → POLICY_FACT_UNTRUSTED; not measured → POLICY_EVIDENCE_MISSING. */
+function checkSbat(ctx: Ctx, state: AppraisalState): void {
+  const min = ctx.policy.secureBoot?.sbatMinimum
+  if (!min) return
+  const expected = [...Object.entries(min.components ?? {}).map(([c, g]) => `${c},${g}`), ...(min.date !== undefined ? [`sbat date >= ${min.date}`] : [])].join('; ')
+  const f = state.linux?.shim?.sbatLevel
+  if (!f) {
+    emit(ctx, 'secureBoot', { code: 'POLICY_EVIDENCE_MISSING', component: 'secure-boot', componentName: 'SbatLevel', pcr: 7, expected, message: 'the policy sets an SbatLevel minimum but the boot state has no shim SbatLevel' }, ['boot-loader'])
+    return
+  }
+  if (!useFact(ctx, 'secureBoot', 'secure-boot', 'SbatLevel', f, 7)) return
+  const ev = f.events[0]
+  const at = { pcr: 7, ...(ev !== undefined ? { eventIndex: ev, relatedEvents: [ev], eventType: ctx.log?.events[ev]?.typeName ?? 'EV_EFI_VARIABLE_AUTHORITY' } : {}) }
+  if (f.value === undefined) {
+    emit(ctx, 'secureBoot', { code: 'POLICY_EVIDENCE_MISSING', component: 'secure-boot', componentName: 'SbatLevel', pcr: 7, expected, message: 'the policy sets an SbatLevel minimum but no SbatLevel was measured in PCR 7 (shim older than 15.3, or no shim): the revocation level cannot be shown' }, ['boot-loader'])
+    return
+  }
+  const parsed = parseSbatLevel(f.value)
+  if (!parsed.ok) {
+    emit(ctx, 'secureBoot', { code: 'POLICY_SBAT_BELOW_MINIMUM', component: 'secure-boot', componentName: 'SbatLevel', ...at, expected, observed: f.value, message: `SbatLevel${ev !== undefined ? ` (event ${ev})` : ''} cannot be read (${parsed.error}): the policy minimum cannot be shown` }, ['boot-loader'])
+    return
+  }
+  for (const s of sbatShortfalls(parsed.level, min)) {
+    emit(ctx, 'secureBoot', {
+      code: 'POLICY_SBAT_BELOW_MINIMUM',
+      component: 'secure-boot',
+      componentName: 'SbatLevel',
+      ...at,
+      expected: s.expected,
+      observed: s.observed,
+      message: `SbatLevel${ev !== undefined ? ` (event ${ev})` : ''} has ${s.observed}; the policy requires at least ${s.expected}: ${s.what === 'date' ? 'revocations published since then are not applied' : `${s.what} images of a revoked SBAT generation can still boot`} (attack P-01)`,
+    }, ['boot-loader'])
+  }
+}
+
+/** CN values of an authority certificate's subject: from the DER when present, else from the rendered subject. */
+function commonNames(e: SignatureDbEntry, cache: Map<SignatureDbEntry, string[]>): string[] {
+  let out = cache.get(e)
+  if (out) return out
+  out = []
+  if (e.der) {
+    try {
+      out = parseCertificate(e.der).subjectAttributes.filter((a) => a.oid === '2.5.4.3').map((a) => a.value)
+    } catch {
+      out = []
+    }
+  } else if (e.subject) {
+    out = e.subject.split(/, (?=[A-Za-z0-9.]+=)/).filter((x) => x.startsWith('CN=')).map((x) => x.slice(3))
+  }
+  cache.set(e, out)
+  return out
+}
+
+function authorityMatches(m: AuthorityMatch, a: Authority, cache: Map<SignatureDbEntry, string[]>): boolean {
+  const e = a.entry
+  if (!e) return false
+  if (m.sha256 !== undefined && e.sha256 !== m.sha256) return false
+  if ((m.subject !== undefined || m.commonName !== undefined) && e.type !== 'x509') return false
+  if (m.subject !== undefined && e.subject !== m.subject) return false
+  if (m.commonName !== undefined && !commonNames(e, cache).includes(m.commonName)) return false
+  return true
+}
+
+function describeMatch(m: AuthorityMatch): string {
+  return m.description ?? [m.commonName !== undefined ? `CN=${m.commonName}` : '', m.subject ?? '', m.sha256 !== undefined ? short(m.sha256) : ''].filter(Boolean).join(' / ')
+}
+
+function describeAuthority(a: Authority): string {
+  const e = a.entry
+  const what = e?.subject ?? (e?.sha256 !== undefined ? `${e.type} ${short(e.sha256)}` : a.text !== undefined ? JSON.stringify(a.text) : '(undecoded)')
+  return `${a.name} "${what}" (event ${a.eventIndex})`
+}
+
+/** Required / forbidden authorities among the EV_EFI_VARIABLE_AUTHORITY events after the PCR 7 separator (attack P-02). */
+function checkAuthorities(ctx: Ctx, state: AppraisalState): void {
+  const sb = ctx.policy.secureBoot
+  if (!sb?.requiredAuthorities?.length && !sb?.forbiddenAuthorities?.length) return
+  // Certificate / hash authorities only: shim also logs SbatLevel as an EV_EFI_VARIABLE_AUTHORITY (text, no entry).
+  const auths = (state.secureBoot.authorities ?? []).filter((a) => a.afterSeparator && a.entry !== undefined)
+  const cache = new Map<SignatureDbEntry, string[]>()
+  const problem = (a: Authority) => factProblem(ctx, { trusted: a.trusted, events: [a.eventIndex], reason: `authority event ${a.eventIndex} is not trusted (content not bound by its digest, or PCR 7 not quoted)` })
+  const at = (a: Authority) => ({ pcr: 7, eventIndex: a.eventIndex, eventType: ctx.log?.events[a.eventIndex]?.typeName ?? 'EV_EFI_VARIABLE_AUTHORITY', ...(a.entry?.sha256 !== undefined ? { observed: a.entry.sha256 } : {}) })
+  sb.forbiddenAuthorities?.forEach((m, i) => {
+    // Reported even from an untrusted event: it shows something bad.
+    for (const a of auths) {
+      if (!authorityMatches(m, a, cache)) continue
+      const untrusted = problem(a)
+      emit(ctx, 'secureBoot', {
+        code: 'POLICY_AUTHORITY_FORBIDDEN',
+        component: 'secure-boot',
+        componentName: 'authorities',
+        reference: `/secureBoot/forbiddenAuthorities/${i}`,
+        ...at(a),
+        expected: `not ${describeMatch(m)}`,
+        message: `event ${a.eventIndex} (EV_EFI_VARIABLE_AUTHORITY): a boot image was verified by the forbidden authority ${describeAuthority(a)}${m.description ? `: ${m.description}` : ''}${untrusted ? ` (the event itself is not trusted: ${untrusted})` : ''}`,
+      }, ['boot-loader'])
+    }
+  })
+  sb.requiredAuthorities?.forEach((r, i) => {
+    const reference = `/secureBoot/requiredAuthorities/${i}`
+    const hits = auths.filter((a) => r.anyOf.some((m) => authorityMatches(m, a, cache)))
+    const good = hits.find((a) => !problem(a))
+    if (good) {
+      const m: ComponentMatch = { reference, events: [good.eventIndex] }
+      if (r.description) m.name = r.description
+      ctx.matched.set('secure-boot', [...(ctx.matched.get('secure-boot') ?? []), m])
+      return
+    }
+    const wanted = r.description ?? r.anyOf.map(describeMatch).join(' | ')
+    if (hits[0]) {
+      emit(ctx, 'secureBoot', { code: 'POLICY_FACT_UNTRUSTED', component: 'secure-boot', componentName: 'authorities', reference, ...at(hits[0]), relatedEvents: hits.map((a) => a.eventIndex), message: `the required authority ${wanted} is only in ${describeAuthority(hits[0])}, which cannot be used by the policy: ${problem(hits[0])}` }, ['boot-loader'])
+      return
+    }
+    emit(ctx, 'secureBoot', {
+      code: 'POLICY_AUTHORITY_REQUIRED',
+      component: 'secure-boot',
+      componentName: 'authorities',
+      reference,
+      pcr: 7,
+      ...(auths.length ? { relatedEvents: auths.map((a) => a.eventIndex) } : {}),
+      expected: r.anyOf.map(describeMatch).join(' | '),
+      observed: auths.length ? auths.map(describeAuthority).join('; ') : 'no authority after the PCR 7 separator',
+      message: `no boot image was verified by the required authority ${wanted}; ${auths.length ? `the authorities after the separator are ${auths.map(describeAuthority).join(', ')}` : 'no authority was measured after the PCR 7 separator'} (attack P-02)`,
+    }, ['boot-loader'])
+  })
+}
+
+// ---------------------------------------------------------------- platform: start locality
+
+/**
+ * The log's start locality against the platform's pinned one (attacks L-07, P-03). The stated
+ * locality is an unmeasured EV_NO_ACTION hint, but PCR 0's replay starts from it: once PCR 0 is
+ * authenticated (quoted and replayed), a log stating the wrong locality cannot match the quote. So
+ * the stated value is compared with the pin, and PCR 0 is required.
+ */
+function checkPlatform(ctx: Ctx, state: AppraisalState | undefined): void {
+  const want = ctx.policy.platform?.startupLocality
+  if (want === undefined) return
+  ctx.configured.add('platform')
+  ctx.touched.add('platform-firmware')
+  const prob = ctx.pcrProblems.get(0)
+  if (prob) attach(ctx, 'platform-firmware', prob)
+  const f = state?.platform?.startupLocality
+  if (!f) {
+    emit(ctx, 'platform', { code: 'POLICY_EVIDENCE_MISSING', component: 'platform-firmware', pcr: 0, expected: String(want), message: 'the policy pins the start locality but neither a boot state nor an event log was supplied' })
+    return
+  }
+  const ev = f.events[0]
+  const src = ev !== undefined ? ctx.log?.events[ev] : undefined
+  const stated = f.value
+  if ((stated ?? 0) !== want) {
+    emit(ctx, 'platform', {
+      code: 'POLICY_STARTUP_LOCALITY',
+      component: 'platform-firmware',
+      componentName: 'start locality',
+      pcr: 0,
+      ...(ev !== undefined ? { eventIndex: ev, ...(src ? { eventType: src.typeName } : {}) } : {}),
+      expected: String(want),
+      observed: stated === undefined ? '0 (no StartupLocality or H-CRTM record)' : String(stated),
+      message:
+        stated === undefined
+          ? `the platform is pinned to start locality ${want}, but the log states none, so PCR 0 starts from locality 0: a TPM reset and replay from locality 0, or not this platform (attacks P-03, L-07)`
+          : `the platform is pinned to start locality ${want}, but the log states ${stated}${ev !== undefined ? ` (event ${ev})` : ''} (attacks P-03, L-07)`,
+    })
+    return
+  }
+  if (!ctx.authenticated.has(0) && !prob && !ctx.quoteProblem) {
+    emit(ctx, 'platform', { code: 'POLICY_FACT_UNTRUSTED', component: 'platform-firmware', pcr: 0, message: `the start locality cannot be used by the policy: PCR 0 is not authenticated (not quoted and replayed in every required bank)` })
+  }
+}
+
+// ---------------------------------------------------------------- TPM keys (ROCA)
+
+/** Every RSA modulus the AK material carries (public area, SPKI, certificate). */
+function akRsaModuli(m: AkMaterial): { from: string; n: Uint8Array }[] {
+  const out: { from: string; n: Uint8Array }[] = []
+  if (m.public?.rsa) out.push({ from: 'TPM public area', n: m.public.rsa.modulus })
+  if (m.spki) {
+    try {
+      const k = spkiToKeyMaterial(m.spki)
+      if (k.kty === 'RSA') out.push({ from: 'SPKI', n: k.n })
+    } catch {
+      /* not RSA / unsupported: nothing to test */
+    }
+  }
+  if (m.certificate?.publicKey?.kty === 'RSA') out.push({ from: 'AK certificate', n: m.certificate.publicKey.n })
+  return out
+}
+
+/** The AK's RSA modulus must not have the ROCA fingerprint (CVE-2017-15361, attack P-07), whatever the policy says; `tpm.allowRocaKeys` makes it a warning. */
+function checkAkKey(ctx: Ctx, ak: AkInput | undefined): void {
+  if (ak === undefined) return
+  ctx.configured.add('tpm')
+  let material: AkMaterial
+  try {
+    material = resolveAk(ak)
+  } catch (e) {
+    emit(ctx, 'tpm', { code: 'POLICY_EVIDENCE_MISSING', component: 'attestation', componentName: 'AK', message: `the AK could not be read for the key checks: ${(e as Error).message}` })
+    return
+  }
+  const allowed = ctx.policy.tpm?.allowRocaKeys === true
+  const seen = new Set<string>()
+  for (const { from, n } of akRsaModuli(material)) {
+    const hex = toHex(stripLeadingZeros(n))
+    if (seen.has(hex)) continue
+    seen.add(hex)
+    if (!isRocaVulnerableModulus(n)) continue
+    emit(ctx, 'tpm', {
+      code: 'POLICY_AK_WEAK_KEY',
+      severity: allowed ? 'warning' : 'error',
+      component: 'attestation',
+      componentName: 'AK',
+      observed: hex,
+      message: `the AK's RSA-${rsaBits(n)} modulus (${from}) has the ROCA fingerprint (CVE-2017-15361, Infineon RSALib): its private key can be computed, so its quotes prove nothing${allowed ? ' (accepted: tpm.allowRocaKeys)' : '; replace the key (TPM firmware update) or set tpm.allowRocaKeys'}`,
+    })
   }
 }
 
@@ -727,7 +963,7 @@ function checkAkRoots(ctx: Ctx): void {
 
 // ---------------------------------------------------------------- entry point
 
-const CHECKS: CheckName[] = ['quote', 'banks', 'pcrs', 'pcrValues', 'eventRules', 'digests', 'secureBoot', 'kernelCmdline', 'windows', 'freshness', 'akRoots']
+const CHECKS: CheckName[] = ['quote', 'banks', 'pcrs', 'pcrValues', 'eventRules', 'digests', 'secureBoot', 'kernelCmdline', 'windows', 'platform', 'freshness', 'akRoots', 'tpm']
 const ORDER: AppraisalComponent[] = ['attestation', 'platform-firmware', 'platform-config', 'option-roms', 'secure-boot', 'boot-loader', 'boot-config', 'os-kernel', 'initrd', 'windows-boot', 'os-runtime', 'other']
 
 function statusOf(findings: readonly Finding[]): ComponentStatus {
@@ -771,8 +1007,10 @@ export function appraisePolicy(input: AppraisalInput): AppraisalResult {
   checkSecureBoot(ctx, state)
   checkCmdline(ctx, state)
   checkWindows(ctx, state)
+  checkPlatform(ctx, state)
   checkFreshness(ctx, input)
   checkAkRoots(ctx)
+  checkAkKey(ctx, input.ak)
 
   if (ctx.quoteProblem) for (const c of ctx.touched) attach(ctx, c, ctx.quoteProblem)
   const components: ComponentResult[] = ORDER.filter((c) => ctx.touched.has(c)).map((component) => {

@@ -37,6 +37,9 @@ export const POLICY_FINDING_CODES = {
   POLICY_DB_UNEXPECTED_KEY: { claim: 'configuration', value: 96, description: 'db holds a key or hash the policy does not allow' },
   POLICY_KEK_UNEXPECTED_KEY: { claim: 'configuration', value: 96, description: 'KEK holds a key the policy does not allow' },
   POLICY_PK_UNEXPECTED_KEY: { claim: 'configuration', value: 96, description: 'PK holds a key the policy does not allow' },
+  POLICY_SBAT_BELOW_MINIMUM: { claim: 'configuration', value: 32, description: 'the SbatLevel shim measured is below the policy minimum, or cannot be read: revoked (BootHole-class) shim / GRUB generations may still boot (attack P-01)' },
+  POLICY_AUTHORITY_REQUIRED: { claim: 'executables', value: 33, description: 'no boot image was verified by a required Secure Boot authority, e.g. Windows UEFI CA 2023 (attack P-02)' },
+  POLICY_AUTHORITY_FORBIDDEN: { claim: 'executables', value: 96, description: 'a boot image was verified by a forbidden Secure Boot authority, e.g. Windows Production PCA 2011: boot-manager rollback (attack P-02)' },
   POLICY_SIGDB_UNCHECKABLE: { claim: 'configuration', value: 96, description: 'a signature database holds entries of a type the policy cannot compare' },
   POLICY_WINDOWS_CLAIM: { claim: 'configuration', value: 96, description: 'a Windows boot claim (MAA name) has a value the policy does not allow (attack P-06)' },
   POLICY_CMDLINE: { claim: 'configuration', value: 96, description: 'the kernel command line matches none of the allowed values / patterns' },
@@ -47,6 +50,8 @@ export const POLICY_FINDING_CODES = {
   POLICY_FRESHNESS_RESET: { claim: 'instance-identity', value: 96, description: 'resetCount violates the policy against the last seen value (attacks Q-12, P-03)' },
   POLICY_FRESHNESS_RESTART: { claim: 'instance-identity', value: 96, description: 'restartCount violates the policy against the last seen value (attack Q-12)' },
   POLICY_FRESHNESS_CLOCK: { claim: 'instance-identity', value: 96, description: 'the TPM clock did not advance within the same boot (attack Q-12)' },
+  POLICY_STARTUP_LOCALITY: { claim: 'hardware', value: 96, description: 'the log states a start locality other than the one pinned for the platform: reset-and-replay or a different platform (attacks L-07, P-03)' },
+  POLICY_AK_WEAK_KEY: { claim: 'instance-identity', value: 96, description: 'the AK modulus has the ROCA fingerprint (CVE-2017-15361): its private key can be computed (attack P-07)' },
 } as const satisfies Record<string, PolicyCodeInfo>
 
 export type PolicyFindingCode = keyof typeof POLICY_FINDING_CODES

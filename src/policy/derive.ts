@@ -27,7 +27,8 @@ import { extractBootState, type BootState } from '../state/boot_state.js'
 import type { SignatureDb } from '../state/secure_boot.js'
 import { componentForPcr } from './appraise.js'
 import { PolicyError } from './policy_error.js'
-import type { Alternative, ComponentKind, EventEntry, EventRule, FreshnessPolicy, Policy, PolicyBank, SignatureRef } from './types.js'
+import { parseSbatLevel, type SbatLevel } from './sbat.js'
+import type { Alternative, ComponentKind, EventEntry, EventRule, FreshnessPolicy, Policy, PolicyBank, SbatMinimum, SignatureRef } from './types.js'
 import { validatePolicy } from './validate.js'
 
 export interface KnownGoodLog {
@@ -51,6 +52,14 @@ export interface DerivePolicyOptions {
   secureBoot?: boolean
   /** Derive dbx ⊇ observed (default true). */
   dbx?: boolean
+  /**
+   * Derive `secureBoot.sbatMinimum` from the SbatLevel shim measured (default true; with the
+   * Secure Boot rules, only when every log has a trusted, readable SbatLevel): per component the
+   * lowest generation across the logs, and the earliest date. A later boot may only move forward.
+   */
+  sbat?: boolean
+  /** Pin `platform.startupLocality` to the logs' start locality (default true; when PCR 0 is governed and every log agrees). */
+  startupLocality?: boolean
   /** Pin the kernel command line (default true; only when every log has one). */
   kernelCmdline?: boolean
   /** Derive Windows claims that are in their secure state in every log (default true). */
@@ -321,7 +330,33 @@ export function derivePolicy(knownGoodLogs: readonly (EventLog | KnownGoodLog)[]
     sb.db = { allowed: union((s) => s.secureBoot.db.value) }
     sb.kek = { allowed: union((s) => s.secureBoot.kek.value) }
     sb.pk = { allowed: union((s) => s.secureBoot.pk.value) }
+    if (options.sbat ?? true) {
+      const levels = states.map((s) => {
+        const f = s.linux.shim.sbatLevel
+        const r = f.trusted && f.value !== undefined ? parseSbatLevel(f.value) : undefined
+        return r?.ok ? r.level : undefined
+      })
+      if (levels.every((l): l is SbatLevel => l !== undefined)) {
+        const components: Record<string, number> = {}
+        for (const [name, gen] of levels[0]!.generations) {
+          const lowest = Math.min(gen, ...levels.map((l) => l.generations.get(name) ?? 0))
+          if (lowest > 0) components[name] = lowest
+        }
+        const dates = levels.map((l) => l.date)
+        const min: SbatMinimum = {}
+        if (Object.keys(components).length) min.components = components
+        if (dates.every((d): d is string => d !== undefined)) min.date = dates.reduce((a, b) => (b < a ? b : a))
+        if (min.components || min.date) sb.sbatMinimum = min
+      }
+    }
     policy.secureBoot = sb
+  }
+
+  // ---- start locality (attacks L-07, P-03): the platform's, as every known-good log states it
+  if ((options.startupLocality ?? true) && governed.has(0)) {
+    const localities = new Set(inputs.map(({ log }) => log.startupLocality?.locality ?? 0))
+    const [only] = localities
+    if (localities.size === 1 && (only === 0 || only === 3 || only === 4)) policy.platform = { startupLocality: only }
   }
 
   // ---- kernel command line

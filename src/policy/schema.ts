@@ -60,6 +60,25 @@ export const POLICY_SCHEMA = {
         kek: { $ref: '#/$defs/allowedKeys' },
         pk: { $ref: '#/$defs/allowedKeys' },
         debugModeAllowed: { type: 'boolean' },
+        sbatMinimum: {
+          type: 'object',
+          additionalProperties: false,
+          minProperties: 1,
+          description: 'Minimum SbatLevel measured by shim in PCR 7 (attack P-01)',
+          properties: {
+            components: {
+              type: 'object',
+              minProperties: 1,
+              maxProperties: 256,
+              propertyNames: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' },
+              additionalProperties: { type: 'integer', minimum: 0, maximum: 4294967295 },
+              description: 'SBAT component name -> minimum generation, e.g. {"sbat": 1, "shim": 4, "grub": 5}',
+            },
+            date: { type: 'string', pattern: '^[0-9]{10}$', description: 'Minimum SbatLevel date (YYYYMMDDNN), the third field of the "sbat" line' },
+          },
+        },
+        requiredAuthorities: { type: 'array', items: { $ref: '#/$defs/authorityRequirement' }, minItems: 1, maxItems: 64 },
+        forbiddenAuthorities: { type: 'array', items: { $ref: '#/$defs/authorityMatch' }, minItems: 1, maxItems: 1024 },
       },
     },
     linux: {
@@ -101,6 +120,22 @@ export const POLICY_SCHEMA = {
         resetCount: { enum: ['nondecreasing', 'equal', 'any'] },
         restartCount: { enum: ['nondecreasing', 'equal', 'any'] },
         clockMustAdvance: { type: 'boolean' },
+      },
+    },
+    platform: {
+      type: 'object',
+      additionalProperties: false,
+      minProperties: 1,
+      properties: {
+        startupLocality: { enum: [0, 3, 4], description: 'Locality of TPM2_Startup on this platform: 0, 3 (TXT / Boot Guard) or 4 (H-CRTM); attacks L-07, P-03' },
+      },
+    },
+    tpm: {
+      type: 'object',
+      additionalProperties: false,
+      minProperties: 1,
+      properties: {
+        allowRocaKeys: { type: 'boolean', description: 'Downgrade a ROCA-fingerprint AK modulus (CVE-2017-15361) from an error to a warning; attack P-07' },
       },
     },
     trustedAkRoots: {
@@ -179,6 +214,26 @@ export const POLICY_SCHEMA = {
       properties: {
         sha256: hex(32),
         type: { enum: ['x509', 'sha256'] },
+        description: { type: 'string', maxLength: 1024 },
+      },
+    },
+    authorityMatch: {
+      type: 'object',
+      additionalProperties: false,
+      minProperties: 1,
+      properties: {
+        sha256: { ...hex(32), description: 'SHA-256 of the certificate DER' },
+        subject: { type: 'string', minLength: 1, maxLength: 1024, description: 'The whole subject as bootproof renders it ("C=US, O=..., CN=...")' },
+        commonName: { type: 'string', minLength: 1, maxLength: 256, description: 'One CN attribute of the subject, exactly' },
+        description: { type: 'string', maxLength: 1024 },
+      },
+    },
+    authorityRequirement: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['anyOf'],
+      properties: {
+        anyOf: { type: 'array', items: { $ref: '#/$defs/authorityMatch' }, minItems: 1, maxItems: 64 },
         description: { type: 'string', maxLength: 1024 },
       },
     },

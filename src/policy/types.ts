@@ -128,6 +128,61 @@ export interface SecureBootPolicy {
   pk?: { allowed: SignatureRef[] }
   /** Accept a "UEFI Debug Mode" measurement. Default false. */
   debugModeAllowed?: boolean
+  /**
+   * Minimum SbatLevel that shim measured into PCR 7 (attack P-01: BootHole-class GRUB / shim
+   * revocations). Needs a trusted SbatLevel measurement; a boot without one fails.
+   */
+  sbatMinimum?: SbatMinimum
+  /** Each entry must match at least one authority (EV_EFI_VARIABLE_AUTHORITY after the PCR 7 separator). Attack P-02. */
+  requiredAuthorities?: AuthorityRequirement[]
+  /** No authority after the PCR 7 separator may match one of these (e.g. "Microsoft Windows Production PCA 2011"). Attack P-02. */
+  forbiddenAuthorities?: AuthorityMatch[]
+}
+
+/** Minimum SbatLevel: per-component generations and/or the date of the `sbat,1,<date>` line. */
+export interface SbatMinimum {
+  /** Component name → minimum generation, e.g. `{"sbat": 1, "shim": 4, "grub": 5}`. A component absent from SbatLevel counts as generation 0. */
+  components?: Record<string, number>
+  /** Minimum SbatLevel date (`YYYYMMDDNN`, the third field of the `sbat` line), e.g. "2025021800". */
+  date?: string
+}
+
+/**
+ * An authority certificate (the db / shim-vendor / MOK entry that verified a boot image). Every
+ * key given must match: `sha256` = SHA-256 of the certificate DER; `subject` = the whole subject as
+ * bootproof renders it ("C=US, …, CN=…"); `commonName` = one CN attribute exactly.
+ */
+export interface AuthorityMatch {
+  sha256?: string
+  subject?: string
+  commonName?: string
+  description?: string
+}
+
+/** One of these authorities must have been used (alternatives, e.g. "Windows UEFI CA 2023" or "Microsoft UEFI CA 2023"). */
+export interface AuthorityRequirement {
+  anyOf: AuthorityMatch[]
+  description?: string
+}
+
+/** Platform expectations that the boot evidence states but does not authenticate by itself. */
+export interface PlatformPolicy {
+  /**
+   * The locality TPM2_Startup runs from on this platform (attacks L-07 / P-03): 0 (most
+   * platforms, OVMF), 3 (Intel TXT / Boot Guard, "StartupLocality" EV_NO_ACTION) or 4 (H-CRTM).
+   * The log's stated locality must equal it; a log without one means 0. PCR 0 becomes required.
+   */
+  startupLocality?: 0 | 3 | 4
+}
+
+/** TPM key checks (attack P-07). */
+export interface TpmPolicy {
+  /**
+   * The AK modulus is tested for the ROCA fingerprint (CVE-2017-15361) whenever the AK is given to
+   * the appraisal; a hit is an error (POLICY_AK_WEAK_KEY). `true` downgrades it to a warning.
+   * Default false.
+   */
+  allowRocaKeys?: boolean
 }
 
 export interface KernelCmdlinePolicy {
@@ -187,6 +242,8 @@ export interface Policy {
   linux?: LinuxPolicy
   windows?: WindowsPolicy
   freshness?: FreshnessPolicy
+  platform?: PlatformPolicy
+  tpm?: TpmPolicy
   /** PEM certificates: the AK certificate must chain to one of them. */
   trustedAkRoots?: string[]
 }

@@ -16,7 +16,7 @@ import { parseCertificate } from '../x509/certificate.js'
 import { PolicyError, pointerToken, type PolicyIssue } from './policy_error.js'
 import { compileSafePattern, PatternError } from './safe_pattern.js'
 import { POLICY_SCHEMA } from './schema.js'
-import type { EventRule, Policy } from './types.js'
+import type { AuthorityMatch, EventRule, Policy, SecureBootPolicy } from './types.js'
 
 export const SUPPORTED_POLICY_VERSIONS = [1] as const
 const MAX_ISSUES = 100
@@ -139,6 +139,7 @@ class SchemaChecker {
     const props = (s.properties ?? {}) as Record<string, Schema>
     const keys = Object.keys(v)
     if (typeof s.minProperties === 'number' && keys.length < s.minProperties) this.add(path, s.minProperties === 1 ? 'must not be empty' : `must have at least ${s.minProperties} properties`)
+    if (typeof s.maxProperties === 'number' && keys.length > s.maxProperties) this.add(path, `must have at most ${s.maxProperties} properties (got ${keys.length})`)
     for (const r of (s.required ?? []) as string[]) if (!(r in v)) this.add(path, `missing required property "${r}"`)
     const names = s.propertyNames as Schema | undefined
     for (const k of keys) {
@@ -261,15 +262,27 @@ function semanticChecks(p: Policy, add: (path: string, message: string) => void)
     }
   })
   const sb = p.secureBoot
+  // An authority match needs something to match: a description alone would match every authority.
+  const authorityKeys = (m: AuthorityMatch, path: string) => {
+    if (m.sha256 === undefined && m.subject === undefined && m.commonName === undefined) add(path, 'needs at least one of "sha256", "subject", "commonName"')
+  }
+  sb?.requiredAuthorities?.forEach((r, i) => r.anyOf.forEach((m, j) => authorityKeys(m, `/secureBoot/requiredAuthorities/${i}/anyOf/${j}`)))
+  sb?.forbiddenAuthorities?.forEach((m, i) => authorityKeys(m, `/secureBoot/forbiddenAuthorities/${i}`))
   const checksSomething =
     !!p.pcrValues?.length ||
     !!p.eventRules?.length ||
     !!p.digests?.required?.length ||
     !!p.digests?.forbidden?.length ||
-    !!(sb && (sb.required || sb.dbx || sb.db || sb.kek || sb.pk)) ||
+    secureBootChecks(sb) ||
     !!cmd ||
-    !!p.windows
-  if (!checksSomething) add('', 'the policy checks nothing: give at least one of pcrValues, eventRules, digests, secureBoot, linux or windows (an empty policy must never mean "accept", attack H-07)')
+    !!p.windows ||
+    p.platform?.startupLocality !== undefined
+  if (!checksSomething) add('', 'the policy checks nothing: give at least one of pcrValues, eventRules, digests, secureBoot, linux, windows or platform (an empty policy must never mean "accept", attack H-07)')
+}
+
+/** Whether the Secure Boot section has a rule (`debugModeAllowed` alone relaxes, it does not check). */
+export function secureBootChecks(sb: SecureBootPolicy | undefined): boolean {
+  return !!(sb && (sb.required || sb.dbx || sb.db || sb.kek || sb.pk || sb.sbatMinimum || sb.requiredAuthorities?.length || sb.forbiddenAuthorities?.length))
 }
 
 /**

@@ -37,6 +37,10 @@ export interface LinuxState {
   }
 }
 
+function unquote(s: string): string {
+  return s.replace(/\\(.)/g, '$1').replace(/"/g, '')
+}
+
 function iplText(d: DecodedEventData): { text: string; form: string } | undefined {
   if (d.kind === 'ipl') return { text: d.text, form: d.form }
   return undefined
@@ -92,7 +96,26 @@ export function extractLinux(ctx: StateContext, findings: Finding[]): LinuxState
     kernelCmdline = { value: cmdlines[cmdlines.length - 1]!.text, trusted: false, events: cmdlines.map((c) => c.index), reason: 'more than one kernel command line was measured' }
     source = 'grub'
   } else if (cmdlines.length === 1) {
-    kernelCmdline = fact(ctx, cmdlines[0]!.text, [cmdlines[0]!.index])
+    // The "kernel_cmdline: " / "grub_cmd: " prefixes are not measured (the digest covers the
+    // text after them), so which event *is* the command line is an unauthenticated label. It is
+    // trusted only when a measured `linux <same text>` command precedes it: GRUB logs the command
+    // it ran, then the command line it built from it.
+    const c = cmdlines[0]!
+    const linuxCmd = grub.find((i) => {
+      if (i >= c.index) return false
+      const d = log.events[i]!.decoded as DecodedEventData
+      if (d.kind !== 'ipl' || d.form !== 'grub-command') return false
+      const m = /^(?:linux|linuxefi|linux16) (.*)$/s.exec(d.text)
+      // GRUB's command line re-quotes arguments that contain spaces (grub_create_loader_cmdline),
+      // the command shows them as parsed: compare with quoting removed.
+      return m !== null && unquote(m[1]!) === unquote(c.text)
+    })
+    if (linuxCmd === undefined) {
+      kernelCmdline = { value: c.text, trusted: false, events: [c.index], reason: 'no measured GRUB `linux …` command carries this command line (the kernel_cmdline label itself is not measured)' }
+      findings.push({ code: 'LINUX_CMDLINE_UNCORROBORATED', severity: 'warning', message: 'the kernel command line is not backed by a measured GRUB `linux` command; it is not trusted', pcr: 8, eventIndex: c.index })
+    } else {
+      kernelCmdline = fact(ctx, c.text, [c.index, linuxCmd])
+    }
     source = 'grub'
   } else if (stubCmdline.length >= 1) {
     kernelCmdline = fact(ctx, stubCmdline[0]!.text, [stubCmdline[0]!.index])

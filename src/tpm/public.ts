@@ -96,23 +96,45 @@ export interface TpmtPublic {
 
 const KNOWN_ATTRIBUTE_MASK = Object.values(TPMA_OBJECT).reduce((a, b) => a | b, 0)
 
-/** The TPMA_OBJECT table as pairs, built once (this runs for every AK parsed). */
-const ATTRIBUTE_MASKS = Object.entries(TPMA_OBJECT) as [ObjectAttributeName, number][]
-
 export function decodeObjectAttributes(v: number): ObjectAttributes {
-  const out = {} as ObjectAttributes
-  for (const [k, mask] of ATTRIBUTE_MASKS) out[k] = (v & mask) !== 0
-  return out
+  // One object literal (a single shape), in TPMA_OBJECT's key order.
+  return {
+    fixedTPM: (v & TPMA_OBJECT.fixedTPM) !== 0,
+    stClear: (v & TPMA_OBJECT.stClear) !== 0,
+    fixedParent: (v & TPMA_OBJECT.fixedParent) !== 0,
+    sensitiveDataOrigin: (v & TPMA_OBJECT.sensitiveDataOrigin) !== 0,
+    userWithAuth: (v & TPMA_OBJECT.userWithAuth) !== 0,
+    adminWithPolicy: (v & TPMA_OBJECT.adminWithPolicy) !== 0,
+    noDA: (v & TPMA_OBJECT.noDA) !== 0,
+    encryptedDuplication: (v & TPMA_OBJECT.encryptedDuplication) !== 0,
+    restricted: (v & TPMA_OBJECT.restricted) !== 0,
+    decrypt: (v & TPMA_OBJECT.decrypt) !== 0,
+    sign: (v & TPMA_OBJECT.sign) !== 0,
+    x509sign: (v & TPMA_OBJECT.x509sign) !== 0,
+  }
 }
 
 const BLOCK_CIPHERS = new Set<number>([TPM_ALG.AES, TPM_ALG.SM4, TPM_ALG.CAMELLIA])
 
-function readSymDefObject(r: ByteReader, field: string): TpmtSymDefObject {
-  const algorithm = r.u16be(`${field}.algorithm`)
+/**
+ * Field names of the TPMT_PUBLIC parameter structures, as static strings: the hot path passes
+ * them to the reader instead of building `${field}.x` for every read.
+ */
+const SYM = { field: 'parameters.symmetric', algorithm: 'parameters.symmetric.algorithm', keyBits: 'parameters.symmetric.keyBits', mode: 'parameters.symmetric.mode' } as const
+const SCHEME = {
+  field: 'parameters.scheme',
+  scheme: 'parameters.scheme.scheme',
+  hashAlg: 'parameters.scheme.details.hashAlg',
+  count: 'parameters.scheme.details.count',
+  kdf: 'parameters.scheme.details.kdf',
+} as const
+
+function readSymDefObject(r: ByteReader): TpmtSymDefObject {
+  const algorithm = r.u16be(SYM.algorithm)
   if (algorithm === TPM_ALG.NULL) return { algorithm, algorithmName: 'null' }
-  if (!BLOCK_CIPHERS.has(algorithm)) malformed(`${field}: ${algName(algorithm)} is not a TPMI_ALG_SYM_OBJECT`, r, field)
-  const keyBits = r.u16be(`${field}.keyBits`)
-  const mode = r.u16be(`${field}.mode`)
+  if (!BLOCK_CIPHERS.has(algorithm)) malformed(`${SYM.field}: ${algName(algorithm)} is not a TPMI_ALG_SYM_OBJECT`, r, SYM.field)
+  const keyBits = r.u16be(SYM.keyBits)
+  const mode = r.u16be(SYM.mode)
   return { algorithm, algorithmName: algName(algorithm), keyBits, mode, modeName: algName(mode) }
 }
 
@@ -128,25 +150,26 @@ const HASH_SCHEMES = new Set<number>([
   TPM_ALG.ECMQV,
 ])
 
-function readScheme(r: ByteReader, field: string, allowed: ReadonlySet<number>): TpmtScheme {
-  const scheme = r.u16be(`${field}.scheme`)
-  const out: TpmtScheme = { scheme, schemeName: algName(scheme) }
-  if (scheme === TPM_ALG.NULL) return out
-  if (!allowed.has(scheme)) malformed(`${field}: ${algName(scheme)} is not a valid scheme here`, r, field)
-  if (scheme === TPM_ALG.RSAES) return out
+function readScheme(r: ByteReader, allowed: ReadonlySet<number>): TpmtScheme {
+  const scheme = r.u16be(SCHEME.scheme)
+  if (scheme === TPM_ALG.NULL) return { scheme, schemeName: algName(scheme) }
+  if (!allowed.has(scheme)) malformed(`${SCHEME.field}: ${algName(scheme)} is not a valid scheme here`, r, SCHEME.field)
+  if (scheme === TPM_ALG.RSAES) return { scheme, schemeName: algName(scheme) }
   if (HASH_SCHEMES.has(scheme) || scheme === TPM_ALG.HMAC) {
-    out.hashAlg = r.u16be(`${field}.details.hashAlg`)
-    out.hashName = algName(out.hashAlg)
-  } else if (scheme === TPM_ALG.ECDAA) {
-    out.hashAlg = r.u16be(`${field}.details.hashAlg`)
-    out.hashName = algName(out.hashAlg)
-    out.count = r.u16be(`${field}.details.count`)
-  } else if (scheme === TPM_ALG.XOR) {
-    out.hashAlg = r.u16be(`${field}.details.hashAlg`)
-    out.hashName = algName(out.hashAlg)
-    out.kdf = r.u16be(`${field}.details.kdf`)
+    const hashAlg = r.u16be(SCHEME.hashAlg)
+    return { scheme, schemeName: algName(scheme), hashAlg, hashName: algName(hashAlg) }
   }
-  return out
+  if (scheme === TPM_ALG.ECDAA) {
+    const hashAlg = r.u16be(SCHEME.hashAlg)
+    const hashName = algName(hashAlg)
+    return { scheme, schemeName: algName(scheme), hashAlg, hashName, count: r.u16be(SCHEME.count) }
+  }
+  if (scheme === TPM_ALG.XOR) {
+    const hashAlg = r.u16be(SCHEME.hashAlg)
+    const hashName = algName(hashAlg)
+    return { scheme, schemeName: algName(scheme), hashAlg, hashName, kdf: r.u16be(SCHEME.kdf) }
+  }
+  return { scheme, schemeName: algName(scheme) }
 }
 
 const RSA_SCHEMES = new Set<number>([TPM_ALG.RSASSA, TPM_ALG.RSAPSS, TPM_ALG.RSAES, TPM_ALG.OAEP])
@@ -161,61 +184,93 @@ export function readTpmtPublic(r: ByteReader): TpmtPublic {
   const nameAlg = r.u16be('nameAlg')
   const objectAttributes = r.u32be('objectAttributes')
   const authPolicy = r.tpm2b('authPolicy', TPM_LIMITS.maxDigest)
-  const base = {
-    type,
-    nameAlg,
-    nameAlgName: algName(nameAlg),
-    objectAttributes,
-    attributes: decodeObjectAttributes(objectAttributes),
-    reservedAttributeBits: (objectAttributes & ~KNOWN_ATTRIBUTE_MASK) >>> 0,
-    authPolicy,
-  }
-  let out: Omit<TpmtPublic, 'bytes'>
+  const nameAlgName = algName(nameAlg)
+  const attributes = decodeObjectAttributes(objectAttributes)
+  const reservedAttributeBits = (objectAttributes & ~KNOWN_ATTRIBUTE_MASK) >>> 0
+  // Each case builds the result as one literal, keys in the documented order
+  // (type, nameAlg, nameAlgName, objectAttributes, attributes, reservedAttributeBits, authPolicy,
+  // typeName, <details>, bytes).
   switch (type) {
     case TPM_ALG.RSA: {
-      const symmetric = readSymDefObject(r, 'parameters.symmetric')
-      const scheme = readScheme(r, 'parameters.scheme', RSA_SCHEMES)
+      const symmetric = readSymDefObject(r)
+      const scheme = readScheme(r, RSA_SCHEMES)
       const keyBits = r.u16be('parameters.keyBits')
       const exponentRaw = r.u32be('parameters.exponent')
       const modulus = r.tpm2b('unique.rsa', TPM_LIMITS.maxRsaKeyBytes)
-      out = {
-        ...base,
+      return {
+        type,
+        nameAlg,
+        nameAlgName,
+        objectAttributes,
+        attributes,
+        reservedAttributeBits,
+        authPolicy,
         typeName: 'rsa',
         rsa: { symmetric, scheme, keyBits, exponentRaw, exponent: exponentRaw === 0 ? 65537 : exponentRaw, modulus },
+        bytes: r.bytes.subarray(start, r.pos),
       }
-      break
     }
     case TPM_ALG.ECC: {
-      const symmetric = readSymDefObject(r, 'parameters.symmetric')
-      const scheme = readScheme(r, 'parameters.scheme', ECC_SCHEMES)
+      const symmetric = readSymDefObject(r)
+      const scheme = readScheme(r, ECC_SCHEMES)
       const curveId = r.u16be('parameters.curveID')
       const kdfScheme = r.u16be('parameters.kdf.scheme')
-      const kdf: TpmtKdfScheme = { scheme: kdfScheme, schemeName: algName(kdfScheme) }
-      if (kdfScheme !== TPM_ALG.NULL) {
+      let kdf: TpmtKdfScheme
+      if (kdfScheme === TPM_ALG.NULL) kdf = { scheme: kdfScheme, schemeName: algName(kdfScheme) }
+      else {
         if (!KDF_SCHEMES.has(kdfScheme)) malformed(`parameters.kdf: ${algName(kdfScheme)} is not a KDF`, r, 'parameters.kdf')
-        kdf.hashAlg = r.u16be('parameters.kdf.hashAlg')
+        kdf = { scheme: kdfScheme, schemeName: algName(kdfScheme), hashAlg: r.u16be('parameters.kdf.hashAlg') }
       }
       const x = r.tpm2b('unique.ecc.x', TPM_LIMITS.maxEccKeyBytes)
       const y = r.tpm2b('unique.ecc.y', TPM_LIMITS.maxEccKeyBytes)
-      out = { ...base, typeName: 'ecc', ecc: { symmetric, scheme, curveId, curveName: curveName(curveId), kdf, x, y } }
-      break
+      return {
+        type,
+        nameAlg,
+        nameAlgName,
+        objectAttributes,
+        attributes,
+        reservedAttributeBits,
+        authPolicy,
+        typeName: 'ecc',
+        ecc: { symmetric, scheme, curveId, curveName: curveName(curveId), kdf, x, y },
+        bytes: r.bytes.subarray(start, r.pos),
+      }
     }
     case TPM_ALG.KEYEDHASH: {
-      const scheme = readScheme(r, 'parameters.scheme', KEYEDHASH_SCHEMES)
+      const scheme = readScheme(r, KEYEDHASH_SCHEMES)
       const unique = r.tpm2b('unique.keyedHash', TPM_LIMITS.maxDigest)
-      out = { ...base, typeName: 'keyedhash', keyedHash: { scheme, unique } }
-      break
+      return {
+        type,
+        nameAlg,
+        nameAlgName,
+        objectAttributes,
+        attributes,
+        reservedAttributeBits,
+        authPolicy,
+        typeName: 'keyedhash',
+        keyedHash: { scheme, unique },
+        bytes: r.bytes.subarray(start, r.pos),
+      }
     }
     case TPM_ALG.SYMCIPHER: {
-      const symmetric = readSymDefObject(r, 'parameters.symmetric')
+      const symmetric = readSymDefObject(r)
       const unique = r.tpm2b('unique.sym', TPM_LIMITS.maxDigest)
-      out = { ...base, typeName: 'symcipher', symCipher: { symmetric, unique } }
-      break
+      return {
+        type,
+        nameAlg,
+        nameAlgName,
+        objectAttributes,
+        attributes,
+        reservedAttributeBits,
+        authPolicy,
+        typeName: 'symcipher',
+        symCipher: { symmetric, unique },
+        bytes: r.bytes.subarray(start, r.pos),
+      }
     }
     default:
       unsupported(`TPMT_PUBLIC.type ${algName(type)} is not a TPMI_ALG_PUBLIC`, r, 'type')
   }
-  return { ...out, bytes: r.bytes.subarray(start, r.pos) }
 }
 
 /** Parse a marshalled TPMT_PUBLIC (no size prefix; go-tpm-tools / go-attestation `ak_pub`). */

@@ -3,7 +3,7 @@
  *
  * Fail closed (issue 4): a quote or nonce failure marks every submodule `crypto_failed` (99);
  * an error-severity finding makes its submodule contraindicated; a submodule is affirming only
- * when a policy affirmed it; and without a policy the overall status is never affirming.
+ * when a policy affirmed it; the overall status is affirming only when every submodule is.
  */
 import { AR4SI, lower, statusOfVector, worse, type EarStatus, type TrustVector } from './ar4si.js'
 import { claimValues, SUBMODS, type SubmodName } from './submods.js'
@@ -64,8 +64,10 @@ export function buildVerdict(inp: VerdictInputs): Verdict {
   for (const [name, app] of Object.entries(inp.extraSubmods ?? {})) submods[name] = app
   let status: EarStatus = 'none'
   for (const s of Object.values(submods)) status = worse(status, s.ear_status)
-  // Without a policy nothing was compared with reference values: never affirming.
-  if (!inp.policyId && status === 'affirming') status = 'none'
+  // Without a policy nothing was compared with reference values: never affirming. With one, a
+  // submodule it did not appraise ('none') keeps the whole verdict from affirming: a deny-list
+  // alone, or a policy silent about part of the boot chain, has not approved that part.
+  if (status === 'affirming' && (!inp.policyId || Object.values(submods).some((s) => s.ear_status === 'none'))) status = 'none'
   const steps = {} as Verdict['bootproof_steps']
   for (const step of ['parse', 'key', 'quote', 'replay', 'integrity', 'state', 'appraisal', 'token'] as StepName[]) {
     const s = inp.steps[step] ?? { status: 'skipped' as const }

@@ -172,7 +172,10 @@ describe('kernel command line', () => {
     const p = clone(policy)
     p.linux = { kernelCmdline: { exact: ['/vmlinuz console=ttyS0,115200 panic=-1'] } }
     const f = run({ policy: p }).findings.find((x) => x.code === 'POLICY_CMDLINE')!
-    expect(f).toMatchObject({ pcr: 8, eventIndex: 43, observed: `/vmlinuz ${meta.cmdline}` })
+    // the finding names the fact's first source event (the kernel_cmdline event 43, or the GRUB `linux` command it is corroborated by)
+    const cmd = extractBootState(ev.log, { quotedPcrs: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] }).state.linux.kernelCmdline
+    expect(cmd.events).toContain(43)
+    expect(f).toMatchObject({ pcr: 8, eventIndex: cmd.events[0], observed: `/vmlinuz ${meta.cmdline}` })
   })
   it('a pattern that fits passes; forbidden arguments are flagged', () => {
     const p = clone(policy)

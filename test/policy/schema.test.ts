@@ -108,6 +108,18 @@ describe('invalid cases name their path and say why', () => {
     ['AK root not a certificate', { ...minimal, trustedAkRoots: ['-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n'] }, '/trustedAkRoots/0', /not a parseable PEM certificate/],
     ['a policy that checks nothing (attack H-07)', { id: 'p', version: 1, freshness: { nonceRequired: true } }, '', /the policy checks nothing/],
     ['counter rule typo', { ...minimal, freshness: { resetCount: 'nondecreasng' } }, '/freshness/resetCount', /did you mean "nondecreasing"/],
+    ['empty SBAT minimum', { ...minimal, secureBoot: { sbatMinimum: {} } }, '/secureBoot/sbatMinimum', /must not be empty/],
+    ['SBAT date not YYYYMMDDNN', { ...minimal, secureBoot: { sbatMinimum: { date: '20250218' } } }, '/secureBoot/sbatMinimum/date', /does not match/],
+    ['SBAT generation negative', { ...minimal, secureBoot: { sbatMinimum: { components: { grub: -1 } } } }, '/secureBoot/sbatMinimum/components/grub', /must be >= 0/],
+    ['SBAT generation not an integer', { ...minimal, secureBoot: { sbatMinimum: { components: { grub: '5' } } } }, '/secureBoot/sbatMinimum/components/grub', /must be integer/],
+    ['SBAT component name with a comma', { ...minimal, secureBoot: { sbatMinimum: { components: { 'grub,5': 5 } } } }, '/secureBoot/sbatMinimum/components/grub,5', /unknown name "grub,5"/],
+    ['SBAT minimum typo', { ...minimal, secureBoot: { sbatMinimum: { component: { grub: 5 } } } }, '/secureBoot/sbatMinimum/component', /did you mean "components"/],
+    ['required authority without anyOf', { ...minimal, secureBoot: { requiredAuthorities: [{ commonName: 'Microsoft Windows UEFI CA 2023' }] } }, '/secureBoot/requiredAuthorities/0', /missing required property "anyOf"/],
+    ['authority fingerprint uppercase', { ...minimal, secureBoot: { forbiddenAuthorities: [{ sha256: 'A'.repeat(64) }] } }, '/secureBoot/forbiddenAuthorities/0/sha256', /lowercase hex/],
+    ['authority match with only a description', { ...minimal, secureBoot: { requiredAuthorities: [{ anyOf: [{ description: 'x' }] }] } }, '/secureBoot/requiredAuthorities/0/anyOf/0', /needs at least one of "sha256", "subject", "commonName"/],
+    ['start locality 1', { ...minimal, platform: { startupLocality: 1 } }, '/platform/startupLocality', /must be one of 0, 3, 4/],
+    ['empty platform section', { ...minimal, platform: {} }, '/platform', /must not be empty/],
+    ['tpm key typo', { ...minimal, tpm: { allowRocaKey: true } }, '/tpm/allowRocaKey', /did you mean "allowRocaKeys"/],
   ]
   for (const [name, doc, path, msg] of cases) {
     it(name, () => {

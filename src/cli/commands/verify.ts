@@ -1,9 +1,11 @@
 /**
- * `bootproof verify (--bundle <json> | --log <f> --quote <f> --sig <f> --ak <f>... --nonce <hex>
- *   [--pcrs <f>]) [--policy <json>] [--ak-enrolled] [--ca <pem>...] [--now <iso>] [--ccel]
+ * `bootproof verify (--bundle <json> (--nonce <hex> | --nonce-from-bundle) [--ak <f>...] |
+ *   --log <f> --quote <f> --sig <f> --ak <f>... --nonce <hex> [--pcrs <f>]) [--policy <json>]
+ *   [--ak-enrolled] [--ca <pem>...] [--now <iso>] [--ccel]
  *   [--json | --report md|text] [--ear-key <private-jwk.json> [--ear-out <file>]]`
  *
- * Runs the whole pipeline and prints the verdict (JSON) or a human report. Exit 0 when the
+ * `--ak-enrolled` says the `--ak` files are your enrollment record of this machine's AK (never
+ * the AK inside a bundle). Runs the whole pipeline and prints the verdict (JSON) or a human report. Exit 0 when the
  * verdict is affirming, 1 when it is not, 2 on a usage error or unparseable input.
  */
 import { fromHexOrUndefined } from '../../bytes/hex.js'
@@ -38,7 +40,7 @@ export async function runVerify(argv: string[], io: CliIO): Promise<number> {
   let json = argv.includes('--json')
   try {
     const { flags, positional } = parseArgs(argv, {
-      booleans: ['json', 'ak-enrolled', 'ccel', 'allow-sha1'],
+      booleans: ['json', 'ak-enrolled', 'ccel', 'allow-sha1', 'nonce-from-bundle'],
       strings: ['bundle', 'log', 'quote', 'sig', 'nonce', 'pcrs', 'policy', 'now', 'report', 'ear-key', 'ear-out'],
       multi: ['ak', 'ca'],
     })
@@ -53,14 +55,26 @@ export async function runVerify(argv: string[], io: CliIO): Promise<number> {
     }
     let input: VerifyAttestationInput
     if (typeof flags.bundle === 'string') {
-      for (const f of ['log', 'quote', 'sig', 'ak', 'nonce', 'pcrs']) if (flags[f] !== undefined) throw new UsageError(`--${f} cannot be combined with --bundle`)
+      for (const f of ['log', 'quote', 'sig', 'pcrs']) if (flags[f] !== undefined) throw new UsageError(`--${f} cannot be combined with --bundle`)
       const b = parseEvidenceBundle(utf8.decode(readInputFile(flags.bundle)))
+      // The bundle is evidence, written by the attester: the nonce and the AK that the verdict
+      // relies on must come from the verifier. --nonce is the nonce you issued; only recorded
+      // evidence may be re-checked against its own nonce, and then only when asked explicitly.
+      let nonce: Uint8Array | undefined
+      if (typeof flags.nonce === 'string') {
+        nonce = fromHexOrUndefined(flags.nonce)
+        if (!nonce) throw new UsageError('--nonce must be hex')
+      } else if (flags['nonce-from-bundle']) nonce = b.nonce
+      else throw new UsageError('with --bundle, give --nonce <hex> (the nonce you issued), or --nonce-from-bundle to re-check recorded evidence against its own nonce')
+      // An AK from your records (--ak) replaces the bundle's; --ak-enrolled vouches only for that.
+      const ak = flags.ak ? mergeAk((flags.ak as string[]).map((p) => parseAk(readInputFile(p)))) : b.ak
+      if (flags['ak-enrolled'] && !flags.ak) throw new UsageError('--ak-enrolled vouches for an AK from your enrollment records: give it with --ak (the bundle\'s AK is the attester\'s claim)')
       input = {
         ...(b.eventLog ? { eventLog: b.eventLog } : {}),
         ...(b.eventLogRegisters ? { eventLogOptions: { registers: b.eventLogRegisters } } : {}),
         quotes: b.quotes,
-        ak: b.ak,
-        nonce: b.nonce,
+        ak,
+        nonce,
         ...(b.pcrs ? { pcrs: b.pcrs } : {}),
       }
     } else {

@@ -321,7 +321,8 @@ function bbsNode(sub: number, b: ByteReader): string | undefined {
 }
 
 function nodeText(type: number, sub: number, body: ByteReader, file: (s: string) => void): string {
-  const generic = `Path(${type},${sub},${toHex(body.bytes)})`
+  // The generic form is only built when a node has no specific rendering (or does not fit it).
+  const generic = (): string => `Path(${type},${sub},${toHex(body.bytes)})`
   let text: string | undefined
   try {
     if (type === 0x01) text = hardwareNode(sub, body)
@@ -331,10 +332,10 @@ function nodeText(type: number, sub: number, body: ByteReader, file: (s: string)
     else if (type === 0x05) text = bbsNode(sub, body)
   } catch (e) {
     // A node body shorter than its layout: the framing is intact, so show it generically.
-    if (isBootproofError(e)) return generic
+    if (isBootproofError(e)) return generic()
     throw e
   }
-  return text ?? generic
+  return text ?? generic()
 }
 
 /** Join file-path nodes into one path: `\EFI\BOOT` + `BOOTX64.EFI` → `\EFI\BOOT\BOOTX64.EFI`. */

@@ -29,13 +29,27 @@ function withOwner(owner: string): { owner: string; ownerName?: string } {
   return name === undefined ? { owner } : { owner, ownerName: name }
 }
 
-/** Classify SignatureData by the list's type GUID. */
+/** SHA-256 fingerprint of a certificate's DER bytes, as lowercase hex. */
+function fingerprint(der: Uint8Array): string {
+  return toHex(defaultHashProvider().digest('sha256', der))
+}
+
+/**
+ * Classify SignatureData by the list's type GUID. Entries are built as literals (keys: type,
+ * owner, ownerName when known, then the payload fields), without spreading a temporary object:
+ * a dbx carries hundreds of entries.
+ */
 function entryOf(type: string, owner: string, data: Uint8Array): SignatureEntry {
+  const ownerName = guidName(owner)
   if (type === EFI_CERT_X509_GUID) {
-    return { type: 'x509', ...withOwner(owner), der: data, sha256: toHex(defaultHashProvider().digest('sha256', data)) }
+    const sha256 = fingerprint(data)
+    return ownerName === undefined ? { type: 'x509', owner, der: data, sha256 } : { type: 'x509', owner, ownerName, der: data, sha256 }
   }
-  if (type === EFI_CERT_SHA256_GUID && data.length === 32) return { type: 'sha256', ...withOwner(owner), hash: toHex(data) }
-  return { type: 'other', ...withOwner(owner), data }
+  if (type === EFI_CERT_SHA256_GUID && data.length === 32) {
+    const hash = toHex(data)
+    return ownerName === undefined ? { type: 'sha256', owner, hash } : { type: 'sha256', owner, ownerName, hash }
+  }
+  return ownerName === undefined ? { type: 'other', owner, data } : { type: 'other', owner, ownerName, data }
 }
 
 /** Decode a whole variable payload as a concatenation of EFI_SIGNATURE_LISTs. */
@@ -114,7 +128,7 @@ export function readSignatureData(r: ByteReader): VariableValue {
   const bareLength = derSequenceLength(data)
   if (bareLength !== undefined && (bareLength === data.length || bareLength === data.length - 1)) {
     const der = data.subarray(0, bareLength)
-    const entry: SignatureEntry = { type: 'x509', owner: '', der, sha256: toHex(defaultHashProvider().digest('sha256', der)) }
+    const entry: SignatureEntry = { type: 'x509', owner: '', der, sha256: fingerprint(der) }
     const note =
       bareLength === data.length
         ? 'bare DER certificate without SignatureOwner (shim vendor/MOK certificate form)'

@@ -11,19 +11,43 @@ export interface DecodedText {
   printable: boolean
 }
 
+/**
+ * Below this length the per-character loops are cheapest (V8 keeps short concatenations flat);
+ * from it on, an all-printable string is decoded in one call.
+ */
+const BULK_MIN = 16
+// windows-1252 ("latin1" in the Encoding standard) is ASCII on 0x20-0x7E, the only bytes it is used for.
+const latin1 = new TextDecoder('latin1')
+// ignoreBOM: a leading U+FEFF is text here (kept, like every other printable code unit).
+const utf16le = new TextDecoder('utf-16le', { ignoreBOM: true })
+
+/** `\xNN` for every byte outside 0x20-0x7E (undefined for printable bytes). */
+const ESCAPES: readonly (string | undefined)[] = Array.from({ length: 256 }, (_, b) => (b >= 0x20 && b <= 0x7e ? undefined : `\\x${b.toString(16).padStart(2, '0')}`))
+
+/** bytes[from..to), all printable ASCII, as text. */
+function printableRun(bytes: Uint8Array, from: number, to: number): string {
+  if (to - from >= BULK_MIN) return latin1.decode(bytes.subarray(from, to))
+  let text = ''
+  for (let i = from; i < to; i++) text += String.fromCharCode(bytes[i]!)
+  return text
+}
+
 /** ASCII (CHAR8) text; bytes outside 0x20-0x7E are escaped and make it non-printable. */
 export function asciiText(bytes: Uint8Array): DecodedText {
+  const n = bytes.length
   let text = ''
-  let printable = true
-  for (let i = 0; i < bytes.length; i++) {
+  let run = 0
+  for (let i = 0; i < n; i++) {
     const b = bytes[i]!
-    if (b >= 0x20 && b <= 0x7e) text += String.fromCharCode(b)
-    else {
-      printable = false
-      text += `\\x${b.toString(16).padStart(2, '0')}`
+    if (b < 0x20 || b > 0x7e) {
+      if (i > run) text += printableRun(bytes, run, i)
+      text += ESCAPES[b]!
+      run = i + 1
     }
   }
-  return { text, printable }
+  if (run === 0) return { text: printableRun(bytes, 0, n), printable: true }
+  if (run < n) text += printableRun(bytes, run, n)
+  return { text, printable: false }
 }
 
 /** Whether every byte is printable ASCII. */
@@ -37,6 +61,7 @@ export function isPrintableAscii(bytes: Uint8Array): boolean {
 
 /** UTF-16LE code units (even-length input) to text, escaping controls and lone surrogates. */
 export function utf16Text(bytes: Uint8Array): DecodedText {
+  if (bytes.length >= 2 * BULK_MIN && isPlainUtf16(bytes)) return { text: utf16le.decode(bytes), printable: true }
   let text = ''
   let printable = true
   const n = bytes.length >> 1
@@ -60,6 +85,20 @@ export function utf16Text(bytes: Uint8Array): DecodedText {
     text += `\\x${bytes[bytes.length - 1]!.toString(16).padStart(2, '0')}`
   }
   return { text, printable }
+}
+
+/**
+ * Whether `bytes` (even length) are UTF-16LE code units that `utf16Text` renders as themselves:
+ * none below 0x20, none in DEL/C1 (0x7F-0x9F), no surrogates. Such text decodes identically with
+ * a UTF-16LE TextDecoder.
+ */
+function isPlainUtf16(bytes: Uint8Array): boolean {
+  if (bytes.length % 2 !== 0) return false
+  for (let i = 0; i < bytes.length; i += 2) {
+    const u = bytes[i]! | (bytes[i + 1]! << 8)
+    if (u < 0x20 || (u >= 0x7f && u <= 0x9f) || (u >= 0xd800 && u <= 0xdfff)) return false
+  }
+  return true
 }
 
 /**
