@@ -12,12 +12,13 @@ import { runPolicy } from './commands/policy.js'
 const USAGE = `usage: bootproof <command> [options]
 
 commands:
-  inspect <log> [--json]                         decoded event table
-  replay <log> [--json] [--expect <pcrs.json>]   replay every bank, integrity and structure checks
+  inspect <log> [--json] [--state] [--ccel]      decoded event table / boot state
+  replay <log|ima-list> [--json] [--expect <pcrs.json>] [--ccel] [--ima-banks <rules>]
+                                                 replay every bank, integrity and structure checks
   verify-quote --ak <file> --quote <file> --sig <file> [--pcrs <file>] [--nonce <hex>] [--ca <pem>...] [--json]
-
-  verify (--bundle <json> | --log <f> --quote <f> --sig <f> --ak <f> --nonce <hex> [--pcrs <f>])
-         [--policy <json>] [--ak-enrolled] [--ca <pem>...] [--now <iso>] [--json | --report md|text]
+  verify (--bundle <json> (--nonce <hex> | --nonce-from-bundle) | --log <f> --quote <f> --sig <f> --nonce <hex> [--pcrs <f>])
+         [--ak <f>... [--ak-enrolled]] [--policy <json>] [--ca <pem>...] [--now <iso>]
+         [--json | --report md|text] [--ear-key <private-jwk> [--ear-out <file>]]
                                                  the whole pipeline: an EAR-shaped verdict
   token verify <file> (--jwks <file> | --root <pem>...) [--issuer <url>] [--now <iso>] [--nonce <b64url>] [--policy-hash <h>] [--json]
                                                  verify an Azure Attestation (MAA) or EAR token
