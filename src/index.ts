@@ -86,3 +86,4 @@ export { parsePe, authenticodeDigest, authenticodeDigests, authenticodeRanges, p
 
 // Reference values: policy v1 (validation, appraisal, derivation, importers)
 export * from './policy/index.js'
+export { isRocaVulnerableModulus } from './tpm/roca.js'

@@ -282,7 +282,7 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
     // The nonce counts as checked only when one was given and every quote's extraData equals it.
     const nonceChecks = quote.checks.filter((c) => c.id === 'quote.nonce')
     const nonceChecked = !!input.nonce?.length && nonceChecks.length === input.quotes.length && nonceChecks.every((c) => c.ok)
-    const a = runAppraisal({ policy: validated ?? input.policy, log, analysis, state, quote, previous: input.previous, nonceChecked })
+    const a = runAppraisal({ policy: validated ?? input.policy, log, analysis, state, quote, previous: input.previous, nonceChecked, ak: input.ak })
     policyId = a.policyId
     appraised = a.submods
     for (const f of a.findings) findings.push(f)

@@ -8,6 +8,7 @@ import { appraisePolicy, type AppraisalResult } from './policy/appraise.js'
 import type { Policy } from './policy/types.js'
 import type { BootState } from './state/boot_state.js'
 import type { VerifyQuotesResult } from './tpm/verify_quotes.js'
+import type { AkInput } from './tpm/ak.js'
 import { worse, type EarStatus } from './verdict/ar4si.js'
 import type { SubmodName } from './verdict/submods.js'
 import type { VerdictFinding } from './verdict/types.js'
@@ -23,6 +24,8 @@ export interface AppraisalBridgeInput {
   quote: VerifyQuotesResult
   previous: { clock: bigint; resetCount: number; restartCount: number } | undefined
   nonceChecked: boolean
+  /** The AK the quote was verified with (for key-quality rules such as the ROCA check). */
+  ak?: AkInput
 }
 
 export interface AppraisalBridgeResult {
@@ -56,6 +59,7 @@ export function runAppraisal(input: AppraisalBridgeInput): AppraisalBridgeResult
     quote: input.quote,
     ...(input.previous ? { previous: input.previous } : {}),
     nonceChecked: input.nonceChecked,
+    ...(input.ak !== undefined ? { ak: input.ak } : {}),
   })
   const submods: Partial<Record<SubmodName, EarStatus>> = {}
   for (const c of result.components) {

@@ -20,6 +20,11 @@ export type {
   FreshnessPolicy,
   CounterRule,
   PcrRequirements,
+  SbatMinimum,
+  AuthorityMatch,
+  AuthorityRequirement,
+  PlatformPolicy,
+  TpmPolicy,
 } from './types.js'
 export { POLICY_BANKS, COMPONENT_KINDS, WINDOWS_CLAIM_NAMES } from './types.js'
 export { POLICY_SCHEMA, POLICY_SCHEMA_ID } from './schema.js'
@@ -45,6 +50,7 @@ export {
   type PolicyFact,
   type WindowsStateLike,
 } from './appraise.js'
+export { parseSbatLevel, sbatShortfalls, type SbatLevel, type SbatParseResult } from './sbat.js'
 export { derivePolicy, type DerivePolicyOptions, type KnownGoodLog } from './derive.js'
 export { importPcrlock, type PcrlockFile, type ImportPcrlockOptions } from './import_pcrlock.js'
 export { importKeylimeRefstate, pythonRegexToPolicyPattern, type ImportKeylimeOptions } from './import_keylime.js'

@@ -5,7 +5,7 @@
 import { readFileSync, readdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { checkPolicy, PolicyError, POLICY_SCHEMA, validatePolicy } from '../../src/policy/index.js'
+import { checkPolicy, PolicyError, POLICY_FINDING_CODES, POLICY_SCHEMA, validatePolicy } from '../../src/policy/index.js'
 import { OUTPUTS, render } from '../../scripts/write-schemas.js'
 import { REPO_ROOT } from '../helpers/corpus.js'
 
@@ -24,6 +24,14 @@ describe('published artefacts are in sync (scripts/write-schemas.ts)', () => {
   })
   it('every generated file equals a fresh generation', () => {
     for (const [rel, make] of Object.entries(OUTPUTS)) expect(read(rel), rel).toBe(render(make()))
+  })
+  it('docs/policy.md lists every finding code with its AR4SI claim and value', () => {
+    const doc = read('docs/policy.md')
+    for (const [code, info] of Object.entries(POLICY_FINDING_CODES)) {
+      const row = doc.split('\n').find((l) => l.startsWith('|') && l.includes(`\`${code}\``))
+      expect(row, code).toBeDefined()
+      expect(row, code).toContain(`${info.claim} ${info.value}`)
+    }
   })
   it('the schema is draft 2020-12 and closed at the top level', () => {
     expect(POLICY_SCHEMA.$schema).toBe('https://json-schema.org/draft/2020-12/schema')
