@@ -23,6 +23,14 @@ export interface ReaderOptions {
   eventIndex?: number
 }
 
+/** 8 bytes copied out of the input for one BigInt read (no DataView per reader). */
+const SCRATCH = new Uint8Array(8)
+const SCRATCH_VIEW = new DataView(SCRATCH.buffer)
+function scratch8(bytes: Uint8Array, at: number): DataView {
+  for (let i = 0; i < 8; i++) SCRATCH[i] = bytes[at + i]!
+  return SCRATCH_VIEW
+}
+
 export class ByteReader {
   readonly bytes: Uint8Array
   /** Position relative to `bytes`. */
@@ -37,7 +45,9 @@ export class ByteReader {
     this.base = options.base ?? 0
     this.eventIndex = options.eventIndex
     this.codes = options
-    this.dataView = undefined
+    // A non-Uint8Array argument (outside the types) fails here as it always did: DataView's TypeError.
+    const any = bytes as unknown as ArrayBufferView
+    this.dataView = bytes instanceof Uint8Array ? undefined : new DataView(any.buffer, any.byteOffset, any.byteLength)
   }
 
   /**
@@ -75,8 +85,7 @@ export class ByteReader {
     })
   }
 
-  // The fixed-size reads below index `bytes` directly (no DataView): the bounds check above
-  // guarantees every index is in range.
+  // The fixed-size reads below index `bytes` directly (no DataView); each checks its bounds first.
 
   u8(field: string): number {
     if (this.pos >= this.bytes.length) this.truncated(1, field)
@@ -117,14 +126,14 @@ export class ByteReader {
 
   u64le(field: string): bigint {
     this.need(8, field)
-    const v = this.view.getBigUint64(this.pos, true)
+    const v = scratch8(this.bytes, this.pos).getBigUint64(0, true)
     this.pos += 8
     return v
   }
 
   u64be(field: string): bigint {
     this.need(8, field)
-    const v = this.view.getBigUint64(this.pos, false)
+    const v = scratch8(this.bytes, this.pos).getBigUint64(0, false)
     this.pos += 8
     return v
   }
@@ -134,6 +143,18 @@ export class ByteReader {
    * return it as a Number only once it is known to fit in what remains.
    */
   u64leLength(field: string, unit = 1): number {
+    const b = this.bytes
+    const p = this.pos
+    // Common case without BigInt: the high half is zero and the length fits in what remains.
+    // (lo * unit is exact whenever it is <= remaining < 2^53, and a larger product cannot round
+    // down to <= remaining.) Everything else, errors included, takes the exact BigInt path.
+    if (p + 8 <= b.length && (b[p + 4]! | b[p + 5]! | b[p + 6]! | b[p + 7]!) === 0 && Number.isSafeInteger(unit)) {
+      const lo = (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0
+      if (lo * unit <= b.length - p - 8) {
+        this.pos = p + 8
+        return lo
+      }
+    }
     const start = this.offset
     const v = this.u64le(field)
     const bytes = v * BigInt(unit)

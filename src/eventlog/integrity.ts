@@ -16,7 +16,7 @@ import type { HashAlgName } from '../alg.js'
 import { defaultHashProvider, type HashProvider } from '../hash/provider.js'
 import type { Finding, Severity } from '../findings.js'
 import { EV } from './event_types.js'
-import type { EventLog, TcgEvent } from './types.js'
+import type { EventDigest, EventLog, TcgEvent } from './types.js'
 
 export type IntegrityStatus = 'verified' | 'mismatch' | 'not-applicable'
 
@@ -150,6 +150,8 @@ export function verifyEventIntegrity(log: EventLog, options: { hash?: HashProvid
   // digest in an unquoted bank proves nothing either way). Others are listed as unchecked.
   const knownIds = new Set(log.algorithms.filter((a) => a.known && (!options.banks || options.banks.includes(a.bank))).map((a) => a.algId))
   const allKnown = knownIds.size === log.algorithms.length
+  /** Per event type, the form that matched last. */
+  const lastForm = new Map<number, string>()
   for (const ev of log.events) {
     const spec = ev.eventType === EV.EV_NO_ACTION ? undefined : formsFor(ev)
     if (!spec || ev.digests.length === 0) {
@@ -159,26 +161,42 @@ export function verifyEventIntegrity(log: EventLog, options: { hash?: HashProvid
     }
     const checked = allKnown ? ev.digests : ev.digests.filter((x) => knownIds.has(x.algId))
     const unchecked = allKnown ? [] : ev.digests.filter((x) => !knownIds.has(x.algId)).map((x) => x.bank)
+    const forms = spec.forms
+    // At most one form can match: the forms of an event differ in length, so two matching would
+    // take a collision in every checked bank. The order in which they are tried therefore does
+    // not change the result. The form that matched the previous event of the
+    // same type is tried first (a log comes from one firmware and one GRUB: its events share a
+    // form), then the others in order. Each attempt stops at its first failing bank.
+    const hintName = lastForm.get(ev.eventType)
+    const hint = hintName === undefined ? undefined : forms.find((f) => f.form === hintName)
     let matched: Form | undefined
     let banks: Record<string, boolean> = {}
-    for (const form of spec.forms) {
+    // The first form's per-bank outcome up to its first failure, completed for the report when
+    // nothing matches.
+    let firstBanks: Record<string, boolean> | undefined
+    let firstStop = 0
+    for (let k = hint ? -1 : 0; k < forms.length; k++) {
+      const form = k < 0 ? hint! : forms[k]!
+      if (k >= 0 && form === hint) continue
       const b: Record<string, boolean> = {}
-      let all = checked.length > 0
-      for (const x of checked) {
-        const ok = bytesEq(hash.digest(x.bank as HashAlgName, form.bytes), x.digest)
-        b[x.bank] = ok
-        if (!ok) {
-          all = false
-          // Later forms need not finish the banks once one fails; the first form's per-bank
-          // outcome is kept complete for the report.
-          if (form !== spec.forms[0]) break
-        }
-      }
-      if (form === spec.forms[0]) banks = b
-      if (all) {
+      const stop = checkForm(hash, form, checked, b)
+      if (stop === checked.length && checked.length > 0) {
         matched = form
         banks = b
         break
+      }
+      if (form === forms[0]) {
+        firstBanks = b
+        firstStop = stop
+      }
+    }
+    if (matched) lastForm.set(ev.eventType, matched.form)
+    else {
+      // Complete the first form's banks after its first failure, in bank order.
+      banks = firstBanks!
+      for (let i = firstStop + 1; i < checked.length; i++) {
+        const x = checked[i]!
+        banks[x.bank] = bytesEq(hash.digest(x.bank as HashAlgName, forms[0]!.bytes), x.digest)
       }
     }
     const entry: EventIntegrity = { index: ev.index, status: 'not-applicable', banks }
@@ -211,6 +229,20 @@ export function verifyEventIntegrity(log: EventLog, options: { hash?: HashProvid
     events.push(entry)
   }
   return { events, findings, counts }
+}
+
+/**
+ * Hash `form` in each checked bank, in order, recording each outcome in `out`, up to and
+ * including the first bank that fails. Returns that bank's index, or checked.length when all match.
+ */
+function checkForm(hash: HashProvider, form: Form, checked: readonly EventDigest[], out: Record<string, boolean>): number {
+  for (let i = 0; i < checked.length; i++) {
+    const x = checked[i]!
+    const ok = bytesEq(hash.digest(x.bank as HashAlgName, form.bytes), x.digest)
+    out[x.bank] = ok
+    if (!ok) return i
+  }
+  return checked.length
 }
 
 function bytesEq(a: Uint8Array, b: Uint8Array): boolean {

@@ -322,13 +322,13 @@ const STARTUP_LOCALITY_SIG = 'StartupLocality\0'
  */
 function trackLocality(ev: TcgEvent, log: EventLog): void {
   if (ev.pcrIndex !== 0) return
-  const priorMeasurement = log.events.some((e) => e.pcrIndex === 0 && e.eventType !== EV.EV_NO_ACTION)
   const set = (info: StartupLocalityInfo, what: string): void => {
     if (log.startupLocality) {
       log.findings.push({ code: 'STARTUP_LOCALITY_DUPLICATE', severity: 'error', message: `second ${what} ignored; the first (event ${log.startupLocality.eventIndex}) applies`, pcr: 0, eventIndex: ev.index, relatedEvents: [log.startupLocality.eventIndex] })
       return
     }
-    if (priorMeasurement) {
+    // Scanned only for a locality event (not for every PCR 0 event: that was quadratic).
+    if (log.events.some((e) => e.pcrIndex === 0 && e.eventType !== EV.EV_NO_ACTION)) {
       log.findings.push({ code: 'STARTUP_LOCALITY_LATE', severity: 'error', message: `${what} after a PCR 0 measurement; not applied`, pcr: 0, eventIndex: ev.index })
       return
     }
