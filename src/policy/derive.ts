@@ -376,5 +376,6 @@ export function derivePolicy(knownGoodLogs: readonly (EventLog | KnownGoodLog)[]
 
   policy.freshness = options.freshness ?? { nonceRequired: true }
   if (options.trustedAkRoots?.length) policy.trustedAkRoots = [...options.trustedAkRoots]
-  return validatePolicy(policy)
+  // Validated, then returned as a plain (mutable) copy: derived and imported policies are meant to be edited.
+  return structuredClone(validatePolicy(policy))
 }

@@ -220,5 +220,6 @@ export function importKeylimeRefstate(refstate: unknown, options: ImportKeylimeO
   }
   if (cmdlines.length) policy.linux = { kernelCmdline: { patterns: cmdlines.map(pythonRegexToPolicyPattern) } }
   policy.freshness = { nonceRequired: true }
-  return validatePolicy(policy)
+  // Validated, then returned as a plain (mutable) copy: derived and imported policies are meant to be edited.
+  return structuredClone(validatePolicy(policy))
 }

@@ -135,5 +135,6 @@ export function importPcrlock(files: readonly PcrlockFile[], options: ImportPcrl
     eventRules: rules,
     freshness: { nonceRequired: true },
   }
-  return validatePolicy(policy)
+  // Validated, then returned as a plain (mutable) copy: derived and imported policies are meant to be edited.
+  return structuredClone(validatePolicy(policy))
 }

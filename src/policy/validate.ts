@@ -292,7 +292,27 @@ export function secureBootChecks(sb: SecureBootPolicy | undefined): boolean {
  * @example
  * const policy = validatePolicy(JSON.parse(readFileSync('policy.json', 'utf8')))
  */
+/**
+ * Policies this module validated: deep-frozen copies, so a second validation (verifyAttestation
+ * and appraisePolicy both validate) can be skipped safely. A backend validates its policy once
+ * and passes the result to every attestation; validation costs far more than an appraisal.
+ */
+const VALIDATED = new WeakSet<object>()
+
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v)
+    for (const x of Object.values(v as Record<string, unknown>)) deepFreeze(x)
+  }
+  return v
+}
+
+/**
+ * Validate a policy strictly. Returns a deep-frozen copy; passing that copy again (to
+ * `verifyAttestation` or `appraisePolicy`) skips re-validation.
+ */
 export function validatePolicy(json: unknown): Policy {
+  if (typeof json === 'object' && json !== null && VALIDATED.has(json)) return json as Policy
   let doc = json
   if (typeof doc === 'string') {
     try {
@@ -324,7 +344,9 @@ export function validatePolicy(json: unknown): Policy {
     const head = issues.slice(0, 3).map((i) => `${i.path || '(document)'}: ${i.message}`).join('; ')
     throw new PolicyError('ERR_POLICY_INVALID', `invalid policy: ${head}${issues.length > 3 ? `; and ${issues.length - 3} more` : ''}`, issues)
   }
-  return structuredClone(obj) as unknown as Policy
+  const out = deepFreeze(structuredClone(obj)) as unknown as Policy
+  VALIDATED.add(out)
+  return out
 }
 
 /** Like `validatePolicy`, but returns the issues instead of throwing (for editors and CLIs). */

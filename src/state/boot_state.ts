@@ -16,6 +16,8 @@ import { extractLinux, type LinuxState } from './linux.js'
 import { extractPlatform, type PlatformState } from './platform.js'
 import { extractSecureBoot, type SecureBootState, type SignatureDbEntry } from './secure_boot.js'
 import { extractWindowsState, type WindowsState } from './windows/windows_state.js'
+import { SIPA_PCRS } from './windows/sipa_constants.js'
+import { EV } from '../eventlog/event_types.js'
 
 export interface ConfidentialState {
   /** TDX RTMR values replayed from a CCEL log (MR index n = RTMR n-1), sha384 hex. */
@@ -121,8 +123,13 @@ export function extractBootState(log: EventLog, options: ExtractBootStateOptions
     bootApps: extractBootApps(ctx, findings),
     linux: extractLinux(ctx, findings),
   }
-  const w = extractWindowsState(ctx)
-  if (w.detected) {
+  // Windows evidence lives in the SIPA PCRs as EV_EVENT_TAG / WBCL separators. A log with
+  // nothing but EV_IPL (shim MokList in 14) there skips the Windows pass. Hiding SIPA records
+  // by retyping them as EV_IPL only removes the Windows section: a policy with Windows claim
+  // rules then fails for missing evidence.
+  const maybeWindows = log.events.some((e) => SIPA_PCRS.includes(e.pcrIndex) && e.eventType !== EV.EV_IPL && e.eventType !== EV.EV_NO_ACTION)
+  const w = maybeWindows ? extractWindowsState(ctx) : undefined
+  if (w?.detected) {
     state.windows = { detected: w.detected, claims: w.claims, bootModules: w.bootModules, elamDrivers: w.elamDrivers }
     findings.push(...w.findings)
   }

@@ -83,6 +83,23 @@ function residues(n: Uint8Array | bigint): number[] {
  */
 export function isRocaVulnerableModulus(n: Uint8Array | bigint): boolean {
   if (typeof n === 'bigint' && n < 0n) throw new RangeError('isRocaVulnerableModulus: negative modulus')
+  // A machine's AK is checked on every attestation: remember recent answers by modulus.
+  const key = typeof n === 'bigint' ? n.toString(16) : hexKey(n)
+  const hit = cache.get(key)
+  if (hit !== undefined) return hit
   const res = residues(n)
-  return res.every((x, i) => SUBGROUPS[i]![x] === 1)
+  const out = res.every((x, i) => SUBGROUPS[i]![x] === 1)
+  if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!)
+  cache.set(key, out)
+  return out
+}
+
+const cache = new Map<string, boolean>()
+const CACHE_MAX = 1024
+
+function hexKey(b: Uint8Array): string {
+  let s = ''
+  for (let i = 0; i < b.length; i++) s += (b[i]! < 16 ? '0' : '') + b[i]!.toString(16)
+  // Leading zero bytes do not change the number.
+  return s.replace(/^(00)+/, '')
 }
