@@ -31,4 +31,16 @@ console.log(bp.renderReport(verdict, 'text'))
 console.log(`\n(first call, cold caches: ${((cpu.user + cpu.system) / 1000).toFixed(1)} ms CPU; see npm run bench for the steady-state cost)`)
 console.log('\nEAR verdict (JSON):')
 console.log(JSON.stringify(verdict, null, 2))
+
+// The same evidence with one byte of the SecureBoot variable flipped (its digest kept): replay
+// and quote still agree, but the content no longer matches what was measured.
+const log = bp.parseEventLog(bundle.eventLog)
+const sb = log.events.find((e) => e.pcrIndex === 7 && e.decoded.kind === 'uefi-variable' && e.decoded.name === 'SecureBoot')
+const tampered = bundle.eventLog.slice()
+tampered[sb.dataOffset + sb.data.length - 1] ^= 1
+const t = await bp.verifyAttestation({ eventLog: tampered, quotes: bundle.quotes, ak: bundle.ak, akEnrolled: true, nonce: bundle.nonce, policy })
+console.log(`\nWith the SecureBoot byte of event ${sb.index} flipped (digest kept): ${t.verdict.ear_status.toUpperCase()}`)
+for (const f of t.verdict.bootproof_findings.filter((x) => x.severity === 'error').slice(0, 4)) {
+  console.log(`  [${f.step}] ${f.code}${f.pcr !== undefined ? ` PCR ${f.pcr}` : ''}${f.eventIndex !== undefined ? ` event ${f.eventIndex}` : ''}: ${f.message}`)
+}
 process.exitCode = verdict.ear_status === 'affirming' ? 0 : 1

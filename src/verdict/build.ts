@@ -29,7 +29,7 @@ export interface VerdictInputs {
   extraSubmods?: Record<string, EarAppraisal>
 }
 
-export const BOOTPROOF_VERIFIER = { developer: 'https://github.com/bootproof/bootproof', build: 'bootproof 0.1.0' }
+export const BOOTPROOF_VERIFIER = { developer: 'bootproof', build: 'bootproof 0.1.0' }
 
 function b64url(bytes: Uint8Array): string {
   let s = ''
