@@ -5,7 +5,6 @@
  * appraisal → verdict. Unparseable input throws a BootproofError; everything else becomes
  * findings in an EAR-shaped verdict, each tagged with its step and submodule.
  */
-import { toHex } from './bytes/hex.js'
 import type { EventLogAnalysis } from './eventlog/analyze.js'
 import { verifyEventIntegrity } from './eventlog/integrity.js'
 import { checkEventLogStructure } from './eventlog/structure.js'
@@ -16,7 +15,7 @@ import type { Finding } from './findings.js'
 import type { HashProvider } from './hash/provider.js'
 import { extractBootState, type BootState } from './state/boot_state.js'
 import type { AkInput } from './tpm/ak.js'
-import { parseTpmsAttest } from './tpm/attest.js'
+import { parseTpmsAttest, type TpmsAttest } from './tpm/attest.js'
 import type { QuoteEvidence, VerifyQuoteOptions } from './tpm/quote_core.js'
 import type { PcrValues } from './tpm/pcr_values.js'
 import { verifyQuotes, type VerifyQuotesResult } from './tpm/verify_quotes.js'
@@ -30,7 +29,7 @@ import type { EarAppraisal, StepName, StepStatus, Verdict, VerdictFinding } from
 import { runAppraisal, type PolicyInput } from './verify_appraisal.js'
 import { validatePolicy } from './policy/validate.js'
 import type { Policy } from './policy/types.js'
-import { policyTrustAnchors } from './policy/appraise.js'
+import { policyTrustAnchors, rememberStructure } from './policy/appraise.js'
 
 export interface VerifyAttestationInput {
   /** The firmware event log (binary_bios_measurements, WBCL, ...). */
@@ -102,44 +101,41 @@ function logCoverage(log: EventLog, policy: Policy | undefined, quoted: number[]
   return out
 }
 
-function quotedPcrIndices(quotes: QuoteEvidence[]): number[] {
-  const out = new Set<number>()
-  for (const q of quotes) {
+/** Each quote's TPMS_ATTEST parsed once for the pipeline (undefined when it does not parse: verifyQuotes reports it). */
+function parseAttests(quotes: QuoteEvidence[]): (TpmsAttest | undefined)[] {
+  return quotes.map((q) => {
     try {
-      const p = parseTpmsAttest(q.attest)
-      if (p.attested.kind === 'quote') for (const s of p.attested.pcrSelect) for (const i of s.pcrs) out.add(i)
+      return parseTpmsAttest(q.attest)
     } catch {
-      /* reported by verifyQuotes */
+      return undefined
     }
-  }
+  })
+}
+
+function quotedPcrIndices(attests: readonly (TpmsAttest | undefined)[]): number[] {
+  const out = new Set<number>()
+  for (const p of attests) if (p && p.attested.kind === 'quote') for (const s of p.attested.pcrSelect) for (const i of s.pcrs) out.add(i)
   return [...out].sort((a, b) => a - b)
 }
 
 /** Banks selected by the quotes, or undefined when a quote cannot be parsed (verifyQuotes reports it). */
-function selectedBanks(quotes: QuoteEvidence[]): string[] | undefined {
+function selectedBanks(attests: readonly (TpmsAttest | undefined)[]): string[] | undefined {
   const banks = new Set<string>()
-  for (const q of quotes) {
-    try {
-      const p = parseTpmsAttest(q.attest)
-      if (p.attested.kind !== 'quote') return undefined
-      for (const s of p.attested.pcrSelect) banks.add(s.bank)
-    } catch {
-      return undefined
-    }
+  for (const p of attests) {
+    if (!p || p.attested.kind !== 'quote') return undefined
+    for (const s of p.attested.pcrSelect) banks.add(s.bank)
   }
   return banks.size ? [...banks] : undefined
 }
 
-/** PCR values for the quote's selection, taken from the log replay (initial values where no events). */
-function pcrsFromReplay(log: EventLog, replay: ReplayResult, quotes: QuoteEvidence[]): PcrValues | undefined {
-  const out: Record<string, Record<string, string>> = {}
-  for (const q of quotes) {
-    let parsed
-    try {
-      parsed = parseTpmsAttest(q.attest)
-    } catch {
-      return undefined // verifyQuotes reports the parse error itself
-    }
+/**
+ * PCR values for the quote's selection, taken from the log replay (initial values where no events).
+ * As bytes: verifyQuotes accepts bytes or hex, and hex would only be decoded again.
+ */
+function pcrsFromReplay(log: EventLog, replay: ReplayResult, attests: readonly (TpmsAttest | undefined)[]): PcrValues | undefined {
+  const out: Record<string, Record<string, Uint8Array>> = {}
+  for (const parsed of attests) {
+    if (!parsed) return undefined // verifyQuotes reports the parse error itself
     if (parsed.attested.kind !== 'quote') return undefined
     for (const sel of parsed.attested.pcrSelect) {
       const bank = replay.banks.get(sel.bank)
@@ -148,7 +144,7 @@ function pcrsFromReplay(log: EventLog, replay: ReplayResult, quotes: QuoteEviden
       for (const i of sel.pcrs) {
         const p = bank.pcrs.get(i)
         if (p && !p.replayable) continue
-        regs[String(i)] = toHex(p ? p.value : initialPcrValue(log, i, bank.size))
+        regs[String(i)] = p ? p.value : initialPcrValue(log, i, bank.size)
       }
     }
   }
@@ -184,10 +180,11 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
   // 2. quote: against the attester's PCR values, or the values the log replays to.
   const hashOpt = input.hash ? { hash: input.hash } : {}
   // Only the banks the quotes select are authenticated, so only they are replayed and checked.
-  const quotedBanks = selectedBanks(input.quotes)
+  const attests = parseAttests(input.quotes)
+  const quotedBanks = selectedBanks(attests)
   const bankOpt = quotedBanks ? { banks: quotedBanks } : {}
   const replay0 = log ? replayEventLog(log, { ...hashOpt, ...bankOpt }) : undefined
-  const candidate = input.pcrs ?? (log && replay0 ? pcrsFromReplay(log, replay0, input.quotes) : undefined)
+  const candidate = input.pcrs ?? (log && replay0 ? pcrsFromReplay(log, replay0, attests) : undefined)
   const quote = await verifyQuotes({
     quotes: input.quotes,
     ak: input.ak,
@@ -206,7 +203,7 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
   steps.key = { status: quote.errors.some((e) => KEY_CODES.test(e.code)) ? 'failed' : 'success', note: `AK ${quote.ak.kind}${input.akEnrolled ? ', enrolled' : ''}` }
   steps.quote = { status: quote.valid ? 'success' : 'failed', note: `${input.quotes.length} quote(s)` }
   if (!quote.valid && !input.pcrs && candidate && log && quote.errors.some((e) => e.code === 'ERR_PCR_DIGEST_MISMATCH')) {
-    const quoted = quotedPcrIndices(input.quotes)
+    const quoted = quotedPcrIndices(attests)
     const outside = quoted.filter((i) => !logCoverage(log!, validated, quoted).has(i))
     findings.push({
       code: 'LOG_DOES_NOT_MATCH_QUOTE',
@@ -228,7 +225,7 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
     // PCRs 0-9 even when empty (a stripped PCR must hold its initial value, attack L-08), and every
     // PCR the policy requires. Other quoted PCRs (IMA's 10, OS-owned 11-15, DRTM 17-22) belong to
     // other logs: they stay authenticated by the quote but say nothing about this log.
-    const covered = logCoverage(log, validated, quotedPcrIndices(input.quotes))
+    const covered = logCoverage(log, validated, quotedPcrIndices(attests))
     const expected: Record<string, Record<string, string>> = {}
     const notCovered = new Set<number>()
     for (const [bank, regs] of Object.entries(quote.pcrs)) {
@@ -243,6 +240,8 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
     }
     const integrity = verifyEventIntegrity(log, { ...hashOpt, ...bankOpt })
     structure = checkEventLogStructure(log, { ...hashOpt, integrity })
+    // The appraisal checks the same log's structure with the default hash provider: reuse these findings.
+    if (!input.hash && validated) rememberStructure(log, integrity, structure)
     const all = [...log.findings, ...structure, ...integrity.findings, ...replay.findings]
     analysis = { replay, integrity, findings: all, ok: !all.some((f) => f.severity === 'error') }
     add('replay', replay.findings)

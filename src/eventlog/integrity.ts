@@ -135,6 +135,9 @@ function formsFor(ev: TcgEvent): { forms: Form[]; severity: Severity; strict: bo
   }
 }
 
+/** Shared empty list (never mutated, never returned). */
+const NONE: string[] = []
+
 /**
  * Check every event whose digest binds its data, in every replayable bank (or in `banks`).
  * @example
@@ -159,8 +162,16 @@ export function verifyEventIntegrity(log: EventLog, options: { hash?: HashProvid
       counts['not-applicable']++
       continue
     }
-    const checked = allKnown ? ev.digests : ev.digests.filter((x) => knownIds.has(x.algId))
-    const unchecked = allKnown ? [] : ev.digests.filter((x) => !knownIds.has(x.algId)).map((x) => x.bank)
+    let checked: readonly EventDigest[] = ev.digests
+    let unchecked: string[] = NONE
+    if (!allKnown) {
+      const c: EventDigest[] = []
+      for (const x of ev.digests) {
+        if (knownIds.has(x.algId)) c.push(x)
+        else (unchecked === NONE ? (unchecked = []) : unchecked).push(x.bank)
+      }
+      checked = c
+    }
     const forms = spec.forms
     // At most one form can match: the forms of an event differ in length, so two matching would
     // take a collision in every checked bank. The order in which they are tried therefore does

@@ -82,8 +82,12 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true
 }
 
+const HEX2 = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+
 function hex4(d: Uint8Array): string {
-  return Array.from(d, (b) => b.toString(16).padStart(2, '0')).join('')
+  let s = ''
+  for (let i = 0; i < d.length; i++) s += HEX2[d[i]!]
+  return s
 }
 
 export function checkEventLogStructure(log: EventLog, options: { hash?: HashProvider; integrity?: IntegrityReport } = {}): Finding[] {

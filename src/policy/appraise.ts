@@ -23,7 +23,7 @@ import type { Finding } from '../findings.js'
 import type { BootState } from '../state/boot_state.js'
 import { extractBootState } from '../state/boot_state.js'
 import type { Authority, SignatureDb, SignatureDbEntry } from '../state/secure_boot.js'
-import { resolveAk, type AkInput, type AkMaterial } from '../tpm/ak.js'
+import { resolveAk, type AkInput, type AkMaterial, type AkParts } from '../tpm/ak.js'
 import { isRocaVulnerableModulus } from '../tpm/roca.js'
 import type { VerifyQuoteResult } from '../tpm/verify_quote.js'
 import type { VerifyQuotesResult } from '../tpm/verify_quotes.js'
@@ -33,7 +33,7 @@ import type { AppraisalComponent, PolicyFinding } from './codes.js'
 import { describeDigest, describeEntry, digestMatches, matchChain, type ChainRule, type SlotEvent } from './match.js'
 import { compileSafePattern } from './safe_pattern.js'
 import { parseSbatLevel, sbatShortfalls } from './sbat.js'
-import { WINDOWS_CLAIM_NAMES, type AuthorityMatch, type ComponentKind, type CounterRule, type DigestSpec, type Policy, type PolicyBank, type SignatureRef } from './types.js'
+import { WINDOWS_CLAIM_NAMES, type AuthorityMatch, type EventEntry, type EventRule, type ComponentKind, type CounterRule, type DigestSpec, type Policy, type PolicyBank, type SignatureRef } from './types.js'
 import { eventTypeNumber, secureBootChecks, slotKey, validatePolicy } from './validate.js'
 
 /** A boot-state fact as the appraisal reads it (structurally `Fact<T>` of src/state/fact.ts). */
@@ -224,6 +224,13 @@ function emit(ctx: Ctx, check: CheckName, f: Omit<PolicyFinding, 'severity'> & {
   return finding
 }
 
+/** Record a matched rule of a component (in order). */
+function addMatch(ctx: Ctx, component: AppraisalComponent, m: ComponentMatch): void {
+  const list = ctx.matched.get(component)
+  if (list) list.push(m)
+  else ctx.matched.set(component, [m])
+}
+
 /** Attach an existing finding (e.g. a PCR trust problem) to another component. */
 function attach(ctx: Ctx, component: AppraisalComponent, f: PolicyFinding): void {
   const list = ctx.byComponent.get(component) ?? []
@@ -239,10 +246,45 @@ function short(hex: string): string {
   return h.length > 20 ? `${pre}${h.slice(0, 16)}…` : hex
 }
 
+/**
+ * An event's digests as bank → lowercase hex, encoded on first read of each bank: rules compare
+ * one or two banks, so most events never need the others' hex. Reads only (the policy banks).
+ */
+class EventDigestHex {
+  private readonly ev: TcgEvent
+  private h1: string | undefined | null = null
+  private h256: string | undefined | null = null
+  private h384: string | undefined | null = null
+  private h512: string | undefined | null = null
+  private hsm3: string | undefined | null = null
+  constructor(ev: TcgEvent) {
+    this.ev = ev
+  }
+  private hex(bank: string): string | undefined {
+    let v: string | undefined
+    for (const d of this.ev.digests) if (d.bank === bank) v = toHex(d.digest)
+    return v
+  }
+  get sha1(): string | undefined {
+    return this.h1 === null ? (this.h1 = this.hex('sha1')) : this.h1
+  }
+  get sha256(): string | undefined {
+    return this.h256 === null ? (this.h256 = this.hex('sha256')) : this.h256
+  }
+  get sha384(): string | undefined {
+    return this.h384 === null ? (this.h384 = this.hex('sha384')) : this.h384
+  }
+  get sha512(): string | undefined {
+    return this.h512 === null ? (this.h512 = this.hex('sha512')) : this.h512
+  }
+  get sm3_256(): string | undefined {
+    return this.hsm3 === null ? (this.hsm3 = this.hex('sm3_256')) : this.hsm3
+  }
+}
+
+/** bank → hex of an event's digests, for the policy banks (the only ones rules and messages read). */
 function eventDigests(ev: TcgEvent): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const d of ev.digests) out[d.bank] = toHex(d.digest)
-  return out
+  return new EventDigestHex(ev) as unknown as Record<string, string>
 }
 
 // ---------------------------------------------------------------- attestation: quote, banks, PCRs
@@ -255,6 +297,18 @@ function relevantPcrs(p: Policy): Set<number> {
   if (secureBootChecks(p.secureBoot)) s.add(7)
   if (p.platform?.startupLocality !== undefined) s.add(0)
   return s
+}
+
+/**
+ * Structure findings the pipeline (verifyAttestation) already computed for a log and its integrity
+ * report, with the default hash provider: checkAttestation would compute exactly the same list.
+ * Keyed by the integrity report, which is made fresh for each verification.
+ */
+const KNOWN_STRUCTURE = new WeakMap<IntegrityReport, { log: EventLog; findings: readonly Finding[] }>()
+
+/** @internal For verifyAttestation: `findings` = checkEventLogStructure(log, { integrity }). */
+export function rememberStructure(log: EventLog, integrity: IntegrityReport, findings: readonly Finding[]): void {
+  KNOWN_STRUCTURE.set(integrity, { log, findings })
 }
 
 function checkAttestation(ctx: Ctx, input: AppraisalInput, relevant: Set<number>): ReplayResult | undefined {
@@ -275,7 +329,9 @@ function checkAttestation(ctx: Ctx, input: AppraisalInput, relevant: Set<number>
   const tainted = new Map<number, Finding>()
   if (log) {
     const integrity = input.integrity ?? verifyEventIntegrity(log)
-    for (const f of checkEventLogStructure(log, { integrity })) if (f.severity === 'error' && f.pcr !== undefined && !tainted.has(f.pcr)) tainted.set(f.pcr, f)
+    const known = KNOWN_STRUCTURE.get(integrity)
+    const structure = known && known.log === log ? known.findings : checkEventLogStructure(log, { integrity })
+    for (const f of structure) if (f.severity === 'error' && f.pcr !== undefined && !tainted.has(f.pcr)) tainted.set(f.pcr, f)
   }
   // Every PCR the quote covers is assessed, so facts from PCRs the policy does not name explicitly
   // (Windows claims in PCR 12-14, systemd-stub's command line in PCR 12) can still be trusted; only
@@ -337,7 +393,7 @@ function checkPcrValues(ctx: Ctx, replay: ReplayResult | undefined): void {
     if (r.alternatives.includes(observed)) {
       const m: ComponentMatch = { reference, events: replay?.banks.get(r.bank)?.pcrs.get(r.pcr)?.events ?? [], alternative: r.alternatives.indexOf(observed) }
       if (r.name) m.name = r.name
-      ctx.matched.set(component, [...(ctx.matched.get(component) ?? []), m])
+      addMatch(ctx, component, m)
       return
     }
     const events = replay?.banks.get(r.bank)?.pcrs.get(r.pcr)?.events
@@ -358,6 +414,56 @@ function checkPcrValues(ctx: Ctx, replay: ReplayResult | undefined): void {
 
 // ---------------------------------------------------------------- event rules
 
+/**
+ * What checkEventRules derives from the rules alone: the slots (chains of rules in policy order),
+ * the slot of each (PCR, event type) and the governed PCRs. A validated policy is deep-frozen, so
+ * this is computed once per policy object and kept in a WeakMap.
+ */
+interface RulesPlan {
+  slots: Map<string, ChainRule[]>
+  /** pcr → event type → slot key; `star` for rules without eventTypes. */
+  typeToSlot: Map<number, { types: Map<number, string>; star?: string }>
+  governed: Set<number>
+}
+
+const RULES_PLANS = new WeakMap<readonly EventRule[], RulesPlan>()
+
+function rulesPlan(rules: readonly EventRule[]): RulesPlan {
+  let plan = RULES_PLANS.get(rules)
+  if (plan) return plan
+  const slots = new Map<string, ChainRule[]>()
+  const typeToSlot = new Map<number, { types: Map<number, string>; star?: string }>()
+  rules.forEach((rule, ruleIndex) => {
+    const key = slotKey(rule)
+    const chain = slots.get(key)
+    if (chain) chain.push({ rule, ruleIndex })
+    else slots.set(key, [{ rule, ruleIndex }])
+    let byPcr = typeToSlot.get(rule.pcr)
+    if (!byPcr) typeToSlot.set(rule.pcr, (byPcr = { types: new Map() }))
+    if (rule.eventTypes) {
+      for (const x of rule.eventTypes) {
+        const t = eventTypeNumber(x)
+        if (t !== undefined) byPcr.types.set(t, key)
+      }
+    } else byPcr.star = key
+  })
+  plan = { slots, typeToSlot, governed: new Set(rules.map((r) => r.pcr)) }
+  // Only frozen (validated) rule lists are stable enough to cache.
+  if (Object.isFrozen(rules)) RULES_PLANS.set(rules, plan)
+  return plan
+}
+
+const SET_ENTRIES = new WeakMap<EventRule, readonly EventEntry[]>()
+
+/** Every entry of every alternative of a `set` rule (cached for frozen rules). */
+function setEntries(rule: EventRule): readonly EventEntry[] {
+  let out = SET_ENTRIES.get(rule)
+  if (out) return out
+  out = (rule.alternatives ?? []).flatMap((a) => a.events)
+  if (Object.isFrozen(rule)) SET_ENTRIES.set(rule, out)
+  return out
+}
+
 function checkEventRules(ctx: Ctx): void {
   const rules = ctx.policy.eventRules ?? []
   if (!rules.length) return
@@ -369,14 +475,7 @@ function checkEventRules(ctx: Ctx): void {
     return
   }
   // slots
-  const slots = new Map<string, ChainRule[]>()
-  const typeToSlot = new Map<string, string>()
-  rules.forEach((rule, ruleIndex) => {
-    const key = slotKey(rule)
-    slots.set(key, [...(slots.get(key) ?? []), { rule, ruleIndex }])
-    for (const t of rule.eventTypes?.map((x) => String(eventTypeNumber(x))) ?? ['*']) typeToSlot.set(`${rule.pcr}|${t}`, key)
-  })
-  const governed = new Set(rules.map((r) => r.pcr))
+  const { slots, typeToSlot, governed } = rulesPlan(rules)
   // PCR trust problems concern every component with rules on that PCR.
   for (const r of rules) {
     const prob = ctx.pcrProblems.get(r.pcr)
@@ -390,7 +489,8 @@ function checkEventRules(ctx: Ctx): void {
   const slotEvents = new Map<string, SlotEvent[]>()
   for (const ev of log.events) {
     if (!governed.has(ev.pcrIndex) || !isExtended(log, ev.eventType, ev.pcrIndex)) continue
-    const key = typeToSlot.get(`${ev.pcrIndex}|${ev.eventType}`) ?? typeToSlot.get(`${ev.pcrIndex}|*`)
+    const byPcr = typeToSlot.get(ev.pcrIndex)
+    const key = byPcr ? byPcr.types.get(ev.eventType) ?? byPcr.star : undefined
     const se: SlotEvent = { index: ev.index, pcr: ev.pcrIndex, typeName: ev.typeName, digests: eventDigests(ev) }
     if (!key) {
       emit(ctx, 'eventRules', {
@@ -404,7 +504,9 @@ function checkEventRules(ctx: Ctx): void {
       })
       continue
     }
-    slotEvents.set(key, [...(slotEvents.get(key) ?? []), se])
+    const list = slotEvents.get(key)
+    if (list) list.push(se)
+    else slotEvents.set(key, [se])
   }
   for (const [key, chain] of slots) {
     const events = slotEvents.get(key) ?? []
@@ -420,7 +522,7 @@ function checkEventRules(ctx: Ctx): void {
         const an = c.rule.alternatives?.[alternative]?.name
         if (an) m.alternativeName = an
       }
-      ctx.matched.set(c.rule.component, [...(ctx.matched.get(c.rule.component) ?? []), m])
+      addMatch(ctx, c.rule.component, m)
     }
     if (mode === 'any') {
       record(chain[0]!, events.map((e) => e.index))
@@ -428,7 +530,7 @@ function checkEventRules(ctx: Ctx): void {
     }
     if (mode === 'set') {
       const c = chain[0]!
-      const entries = (c.rule.alternatives ?? []).flatMap((a) => a.events)
+      const entries = setEntries(c.rule)
       let bad = false
       for (const ev of events) {
         if (!entries.some((e) => !e.any && digestMatches(e, ev.digests, ctx.banks))) {
@@ -584,6 +686,16 @@ function checkSecureBoot(ctx: Ctx, state: AppraisalState | undefined): void {
   checkAuthorities(ctx, state)
 }
 
+/** The last SbatLevel text parsed (a fleet measures the same one on every boot); results are only read. */
+let lastSbat: { text: string; parsed: ReturnType<typeof parseSbatLevel> } | undefined
+
+function parseSbatCached(text: string): ReturnType<typeof parseSbatLevel> {
+  if (lastSbat && lastSbat.text === text) return lastSbat.parsed
+  const parsed = parseSbatLevel(text)
+  lastSbat = { text, parsed }
+  return parsed
+}
+
 /** SbatLevel ≥ the policy minimum (attack P-01). Untrusted → POLICY_FACT_UNTRUSTED; not measured → POLICY_EVIDENCE_MISSING. */
 function checkSbat(ctx: Ctx, state: AppraisalState): void {
   const min = ctx.policy.secureBoot?.sbatMinimum
@@ -601,7 +713,7 @@ function checkSbat(ctx: Ctx, state: AppraisalState): void {
     emit(ctx, 'secureBoot', { code: 'POLICY_EVIDENCE_MISSING', component: 'secure-boot', componentName: 'SbatLevel', pcr: 7, expected, message: 'the policy sets an SbatLevel minimum but no SbatLevel was measured in PCR 7 (shim older than 15.3, or no shim): the revocation level cannot be shown' }, ['boot-loader'])
     return
   }
-  const parsed = parseSbatLevel(f.value)
+  const parsed = parseSbatCached(f.value)
   if (!parsed.ok) {
     emit(ctx, 'secureBoot', { code: 'POLICY_SBAT_BELOW_MINIMUM', component: 'secure-boot', componentName: 'SbatLevel', ...at, expected, observed: f.value, message: `SbatLevel${ev !== undefined ? ` (event ${ev})` : ''} cannot be read (${parsed.error}): the policy minimum cannot be shown` }, ['boot-loader'])
     return
@@ -689,7 +801,7 @@ function checkAuthorities(ctx: Ctx, state: AppraisalState): void {
     if (good) {
       const m: ComponentMatch = { reference, events: [good.eventIndex] }
       if (r.description) m.name = r.description
-      ctx.matched.set('secure-boot', [...(ctx.matched.get('secure-boot') ?? []), m])
+      addMatch(ctx, 'secure-boot', m)
       return
     }
     const wanted = r.description ?? r.anyOf.map(describeMatch).join(' | ')
@@ -773,31 +885,84 @@ function akRsaModuli(m: AkMaterial): { from: string; n: Uint8Array }[] {
   return out
 }
 
+interface CheckedModulus {
+  from: string
+  /** rsaBits(n) */
+  bits: number
+  /** Hex of n without leading zero bytes. */
+  hex: string
+  roca: boolean
+}
+
+/** The byte fields of an AK given as bytes or as parts of bytes only (the cacheable forms), else undefined. */
+function akBytes(ak: AkInput): (Uint8Array | undefined)[] | undefined {
+  if (ak instanceof Uint8Array) return [ak]
+  if (typeof ak !== 'object' || ak === null) return undefined
+  const keys = Object.keys(ak)
+  const parts = ak as AkParts
+  if (!keys.every((k) => (k === 'public' || k === 'spki' || k === 'certificate') && (parts[k] === undefined || parts[k] instanceof Uint8Array))) return undefined
+  return [undefined, parts.public as Uint8Array | undefined, parts.spki as Uint8Array | undefined, parts.certificate as Uint8Array | undefined]
+}
+
+function sameFields(a: readonly (Uint8Array | undefined)[], b: readonly (Uint8Array | undefined)[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]
+    const y = b[i]
+    if (x === undefined || y === undefined) {
+      if (x !== y) return false
+      continue
+    }
+    if (x.length !== y.length) return false
+    for (let j = 0; j < x.length; j++) if (x[j] !== y[j]) return false
+  }
+  return true
+}
+
+/**
+ * The last AK checked, by content (a verifier sees the same AK on every attestation of a machine):
+ * a copy of its bytes and the moduli with their ROCA answers. Only for AKs given as bytes.
+ */
+let lastAk: { keyed: (Uint8Array | undefined)[]; moduli: CheckedModulus[] | Error } | undefined
+
+/** The AK's RSA moduli with their ROCA answers, or the error that made the AK unreadable. */
+function akModuliChecked(ak: AkInput): CheckedModulus[] | Error {
+  const fields = akBytes(ak)
+  if (fields && lastAk && sameFields(fields, lastAk.keyed)) return lastAk.moduli
+  let material: AkMaterial | undefined
+  let moduli: CheckedModulus[] | Error = []
+  try {
+    material = resolveAk(ak)
+  } catch (e) {
+    moduli = e as Error
+  }
+  if (material) moduli = akRsaModuli(material).map(({ from, n }) => ({ from, bits: rsaBits(n), hex: toHex(stripLeadingZeros(n)), roca: isRocaVulnerableModulus(n) }))
+  if (fields) lastAk = { keyed: fields.map((f) => (f ? f.slice() : undefined)), moduli }
+  return moduli
+}
+
 /** The AK's RSA modulus must not have the ROCA fingerprint (CVE-2017-15361, attack P-07), whatever the policy says; `tpm.allowRocaKeys` makes it a warning. */
 function checkAkKey(ctx: Ctx, ak: AkInput | undefined): void {
   if (ak === undefined) return
   ctx.configured.add('tpm')
-  let material: AkMaterial
-  try {
-    material = resolveAk(ak)
-  } catch (e) {
-    emit(ctx, 'tpm', { code: 'POLICY_EVIDENCE_MISSING', component: 'attestation', componentName: 'AK', message: `the AK could not be read for the key checks: ${(e as Error).message}` })
+  const moduli = akModuliChecked(ak)
+  if (moduli instanceof Error) {
+    emit(ctx, 'tpm', { code: 'POLICY_EVIDENCE_MISSING', component: 'attestation', componentName: 'AK', message: `the AK could not be read for the key checks: ${moduli.message}` })
     return
   }
   const allowed = ctx.policy.tpm?.allowRocaKeys === true
   const seen = new Set<string>()
-  for (const { from, n } of akRsaModuli(material)) {
-    const hex = toHex(stripLeadingZeros(n))
+  for (const { from, bits, hex, roca } of moduli) {
     if (seen.has(hex)) continue
     seen.add(hex)
-    if (!isRocaVulnerableModulus(n)) continue
+    if (!roca) continue
     emit(ctx, 'tpm', {
       code: 'POLICY_AK_WEAK_KEY',
       severity: allowed ? 'warning' : 'error',
       component: 'attestation',
       componentName: 'AK',
       observed: hex,
-      message: `the AK's RSA-${rsaBits(n)} modulus (${from}) has the ROCA fingerprint (CVE-2017-15361, Infineon RSALib): its private key can be computed, so its quotes prove nothing${allowed ? ' (accepted: tpm.allowRocaKeys)' : '; replace the key (TPM firmware update) or set tpm.allowRocaKeys'}`,
+      message: `the AK's RSA-${bits} modulus (${from}) has the ROCA fingerprint (CVE-2017-15361, Infineon RSALib): its private key can be computed, so its quotes prove nothing${allowed ? ' (accepted: tpm.allowRocaKeys)' : '; replace the key (TPM firmware update) or set tpm.allowRocaKeys'}`,
     })
   }
 }
@@ -840,7 +1005,7 @@ function checkDigests(ctx: Ctx, state: AppraisalState | undefined): void {
     if (good) {
       const m: ComponentMatch = { reference: `/digests/required/${i}`, events: [good.ev.index] }
       if (ref.description) m.name = ref.description
-      ctx.matched.set(component, [...(ctx.matched.get(component) ?? []), m])
+      addMatch(ctx, component, m)
       return
     }
     const first = found[0]
