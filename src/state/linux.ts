@@ -38,6 +38,8 @@ export interface LinuxState {
 }
 
 function unquote(s: string): string {
+  // Most GRUB commands carry neither: skip the two regex passes (the result is the same string).
+  if (s.indexOf('\\') < 0 && s.indexOf('"') < 0) return s
   return s.replace(/\\(.)/g, '$1').replace(/"/g, '')
 }
 

@@ -7,9 +7,8 @@ import type { ByteReader } from '../bytes/reader.js'
 import { hashAlgName, type HashAlgName } from '../alg.js'
 import { BootproofError } from '../errors.js'
 import { defaultHashProvider, type HashProvider } from '../hash/provider.js'
-import { concatBytes } from '../bytes/hex.js'
 import { TPM_ALG, TPMA_OBJECT, TPM_LIMITS, algName, curveName, type ObjectAttributeName } from './constants.js'
-import { copyBytes, expectEnd, malformed, tpmReader, unsupported } from './reader.js'
+import { expectEnd, malformed, tpmReader, unsupported } from './reader.js'
 
 export interface TpmtSymDefObject {
   algorithm: number
@@ -311,9 +310,12 @@ export function toTpm2bPublic(pub: TpmtPublic): Uint8Array {
 export function computeName(pub: TpmtPublic, hash: HashProvider = defaultHashProvider()): Uint8Array {
   const alg = hashAlgName(pub.nameAlg)
   if (!alg) throw new BootproofError('ERR_TPM_UNSUPPORTED', `nameAlg ${pub.nameAlgName} cannot compute a Name`, { field: 'nameAlg' })
-  const head = new Uint8Array(2)
-  new DataView(head.buffer).setUint16(0, pub.nameAlg)
-  return copyBytes(concatBytes(head, hash.digest(alg, pub.bytes)))
+  const digest = hash.digest(alg, pub.bytes)
+  const out = new Uint8Array(2 + digest.length)
+  out[0] = (pub.nameAlg >>> 8) & 0xff
+  out[1] = pub.nameAlg & 0xff
+  out.set(digest, 2)
+  return out
 }
 
 /** The signing hash named by an AK's scheme (go-attestation `AKPublic.Hash`), if any. */

@@ -29,9 +29,46 @@ function withOwner(owner: string): { owner: string; ownerName?: string } {
   return name === undefined ? { owner } : { owner, ownerName: name }
 }
 
+/**
+ * Fingerprints of recently seen certificates. The same vendor certificates (PK, KEK, db CAs) are
+ * in every log of a fleet; comparing the exact bytes costs about half of hashing them again. The
+ * cache holds its own copy of each DER (a caller mutating its buffer cannot make a stale entry
+ * match), every hit is a full byte-for-byte comparison, and it is bounded: at most 256 entries
+ * (oldest evicted) of at most 16 KiB each, larger DER is always hashed.
+ */
+const FINGERPRINT_CACHE_MAX = 256
+const FINGERPRINT_CACHE_MAX_BYTES = 16 * 1024
+const fingerprintCache = new Map<string, { der: Uint8Array; sha256: string }>()
+
+/** Cheap bucket key: the length and the last 16 bytes (inside the certificate's signature). */
+function fingerprintKey(der: Uint8Array): string {
+  let s = `${der.length}:`
+  for (let i = Math.max(0, der.length - 16); i < der.length; i++) s += String.fromCharCode(der[i]!)
+  return s
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  const n = a.length
+  if (n !== b.length) return false
+  const da = new DataView(a.buffer, a.byteOffset, n)
+  const db = new DataView(b.buffer, b.byteOffset, n)
+  let i = 0
+  for (; i + 4 <= n; i += 4) if (da.getUint32(i) !== db.getUint32(i)) return false
+  for (; i < n; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
 /** SHA-256 fingerprint of a certificate's DER bytes, as lowercase hex. */
 function fingerprint(der: Uint8Array): string {
-  return toHex(defaultHashProvider().digest('sha256', der))
+  if (der.length > FINGERPRINT_CACHE_MAX_BYTES) return toHex(defaultHashProvider().digest('sha256', der))
+  const key = fingerprintKey(der)
+  const hit = fingerprintCache.get(key)
+  if (hit && sameBytes(hit.der, der)) return hit.sha256
+  const sha256 = toHex(defaultHashProvider().digest('sha256', der))
+  if (hit) fingerprintCache.delete(key)
+  else if (fingerprintCache.size >= FINGERPRINT_CACHE_MAX) fingerprintCache.delete(fingerprintCache.keys().next().value!)
+  fingerprintCache.set(key, { der: der.slice(), sha256 })
+  return sha256
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { X509Certificate } from 'node:crypto'
+import { X509Certificate, createHash } from 'node:crypto'
 import { EV } from '../../../src/eventlog/event_types.js'
 import { decodeEventData, summarizeEventData } from '../../../src/eventlog/decode/index.js'
 import type { DecodedEventData, VariableValue } from '../../../src/eventlog/decode/types.js'
@@ -58,6 +58,33 @@ describe('EFI_SIGNATURE_LIST chains', () => {
     expect(cert.subject).toContain('CN=Microsoft Corporation UEFI CA 2011')
     expect(entry.sha256).toBe(cert.fingerprint256.replace(/:/g, '').toLowerCase())
     expect(entry.sha256).toBe('48e99b991f57fc52f76149599bff0a58c47154229b9f8d603ac40d3500248507')
+  })
+})
+
+describe('certificate fingerprint cache', () => {
+  const sha256Hex = (b: Uint8Array) => createHash('sha256').update(b).digest('hex')
+  const x509Fingerprints = (payload: Uint8Array) => lists(db(payload)).lists.flatMap((l) => l.entries.map((e) => (e.type === 'x509' ? e.sha256 : undefined)))
+
+  it('a mutated DER (same length, same tail) is never served the cached fingerprint', () => {
+    const der = new Uint8Array(600).map((_, i) => (i * 31 + 7) & 0xff)
+    const payload = signatureList(X509, new Uint8Array(0), 16 + der.length, [cat(guid(OWNER), der)])
+    expect(x509Fingerprints(payload)).toEqual([sha256Hex(der)])
+    expect(x509Fingerprints(payload)).toEqual([sha256Hex(der)])
+    // Mutate the caller's buffer in place, in the middle and at the start: the tail is unchanged.
+    const at = payload.length - der.length
+    for (const k of [300, 0, 583]) {
+      payload[at + k]! ^= 0x5a
+      der[k]! ^= 0x5a
+      expect(x509Fingerprints(payload)).toEqual([sha256Hex(der)])
+    }
+  })
+
+  it('different certificates of one length and tail each get their own fingerprint', () => {
+    const a = new Uint8Array(100).fill(1)
+    const b = a.slice()
+    b[10] = 2
+    const payload = signatureList(X509, new Uint8Array(0), 116, [cat(guid(OWNER), a), cat(guid(OWNER), b), cat(guid(OWNER), a)])
+    expect(x509Fingerprints(payload)).toEqual([sha256Hex(a), sha256Hex(b), sha256Hex(a)])
   })
 })
 
