@@ -44,7 +44,11 @@ export interface VerifyAttestationInput {
   pcrs?: PcrValues
   /** The AK: TPMT_PUBLIC / TPM2B_PUBLIC bytes, SPKI, certificate, or parts with a certificate. */
   ak: AkInput
-  /** The AK comes from the caller's enrollment records (e.g. proven by credential activation). */
+  /**
+   * `ak` comes from your enrollment records (e.g. an AK proven by credential activation), so it
+   * identifies the machine (AR4SI instance-identity 2). Never set it for an AK taken from the
+   * evidence itself: anyone can sign a quote with a key of their own.
+   */
   akEnrolled?: boolean
   /** Roots for the AK certificate chain. */
   trustAnchors?: CertificateInput[]
