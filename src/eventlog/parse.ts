@@ -101,7 +101,7 @@ export function parseEventLog(bytes: Uint8Array, options: ParseEventLogOptions =
     if (!allowed.includes(first.pcrIndex)) {
       throw new BootproofError(
         'ERR_SPECID_INVALID',
-        `Spec ID event on ${registers === 'cc-mr' ? 'MR' : 'PCR'} ${first.pcrIndex}, expected ${allowed.join(' or ')}${first.pcrIndex === 1 && registers === 'pcr' ? " (a CCEL log? parse it with { registers: 'cc-mr' })" : ''}`,
+        `Spec ID event on ${registers === 'cc-mr' ? 'MR' : 'PCR'} ${first.pcrIndex}, expected ${allowed.join(' or ')}${first.pcrIndex === 1 && registers === 'pcr' ? " (a CCEL log? parse it as one: { registers: 'cc-mr' }, CLI --ccel)" : ''}`,
         { offset: 0, eventIndex: 0, field: 'PCRIndex' },
       )
     }
