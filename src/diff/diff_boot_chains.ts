@@ -28,7 +28,7 @@ import { isExtended, replayEventLog } from '../eventlog/replay.js'
 import type { EventLog, TcgEvent } from '../eventlog/types.js'
 import { defaultHashProvider, type HashProvider } from '../hash/provider.js'
 import { makeContext } from '../state/fact.js'
-import { extractWindowsState } from '../state/windows/windows_state.js'
+import { extractWindowsState, type BootModule, type ElamDriver, type WindowsState } from '../state/windows/windows_state.js'
 import { parseCertificate } from '../x509/certificate.js'
 import { COMPONENT_LABELS, describeEvents, type ComponentKind, type EventDescription } from './describe.js'
 import { align } from './lcs.js'
@@ -126,33 +126,10 @@ export interface DiffBootChainsOptions {
 
 const BANK_PREFERENCE = ['sha256', 'sha384', 'sha512', 'sm3_256', 'sha3_256', 'sha3_384', 'sha3_512', 'sha1']
 
-/** Minimal structural view of the Windows boot state (src/state/windows), so either side may evolve. */
-interface WindowsModuleLike {
-  filePath?: string
-  authenticodeHash?: string
-  events: number[]
-  signer?: { publisher?: string; issuer?: string }
-  svn?: number
-}
-interface ElamLike {
-  name: string
-  measured?: string
-  configuration?: string
-  policy?: string
-  eventIndex: number
-  pcr: number
-}
-interface FactLike {
-  value: unknown
-  events: number[]
-}
-interface WindowsStateLike {
-  detected: boolean
-  bootModules: WindowsModuleLike[]
-  elamDrivers: ElamLike[]
-  claims?: Record<string, FactLike>
-  sipaEvents?: { eventIndex: number; role: string }[]
-}
+/** The Windows boot state the diff compares (src/state/windows). */
+type WindowsStateLike = WindowsState
+type WindowsModuleLike = BootModule
+type ElamLike = ElamDriver
 
 interface Side {
   log: EventLog
@@ -271,7 +248,7 @@ function side(log: EventLog, bank: string | null, hash: HashProvider, windows: b
 function windowsState(log: EventLog): WindowsStateLike | undefined {
   if (log.registerKind !== 'pcr') return undefined
   try {
-    const w = extractWindowsState(makeContext(log, verifyEventIntegrity(log))) as unknown as WindowsStateLike
+    const w = extractWindowsState(makeContext(log, verifyEventIntegrity(log)))
     return w.detected ? w : undefined
   } catch {
     // The Windows decoder is total by design; if it ever throws, fall back to event-level components.
@@ -530,9 +507,9 @@ function diffWindows(sa: Side, sb: Side): ComponentChange[] {
     })
   }
   // Claims (MAA names).
-  const ca = wa?.claims ?? {}
-  const cb = wb?.claims ?? {}
-  for (const k of [...new Set([...Object.keys(ca), ...Object.keys(cb)])]) {
+  const ca: Partial<WindowsState['claims']> = wa?.claims ?? {}
+  const cb: Partial<WindowsState['claims']> = wb?.claims ?? {}
+  for (const k of [...new Set([...Object.keys(ca), ...Object.keys(cb)])] as (keyof WindowsState['claims'])[]) {
     const x = ca[k]
     const y = cb[k]
     const vx = x ? JSON.stringify(x.value) : undefined

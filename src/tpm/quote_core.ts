@@ -93,9 +93,11 @@ export type AuthenticatedPcrs = Record<string, Record<string, string>>
 
 export interface CoreResult {
   valid: boolean
+  /** Per-quote checks carry `quote` (index into `quotes`). */
   checks: QuoteCheck[]
   errors: QuoteError[]
   quotes: (QuoteSummary | undefined)[]
+  /** Union of the PCRs authenticated by the quotes; empty unless valid. */
   pcrs: AuthenticatedPcrs
   ak: AkSummary
 }

@@ -5,10 +5,9 @@
  * share resetCount / restartCount / firmwareVersion (one boot of one TPM; go-attestation
  * `VerifyAll`, Keylime `check_quote_timing`).
  */
-import { runQuoteChecks, type QuoteEvidence, type VerifyQuoteOptions, type QuoteSummary, type AkSummary, type AuthenticatedPcrs } from './quote_core.js'
+import { runQuoteChecks, type CoreResult, type QuoteEvidence, type VerifyQuoteOptions } from './quote_core.js'
 import type { AkInput } from './ak.js'
 import type { PcrValues } from './pcr_values.js'
-import type { QuoteCheck, QuoteError } from './check_codes.js'
 
 export interface VerifyQuotesInput {
   quotes: readonly QuoteEvidence[]
@@ -18,28 +17,18 @@ export interface VerifyQuotesInput {
   options?: VerifyQuoteOptions
 }
 
-export interface VerifyQuotesResult {
-  valid: boolean
-  /** Per-quote checks carry `quote` (index into `quotes`). */
-  checks: QuoteCheck[]
-  errors: QuoteError[]
-  quotes: (QuoteSummary | undefined)[]
-  /** Union of the PCRs authenticated by the quotes; empty unless valid. */
-  pcrs: AuthenticatedPcrs
-  ak: AkSummary
-}
+export type VerifyQuotesResult = CoreResult
 
 /**
  * Verify several quotes made by one AK for one nonce.
  * @throws BootproofError when an input cannot be parsed
  */
 export async function verifyQuotes(input: VerifyQuotesInput): Promise<VerifyQuotesResult> {
-  const core = await runQuoteChecks({
+  return runQuoteChecks({
     quotes: input.quotes,
     ak: input.ak,
     ...(input.nonce !== undefined ? { nonce: input.nonce } : {}),
     ...(input.pcrs !== undefined ? { pcrs: input.pcrs } : {}),
     ...(input.options !== undefined ? { options: input.options } : {}),
   })
-  return { valid: core.valid, checks: core.checks, errors: core.errors, quotes: core.quotes, pcrs: core.pcrs, ak: core.ak }
 }
