@@ -7,39 +7,21 @@
  * Caller mistakes (wrong argument types) are plain `TypeError`s.
  */
 
-import type { TpmErrorCode } from './tpm/error_codes.js'
-import type { TokenErrorCode } from './token/error_codes.js'
-import type { AuthenticodeErrorCode } from './authenticode/error_codes.js'
-import type { PolicyErrorCode } from './policy/error_codes.js'
+import type { BootproofErrorCode } from './error_codes.js'
 
-export type { TpmErrorCode, TokenErrorCode, AuthenticodeErrorCode, PolicyErrorCode }
-
-/** Codes shared by every area. */
-export type CommonErrorCode =
-  | 'ERR_BOOTPROOF_GENERIC'
-  | 'ERR_INPUT_INVALID'
-  | 'ERR_HASH_UNSUPPORTED'
-  | 'ERR_JSON_INVALID'
-  | 'ERR_PCRS_INVALID'
-  | 'ERR_BUNDLE_INVALID'
-
-/** Codes raised while parsing TCG event logs (PC Client PFP, CCEL, Windows WBCL). */
-export type EventLogErrorCode =
-  | 'ERR_EVENTLOG_EMPTY'
-  | 'ERR_EVENTLOG_TRUNCATED'
-  | 'ERR_EVENTLOG_LIMIT'
-  | 'ERR_EVENTLOG_MALFORMED'
-  | 'ERR_EVENTLOG_FORMAT'
-  | 'ERR_SPECID_INVALID'
-  | 'ERR_SPECID_MISPLACED'
-  | 'ERR_DIGEST_COUNT_MISMATCH'
-  | 'ERR_DIGEST_ALG_UNDECLARED'
-  | 'ERR_DIGEST_ALG_DUPLICATE'
-  | 'ERR_EVENTDATA_TRUNCATED'
-  | 'ERR_EVENTDATA_MALFORMED'
-  | 'ERR_EVENTDATA_LIMIT'
-
-export type BootproofErrorCode = CommonErrorCode | EventLogErrorCode | TpmErrorCode | TokenErrorCode | AuthenticodeErrorCode | PolicyErrorCode
+// The code unions live in the ground-floor error_codes.ts (this module imports no feature folder).
+export type {
+  BootproofErrorCode,
+  CommonErrorCode,
+  EventLogErrorCode,
+  TpmErrorCode,
+  TokenErrorCode,
+  TokenParseErrorCode,
+  TokenCheckErrorCode,
+  AuthenticodeErrorCode,
+  PolicyErrorCode,
+} from './error_codes.js'
+export { TOKEN_THROWN_CODES, AUTHENTICODE_ERROR_CODES, POLICY_ERROR_CODES } from './error_codes.js'
 
 /** Where in the input an error applies. All fields optional: set what is known. */
 export interface ErrorLocation {

@@ -21,8 +21,10 @@ export { EV, eventTypeName } from './eventlog/event_types.js'
 export { replayEventLog, replayedValues, initialPcrValue, type ReplayResult, type ReplayOptions, type ReplayedBank, type ReplayedPcr, type PcrComparison } from './eventlog/replay.js'
 export { verifyEventIntegrity, type IntegrityReport, type EventIntegrity, type IntegrityStatus } from './eventlog/integrity.js'
 export { checkEventLogStructure } from './eventlog/structure.js'
-export { analyzeEventLog, type EventLogAnalysis } from './eventlog/analyze.js'
-export { normalizePcrValues, pcrValuesToJSON, type PcrValues, type PcrValuesInput } from './eventlog/pcr_values.js'
+export { analyzeEventLog, type EventLogAnalysis } from './attest/analyze.js'
+// The authentication stage (one pass; trust decided in one place)
+export * from './attest/index.js'
+export { normalizePcrValues, pcrValuesToJSON, type PcrValues, type PcrValuesInput } from './pcr_values.js'
 export { eventLogToJSON, eventToJSON } from './eventlog/json.js'
 
 // TPM 2.0 structures, quotes and keys (TPM 2.0 Part 2)
@@ -46,7 +48,7 @@ export { akCertificateProblems } from './x509/ak_cert.js'
 export { tpmDeviceAttributes, type TpmDeviceAttributes } from './x509/ek_cert.js'
 
 // Boot state (issue 5)
-export { extractBootState, type BootState, type BootStateResult, type ExtractBootStateOptions, type ConfidentialState } from './state/boot_state.js'
+export { extractBootState, stateFromEvidence, type BootState, type BootStateResult, type ExtractBootStateOptions, type ConfidentialState } from './state/boot_state.js'
 export type { Fact, StateContext } from './state/fact.js'
 export type { SecureBootState, SignatureDb, SignatureDbEntry, Authority } from './state/secure_boot.js'
 export type { BootAppsState, BootApplication, BootEntry } from './state/boot_apps.js'

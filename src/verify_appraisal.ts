@@ -2,7 +2,7 @@
  * Bridge between the pipeline and the policy engine (src/policy): runs the appraisal and maps
  * its components onto the verdict's EAR submodules.
  */
-import type { EventLogAnalysis } from './eventlog/analyze.js'
+import type { AuthenticatedEvidence } from './attest/evidence.js'
 import type { EventLog } from './eventlog/types.js'
 import { appraisePolicy, type AppraisalResult } from './policy/appraise.js'
 import type { Policy } from './policy/types.js'
@@ -10,7 +10,7 @@ import type { BootState } from './state/boot_state.js'
 import type { VerifyQuotesResult } from './tpm/verify_quotes.js'
 import type { AkInput } from './tpm/ak.js'
 import { worse, type EarStatus } from './verdict/ar4si.js'
-import type { SubmodName } from './verdict/submods.js'
+import { submodForComponent, type SubmodName } from './verdict/submods.js'
 import type { VerdictFinding } from './verdict/types.js'
 
 /** A policy object (validated strictly by the engine) or its JSON. */
@@ -19,7 +19,8 @@ export type PolicyInput = Policy | unknown
 export interface AppraisalBridgeInput {
   policy: PolicyInput
   log: EventLog | undefined
-  analysis: EventLogAnalysis | undefined
+  /** The authentication stage's value (absent without a log). */
+  evidence?: AuthenticatedEvidence
   state: BootState | undefined
   quote: VerifyQuotesResult
   previous: { clock: bigint; resetCount: number; restartCount: number } | undefined
@@ -35,26 +36,11 @@ export interface AppraisalBridgeResult {
   result: AppraisalResult
 }
 
-/** Policy components → EAR submodules. */
-const SUBMOD_OF: Record<string, SubmodName> = {
-  attestation: 'tpm',
-  'platform-firmware': 'platform-firmware',
-  'platform-config': 'platform-firmware',
-  'option-roms': 'platform-firmware',
-  'secure-boot': 'secure-boot',
-  'boot-loader': 'boot-loader',
-  'boot-config': 'os-kernel',
-  'os-kernel': 'os-kernel',
-  initrd: 'os-kernel',
-  'os-runtime': 'os-kernel',
-  'windows-boot': 'windows-boot',
-}
-
 export function runAppraisal(input: AppraisalBridgeInput): AppraisalBridgeResult {
   const result = appraisePolicy({
     policy: input.policy,
     ...(input.log ? { log: input.log } : {}),
-    ...(input.analysis ? { replay: input.analysis.replay, integrity: input.analysis.integrity } : {}),
+    ...(input.evidence ? { evidence: input.evidence } : {}),
     ...(input.state ? { state: input.state } : {}),
     quote: input.quote,
     ...(input.previous ? { previous: input.previous } : {}),
@@ -63,13 +49,13 @@ export function runAppraisal(input: AppraisalBridgeInput): AppraisalBridgeResult
   })
   const submods: Partial<Record<SubmodName, EarStatus>> = {}
   for (const c of result.components) {
-    const name = SUBMOD_OF[c.component] ?? 'tpm'
+    const name = submodForComponent(c.component)
     submods[name] = submods[name] ? worse(submods[name]!, c.status) : c.status
   }
   const findings: VerdictFinding[] = result.findings.map((f) => ({
     ...f,
     step: 'appraisal',
-    submod: SUBMOD_OF[(f as { component?: string }).component ?? ''] ?? 'tpm',
+    submod: submodForComponent((f as { component?: string }).component),
   }))
   return { policyId: result.policyId, findings, submods, result }
 }

@@ -10,7 +10,7 @@
  */
 import { ByteReader } from '../bytes/reader.js'
 import { BootproofError, TruncatedInputError } from '../errors.js'
-import type { AuthenticodeErrorCode } from './error_codes.js'
+import type { AuthenticodeErrorCode } from '../error_codes.js'
 
 /** PE32 optional header magic. */
 export const PE32_MAGIC = 0x10b

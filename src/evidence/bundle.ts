@@ -8,7 +8,7 @@ import { BootproofError } from '../errors.js'
 import { fromHexOrUndefined } from '../bytes/hex.js'
 import type { AkParts } from '../tpm/ak.js'
 import type { QuoteEvidence } from '../tpm/quote_core.js'
-import type { PcrValues } from '../tpm/pcr_values.js'
+import type { PcrValuesInput as PcrValues } from '../pcr_values.js'
 
 export interface EvidenceBundle {
   version: 1

@@ -11,7 +11,7 @@
 import { HASH_ALGS, isHashAlgName, type HashAlgName } from '../alg.js'
 import { defaultHashProvider } from '../hash/provider.js'
 import { hasErrors, type Finding } from '../findings.js'
-import { normalizePcrValues, type PcrValues } from '../eventlog/pcr_values.js'
+import { normalizePcrValues, type PcrValues } from '../pcr_values.js'
 import { comparePcrs } from '../eventlog/replay.js'
 import { templateHashInput } from './templates.js'
 import type { ImaAnalysis, ImaBankRule, ImaLog, ImaReplayedBank, ImaReplayResult, ImaTemplateHashStatus, ReplayImaOptions } from './types.js'

@@ -5,7 +5,7 @@
 import type { HashAlgName } from '../alg.js'
 import type { Finding } from '../findings.js'
 import type { HashProvider } from '../hash/provider.js'
-import type { PcrValues, PcrValuesInput } from '../eventlog/pcr_values.js'
+import type { PcrValues, PcrValuesInput } from '../pcr_values.js'
 import type { ReplayedBank, ReplayResult } from '../eventlog/replay.js'
 
 export type ImaListFormat = 'ima-binary' | 'ima-ascii'

@@ -3,10 +3,10 @@
  * (reference-values-and-verdicts.md §9.2) for the verdict to use.
  */
 import type { Finding } from '../findings.js'
-import type { ComponentKind } from './types.js'
+import type { AppraisalComponent } from './types.js'
 
-/** Component of an appraisal result: a policy component, or `attestation` (quote, banks, freshness, AK). */
-export type AppraisalComponent = ComponentKind | 'attestation'
+/** Re-exported where it was first defined (API stability); defined with ComponentKind in types.ts. */
+export type { AppraisalComponent } from './types.js'
 
 export type Ar4siClaim = 'instance-identity' | 'configuration' | 'executables' | 'file-system' | 'hardware' | 'runtime-opaque' | 'storage-opaque' | 'sourced-data'
 

@@ -17,15 +17,16 @@
  *   explain failures better).
  */
 import { toHex } from '../bytes/hex.js'
-import { analyzeEventLog } from '../eventlog/analyze.js'
+import { authenticateLog } from '../attest/authenticate_log.js'
+import type { AuthenticatedEvidence } from '../attest/evidence.js'
 import { EV } from '../eventlog/event_types.js'
 import type { DecodedEventData } from '../eventlog/decode/types.js'
 import { normalizePcrValues, type PcrValuesInput } from '../eventlog/pcr_values.js'
-import { isExtended, replayEventLog } from '../eventlog/replay.js'
+import { isExtended } from '../eventlog/replay.js'
 import type { EventLog, TcgEvent } from '../eventlog/types.js'
-import { extractBootState, type BootState } from '../state/boot_state.js'
+import { stateFromEvidence, type BootState } from '../state/boot_state.js'
 import type { SignatureDb } from '../state/secure_boot.js'
-import { componentForPcr } from './appraise.js'
+import { componentForPcr } from './types.js'
 import { PolicyError } from './policy_error.js'
 import { parseSbatLevel, type SbatLevel } from './sbat.js'
 import type { Alternative, ComponentKind, EventEntry, EventRule, FreshnessPolicy, Policy, PolicyBank, SbatMinimum, SignatureRef } from './types.js'
@@ -179,14 +180,18 @@ export function derivePolicy(knownGoodLogs: readonly (EventLog | KnownGoodLog)[]
   const grubCommands = options.grubCommands ?? 'pin'
 
   const states: BootState[] = []
+  const evidences: AuthenticatedEvidence[] = []
   inputs.forEach(({ log, quotedPcrs }, li) => {
     for (const b of banks) if (!log.algorithms.some((a) => a.bank === b)) throw new PolicyError('ERR_POLICY_DERIVE', `log ${li + 1} carries no ${b} digests`)
-    const analysis = analyzeEventLog(log, quotedPcrs ? { expected: quotedPcrs } : {})
-    const errors = analysis.findings.filter((f) => f.severity === 'error')
+    // One pass per log (the authentication stage, log basis): a known-good log is not attested
+    // here, it is what the operator vouches for; it must still be sound and reproduce its PCRs.
+    const evidence = authenticateLog(log, quotedPcrs ? { expected: quotedPcrs } : {})
+    evidences.push(evidence)
+    const errors = evidence.findings.filter((f) => f.severity === 'error')
     if (errors.length && !options.allowFindings) {
       throw new PolicyError('ERR_POLICY_DERIVE', `log ${li + 1} is not clean enough to be a known-good log: ${errors.slice(0, 3).map((f) => `${f.code}${f.eventIndex !== undefined ? ` at event ${f.eventIndex}` : ''}`).join(', ')}${errors.length > 3 ? ` and ${errors.length - 3} more` : ''} (pass allowFindings to override)`)
     }
-    states.push(extractBootState(log, { integrity: analysis.integrity }).state)
+    states.push(stateFromEvidence(evidence).state)
   })
 
   // Secure Boot: rules only when every log has it on (trusted).
@@ -290,13 +295,13 @@ export function derivePolicy(knownGoodLogs: readonly (EventLog | KnownGoodLog)[]
     for (const pcr of [...options.pinnedPcrs].sort((a, b) => a - b)) {
       for (const bank of banks) {
         const alts: string[] = []
-        for (const { log, quotedPcrs } of inputs) {
+        for (const [li, { quotedPcrs }] of inputs.entries()) {
           let v: string | undefined
           if (quotedPcrs) {
             const q = normalizePcrValues(quotedPcrs)[bank]?.[String(pcr)]
             v = q ? toHex(q) : undefined
           } else {
-            const r = replayEventLog(log).banks.get(bank)
+            const r = evidences[li]!.replay.banks.get(bank)
             const p = r?.pcrs.get(pcr)
             if (p && !p.replayable) throw new PolicyError('ERR_POLICY_DERIVE', `${bank}:${pcr} cannot be replayed from the log`)
             if (r) v = toHex(p ? p.value : new Uint8Array(r.size))

@@ -21,7 +21,7 @@
 import { defaultHashProvider } from '../hash/provider.js'
 import { toHex } from '../bytes/hex.js'
 import { PolicyError, type PolicyIssue } from './policy_error.js'
-import type { Alternative, DigestSpec, EventEntry, EventRule, Policy, SignatureRef } from './types.js'
+import { componentForPcr, type Alternative, type DigestSpec, type EventEntry, type EventRule, type Policy, type SignatureRef } from './types.js'
 import { validatePolicy } from './validate.js'
 
 export interface ImportKeylimeOptions {
@@ -150,11 +150,11 @@ export function importKeylimeRefstate(refstate: unknown, options: ImportKeylimeO
     const b = typeof s === 'string' ? new TextEncoder().encode(s) : s
     return { sha1: toHex(hash.digest('sha1', b)), sha256: toHex(hash.digest('sha256', b)), sha384: toHex(hash.digest('sha384', b)), ...(typeof s === 'string' ? { description: s } : {}) }
   }
-  for (const [pcr, strings] of Object.entries(EFI_ACTIONS)) rules.push({ component: Number(pcr) === 4 ? 'boot-loader' : 'platform-config', name: 'EFI actions', pcr: Number(pcr), eventTypes: ['EV_EFI_ACTION'], match: 'set', alternatives: [{ events: strings.map(strDigest) }] })
+  for (const [pcr, strings] of Object.entries(EFI_ACTIONS)) rules.push({ component: componentForPcr(Number(pcr)), name: 'EFI actions', pcr: Number(pcr), eventTypes: ['EV_EFI_ACTION'], match: 'set', alternatives: [{ events: strings.map(strDigest) }] })
   const seps = [strDigest(new Uint8Array(4)), strDigest(new Uint8Array([0xff, 0xff, 0xff, 0xff]))]
   seps[0]!.description = 'separator 0x00000000'
   seps[1]!.description = 'separator 0xFFFFFFFF'
-  for (let pcr = 0; pcr <= 7; pcr++) rules.push({ component: pcr === 7 ? 'secure-boot' : pcr === 0 ? 'platform-firmware' : pcr === 4 ? 'boot-loader' : pcr === 2 ? 'option-roms' : 'platform-config', name: 'separator', pcr, eventTypes: ['EV_SEPARATOR'], match: 'set', alternatives: [{ events: seps }] })
+  for (let pcr = 0; pcr <= 7; pcr++) rules.push({ component: componentForPcr(pcr), name: 'separator', pcr, eventTypes: ['EV_SEPARATOR'], match: 'set', alternatives: [{ events: seps }] })
   // PCR 4 and kernels
   const loaderAlts: Alternative[] = []
   const kernelAlts: Alternative[] = []

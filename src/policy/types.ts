@@ -15,35 +15,48 @@ export const POLICY_BANKS: readonly PolicyBank[] = ['sha1', 'sha256', 'sha384', 
 
 /**
  * What a rule is about. The verdict maps these to EAR submodules (platform firmware, boot loader,
- * OS kernel, Windows boot, ...). `attestation` (quote, banks, freshness, AK roots) is used by
- * appraisal results only, never by a rule.
+ * OS kernel, Windows boot, ...; SUBMOD_OF_COMPONENT in src/verdict/submods.ts). This list is the one
+ * definition of the components, in the order of the published schema's enum.
  */
-export type ComponentKind =
-  | 'platform-firmware'
-  | 'platform-config'
-  | 'option-roms'
-  | 'boot-loader'
-  | 'boot-config'
-  | 'os-kernel'
-  | 'initrd'
-  | 'secure-boot'
-  | 'windows-boot'
-  | 'os-runtime'
-  | 'other'
+const COMPONENT_KIND_LIST = ['platform-firmware', 'platform-config', 'option-roms', 'boot-loader', 'boot-config', 'os-kernel', 'initrd', 'secure-boot', 'windows-boot', 'os-runtime', 'other'] as const
 
-export const COMPONENT_KINDS: readonly ComponentKind[] = [
-  'platform-firmware',
-  'platform-config',
-  'option-roms',
-  'boot-loader',
-  'boot-config',
-  'os-kernel',
-  'initrd',
-  'secure-boot',
-  'windows-boot',
-  'os-runtime',
-  'other',
-]
+export type ComponentKind = (typeof COMPONENT_KIND_LIST)[number]
+
+export const COMPONENT_KINDS: readonly ComponentKind[] = COMPONENT_KIND_LIST
+
+/**
+ * Component of an appraisal result: a rule's component, or `attestation` (quote, banks, freshness,
+ * AK), which results use and rules never name.
+ */
+export type AppraisalComponent = ComponentKind | 'attestation'
+
+/**
+ * The one PCR → component table: the default component of an event on a PCR, from the PC Client
+ * PFP PCR usage (TCG PFP §3.3.4) and the OS conventions for PCR 8-14. Everything else that maps a
+ * PCR to a component or EAR submodule derives from it (submodForPcr in src/verdict/submods.ts, the
+ * policy derivation, the Keylime import). A Map, not an array: PCR indices come from the log.
+ */
+const PCR_COMPONENT: ReadonlyMap<number, ComponentKind> = new Map<number, ComponentKind>([
+  [0, 'platform-firmware'], // SRTM, BIOS, host platform extensions, embedded option ROMs
+  [1, 'platform-config'], // host platform configuration (SMBIOS, Boot####, BootOrder)
+  [2, 'option-roms'], // UEFI driver and application code (option ROMs)
+  [3, 'platform-config'], // UEFI driver and application configuration
+  [4, 'boot-loader'], // UEFI boot manager code and boot attempts (shim, GRUB, bootmgfw)
+  [5, 'platform-config'], // boot manager configuration and data (GPT)
+  [6, 'platform-config'], // host platform manufacturer specific
+  [7, 'secure-boot'], // Secure Boot policy and authorities
+  [8, 'boot-config'], // GRUB commands, kernel command line
+  [9, 'boot-config'], // files GRUB read (kernel, initrd, grub.cfg)
+  [11, 'os-kernel'], // systemd-stub: unified kernel image sections
+  [12, 'boot-config'], // systemd-stub command line / credentials; Windows boot configuration
+  [13, 'boot-config'], // systemd-stub system extensions; Windows boot modules
+  [14, 'boot-config'], // shim MokList / MokListX / MokSBState; Windows
+])
+
+/** Default component of an event on a PCR (PCR_COMPONENT; `other` for PCRs it does not name, e.g. 10 (IMA), 15-23). */
+export function componentForPcr(pcr: number): ComponentKind {
+  return PCR_COMPONENT.get(pcr) ?? 'other'
+}
 
 /** Digests of one measurement, by bank. At least one bank. Banks present on both sides must all be equal. */
 export type DigestSpec = Partial<Record<PolicyBank, string>>

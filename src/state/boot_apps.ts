@@ -4,12 +4,23 @@
  * For EV_EFI_BOOT_SERVICES_APPLICATION the digest is the PE Authenticode hash: the digest is the
  * fact, authenticated by replay against a quote; the device path in the data is only a hint.
  * Applications measured after "Exit Boot Services Invocation" are flagged: past that point the
- * OS, not the firmware, can extend PCR 4 (go-tpm-tools design, tcg-event-log.md §7).
+ * OS, not the firmware, can extend PCR 4 (go-tpm-tools design; attack R-01).
+ *
+ * What is not bound, and so never makes anything trusted:
+ * - the order of events across PCRs: replay binds the order within one PCR only, so "this PCR 4
+ *   application precedes the PCR 5 ExitBootServices event" is the log's word. An application the
+ *   log places after EBS is untrusted (the log itself says the OS could have extended it); one it
+ *   places before is *not* thereby proven firmware-measured: `digestTrusted` only says the digest
+ *   is in the authenticated PCR 4 sequence;
+ * - EV_EFI_VARIABLE_BOOT's GUID and name when the firmware hashed VariableData only (edk2; TCG
+ *   PFP §10.4.4): which variable is BootOrder or Boot0001 is then unbound, so those facts are
+ *   untrusted (FACT_LABEL_UNBOUND) unless the whole UEFI_VARIABLE_DATA is hashed (EV_EFI_VARIABLE_BOOT2).
  */
 import { EV } from '../eventlog/event_types.js'
 import type { DecodedEventData, LoadOption } from '../eventlog/decode/types.js'
 import type { Finding } from '../findings.js'
-import { fact, type Fact, type StateContext } from './fact.js'
+import { pcrDigestTrust } from '../attest/evidence.js'
+import { fact, untrustedFact, type Fact, type StateContext } from './fact.js'
 import { actionText, digestsOf, variableOf } from './events.js'
 
 export interface BootApplication {
@@ -21,7 +32,11 @@ export interface BootApplication {
   /** File path part of the device path (unverified hint). */
   filePath?: string
   afterExitBootServices: boolean
-  /** The digest is authenticated: PCR 4 is quoted (when a quote is given) and structurally sound. */
+  /**
+   * The digest is authenticated: PCR 4 is quoted (when a quote is given) and structurally sound,
+   * and the log does not place it after ExitBootServices. Not a proof that firmware measured it
+   * before EBS (the order across PCRs is not bound).
+   */
   digestTrusted: boolean
   reason?: string
 }
@@ -45,10 +60,8 @@ export interface BootAppsState {
 
 /** Trust of a digest-only fact: the PCR is quoted (if a quote is given) and not tainted. */
 export function digestTrust(ctx: StateContext, pcr: number): { trusted: boolean; reason?: string } {
-  const taint = ctx.taintedPcrs.get(pcr)
-  if (taint) return { trusted: false, reason: `PCR ${pcr}'s event sequence is structurally invalid (${taint})` }
-  if (ctx.quotedPcrs && !ctx.quotedPcrs.has(pcr)) return { trusted: false, reason: `PCR ${pcr} is not covered by the quote` }
-  return { trusted: true }
+  const t = pcrDigestTrust(ctx.evidence, pcr)
+  return t.trusted ? { trusted: true } : { trusted: false, reason: t.reason!.message }
 }
 
 function image(ctx: StateContext, index: number, afterEbs: boolean): BootApplication {
@@ -64,6 +77,16 @@ function image(ctx: StateContext, index: number, afterEbs: boolean): BootApplica
     digestTrusted: trusted,
     ...(trusted ? {} : { reason: afterEbs ? 'measured after ExitBootServices: the OS could have extended it' : t.reason! }),
   }
+}
+
+/**
+ * A PCR 1 variable fact whose meaning comes from the variable's name: trusted only when the
+ * digest binds the name, i.e. the whole UEFI_VARIABLE_DATA was hashed (integrity form `data`),
+ * not VariableData alone (`variable-data`, edk2's EV_EFI_VARIABLE_BOOT).
+ */
+function labelled<T>(ctx: StateContext, f: Fact<T>, index: number, name: string): Fact<T> {
+  if (!f.trusted || ctx.integrity.events[index]?.form === 'data') return f
+  return untrustedFact(f.value, f.events, 'FACT_LABEL_UNBOUND', `event ${index}'s digest covers the variable data only: the name "${name}" (and its GUID) beside it is not measured`)
 }
 
 export function extractBootApps(ctx: StateContext, findings: Finding[]): BootAppsState {
@@ -88,7 +111,7 @@ export function extractBootApps(ctx: StateContext, findings: Finding[]): BootApp
       if (!v) continue
       if (v.known === 'BootOrder') bootOrderEv = ev.index
       else if (v.value.type === 'load-option' && /^Boot[0-9A-Fa-f]{4}$/.test(v.name)) {
-        entries.push({ name: v.name, number: parseInt(v.name.slice(4), 16), option: fact(ctx, v.value.option, [ev.index]) })
+        entries.push({ name: v.name, number: parseInt(v.name.slice(4), 16), option: labelled(ctx, fact(ctx, v.value.option, [ev.index]), ev.index, v.name) })
       }
     }
   }
@@ -99,7 +122,7 @@ export function extractBootApps(ctx: StateContext, findings: Finding[]): BootApp
   let bootOrder: Fact<number[] | undefined> = fact(ctx, undefined, [], 1)
   if (bootOrderEv !== undefined) {
     const v = variableOf(log.events[bootOrderEv]!)!
-    bootOrder = fact(ctx, v.value.type === 'boot-order' ? v.value.order : undefined, [bootOrderEv])
+    bootOrder = labelled(ctx, fact(ctx, v.value.type === 'boot-order' ? v.value.order : undefined, [bootOrderEv]), bootOrderEv, 'BootOrder')
   }
   return { applications, bootAttempts, exitBootServices: fact(ctx, ebs.length > 0, ebs, 5), bootOrder, bootEntries: entries, drivers }
 }

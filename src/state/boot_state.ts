@@ -3,15 +3,15 @@
  * (issue 5). Each fact records its source events and whether it is trusted (fact.ts).
  */
 import { toHex } from '../bytes/hex.js'
-import { verifyEventIntegrity, type IntegrityReport } from '../eventlog/integrity.js'
-import { replayEventLog } from '../eventlog/replay.js'
-import { checkEventLogStructure } from '../eventlog/structure.js'
+import { authenticateLog } from '../attest/authenticate_log.js'
+import type { AuthenticatedEvidence } from '../attest/evidence.js'
+import type { IntegrityReport } from '../eventlog/integrity.js'
 import type { EventLog } from '../eventlog/types.js'
 import type { Finding } from '../findings.js'
 import type { HashProvider } from '../hash/provider.js'
-import { parseCertificate } from '../x509/certificate.js'
+import { decodedCertificateFields } from '../x509/decoded_cache.js'
 import { extractBootApps, type BootAppsState } from './boot_apps.js'
-import { makeContext, type Fact, type StateContext } from './fact.js'
+import { contextFor, type Fact, type StateContext } from './fact.js'
 import { extractLinux, type LinuxState } from './linux.js'
 import { extractPlatform, type PlatformState } from './platform.js'
 import { extractSecureBoot, type SecureBootState, type SignatureDbEntry } from './secure_boot.js'
@@ -36,13 +36,19 @@ export interface BootState {
 
 export interface ExtractBootStateOptions {
   /**
-   * PCRs covered by a verified quote whose values the log replays to. When given, facts from
-   * other PCRs are untrusted. Pass only PCRs that matched: `verifyAttestation` does this.
+   * The authenticated evidence of this log (`authenticateAttestation`, `authenticateLog`): the
+   * one source of trust. Without it the log is checked alone (no quote: facts are what the log
+   * says when its content is consistent, never authenticated).
+   */
+  evidence?: AuthenticatedEvidence
+  /**
+   * Without `evidence`: PCRs a quote the caller verified covers and the log reproduces; facts
+   * from other PCRs are untrusted. It can only narrow trust, never authenticate.
    */
   quotedPcrs?: Iterable<number>
-  /** Reuse an integrity report already computed for this log. */
+  /** @deprecated Ignored: the evidence carries the integrity report. */
   integrity?: IntegrityReport
-  /** Reuse structural findings already computed for this log. */
+  /** @deprecated Ignored: the evidence carries the structural findings. */
   structure?: Finding[]
   hash?: HashProvider
 }
@@ -53,45 +59,18 @@ export interface BootStateResult {
   context: StateContext
 }
 
-type CertFields = Pick<SignatureDbEntry, 'subject' | 'issuer' | 'serial' | 'notBefore' | 'notAfter'> | { error: string }
-
-/**
- * Decoded certificate fields by SHA-256 fingerprint. The same few vendor certificates (Microsoft
- * KEK/db CAs, distribution CAs) appear in every log of a fleet, and a full ASN.1 decode costs
- * milliseconds, so results are cached. Keyed by the fingerprint of the exact DER, so a cache hit
- * is the same certificate; bounded so hostile input cannot grow it without limit.
- */
-const certCache = new Map<string, CertFields>()
-const CERT_CACHE_MAX = 512
-
-function certFields(der: Uint8Array, sha256: string | undefined): CertFields {
-  const key = sha256 ?? ''
-  const hit = key ? certCache.get(key) : undefined
-  if (hit) return hit
-  let out: CertFields
-  try {
-    const c = parseCertificate(der)
-    out = { subject: c.subject, issuer: c.issuer, serial: c.serialNumber, notBefore: c.notBefore.toISOString(), notAfter: c.notAfter.toISOString() }
-  } catch (err) {
-    out = { error: (err as Error).message }
-  }
-  if (key) {
-    if (certCache.size >= CERT_CACHE_MAX) certCache.delete(certCache.keys().next().value!)
-    certCache.set(key, out)
-  }
-  return out
-}
-
 /** Decode subject / issuer / serial / validity of every X.509 entry (pkijs); failures noted. */
 function describeCertificates(entries: SignatureDbEntry[], findings: Finding[], eventIndex: number | undefined): void {
   for (const e of entries) {
     if (e.type !== 'x509' || !e.der) continue
-    const f = certFields(e.der, e.sha256)
+    // One bounded cache of decoded certificates for the library (src/x509/decoded_cache.ts): the
+    // same few vendor certificates recur in every log of a fleet.
+    const f = decodedCertificateFields(e.der)
     if ('error' in f) {
       findings.push({ code: 'CERTIFICATE_UNDECODABLE', severity: 'warning', message: `certificate ${e.sha256 ?? ''} could not be decoded: ${f.error}`, ...(eventIndex !== undefined ? { eventIndex } : {}) })
       continue
     }
-    Object.assign(e, f)
+    Object.assign(e, { subject: f.subject, issuer: f.issuer, serial: f.serial, notBefore: f.notBefore, notAfter: f.notAfter })
   }
 }
 
@@ -102,9 +81,15 @@ function describeCertificates(entries: SignatureDbEntry[], findings: Finding[], 
  * if (state.secureBoot.enabled.trusted && state.secureBoot.enabled.value) { ... }
  */
 export function extractBootState(log: EventLog, options: ExtractBootStateOptions = {}): BootStateResult {
-  const integrity = options.integrity ?? verifyEventIntegrity(log, options.hash ? { hash: options.hash } : {})
-  const structure = options.structure ?? checkEventLogStructure(log, { integrity, ...(options.hash ? { hash: options.hash } : {}) })
-  const ctx = makeContext(log, integrity, options.quotedPcrs, structure)
+  const evidence = options.evidence ?? authenticateLog(log, { ...(options.hash ? { hash: options.hash } : {}), ...(options.quotedPcrs ? { onlyPcrs: options.quotedPcrs } : {}) })
+  if (evidence.log !== log) throw new TypeError('extractBootState: options.evidence belongs to another log')
+  return stateFromEvidence(evidence)
+}
+
+/** The boot state of authenticated evidence: facts read from it, trust decided by it. */
+export function stateFromEvidence(evidence: AuthenticatedEvidence): BootStateResult {
+  const log = evidence.log
+  const ctx = contextFor(evidence)
   const findings: Finding[] = []
   const secureBoot = extractSecureBoot(ctx, findings)
   for (const db of [secureBoot.pk, secureBoot.kek, secureBoot.db, secureBoot.dbx, secureBoot.dbt, secureBoot.dbr]) {
@@ -134,14 +119,14 @@ export function extractBootState(log: EventLog, options: ExtractBootStateOptions
     findings.push(...w.findings)
   }
   if (log.registerKind === 'cc-mr') {
-    const bank = replayEventLog(log, options.hash ? { hash: options.hash } : {}).banks.get('sha384')
+    const bank = evidence.replay.banks.get('sha384')
     const rtmrs: Record<string, string> = {}
     for (const [mr, p] of bank?.pcrs ?? []) if (mr >= 1 && mr <= 4 && p.replayable) rtmrs[String(mr - 1)] = toHex(p.value)
     state.cc = { rtmrs }
   }
   // Every fact derived from events that fail integrity is reported (issue 5 tamper rule).
   for (const [name, f] of namedFacts(state)) {
-    if (f.events.length > 0 && !f.trusted && /not what was measured|structurally invalid/i.test(f.reason ?? '')) {
+    if (f.events.length > 0 && !f.trusted && (f.reasonCode === 'EVENT_CONTENT_MISMATCH' || f.reasonCode === 'PCR_STRUCTURE_INVALID')) {
       findings.push({ code: 'STATE_FACT_UNTRUSTED', severity: 'error', message: `${name} is not trusted: ${f.reason}`, eventIndex: f.events[0], relatedEvents: f.events })
     }
   }

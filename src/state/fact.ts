@@ -1,15 +1,15 @@
 /**
  * A boot-state fact: a value, the events it came from, and whether it may be trusted.
  *
- * Trusted means (issue 5): every source event is integrity-verified (digest = H(data) in every
- * bank, `verifyEventIntegrity`) and, when the caller says which PCRs a verified quote covers,
- * every source event sits in one of them. Facts built from no event (a default such as "no
- * SecureBoot variable was measured") are trusted only as far as the PCR that would have held the
- * event is quoted.
+ * Trust is not decided here: it is read from the authenticated evidence (src/attest), the one
+ * place that knows which PCRs a quote authenticated, which are tainted, and which events' data
+ * their digests bind. A fact is trusted only when every source event is trusted there; a fact
+ * built from no event (a default such as "no SecureBoot variable was measured") rests on
+ * absence, which is trusted only as far as the PCR that would hold the event is.
  */
+import { absenceTrust, eventTrust as evidenceEventTrust, type AuthenticatedEvidence, type TrustReasonCode } from '../attest/evidence.js'
 import type { IntegrityReport } from '../eventlog/integrity.js'
 import type { EventLog } from '../eventlog/types.js'
-import type { Finding } from '../findings.js'
 
 export interface Fact<T> {
   value: T
@@ -18,51 +18,44 @@ export interface Fact<T> {
   events: number[]
   /** Why the fact is not trusted (absent when trusted). */
   reason?: string
+  /** Stable code of `reason` (absent when trusted). */
+  reasonCode?: TrustReasonCode | FactReasonCode
 }
+
+/** Reasons a state extractor itself gives (the evidence gives the others). */
+export type FactReasonCode = 'FACT_LABEL_UNBOUND' | 'FACT_VALUE_INVALID' | 'FACT_AFTER_BOUNDARY' | 'FACT_AMBIGUOUS' | 'FACT_ORDER_UNBOUND' | 'FACT_UNMEASURED'
 
 export interface StateContext {
   log: EventLog
   integrity: IntegrityReport
-  /** PCR indices covered (and matched) by a verified quote; undefined = no quote given. */
-  quotedPcrs: ReadonlySet<number> | undefined
-  /**
-   * PCRs whose event sequence has an error-severity structural finding (a retyped separator, an
-   * unknown type, configuration after the separator, ...): their content is not trusted, so a
-   * masquerade (attack R-01) can neither create nor hide a trusted fact.
-   */
-  taintedPcrs: ReadonlyMap<number, string>
+  evidence: AuthenticatedEvidence
 }
 
-export function makeContext(log: EventLog, integrity: IntegrityReport, quotedPcrs?: Iterable<number>, structure: readonly Finding[] = []): StateContext {
-  const taintedPcrs = new Map<number, string>()
-  for (const f of structure) {
-    if (f.severity === 'error' && f.pcr !== undefined && f.eventIndex !== undefined && !taintedPcrs.has(f.pcr)) {
-      taintedPcrs.set(f.pcr, `${f.code} at event ${f.eventIndex}`)
-    }
-  }
-  return { log, integrity, quotedPcrs: quotedPcrs ? new Set(quotedPcrs) : undefined, taintedPcrs }
+export function contextFor(evidence: AuthenticatedEvidence): StateContext {
+  return { log: evidence.log, integrity: evidence.integrity, evidence }
 }
 
-/** Whether one event's content may be trusted in this context, with the reason when not. */
-export function eventTrust(ctx: StateContext, index: number): { trusted: boolean; reason?: string } {
-  const ev = ctx.log.events[index]
-  if (!ev) return { trusted: false, reason: `event ${index} does not exist` }
-  const st = ctx.integrity.events[index]?.status
-  if (st !== 'verified') return { trusted: false, reason: `event ${index} (${ev.typeName}) content is ${st === 'mismatch' ? 'NOT what was measured (digest mismatch)' : 'not bound by its digest'}` }
-  const taint = ctx.taintedPcrs.get(ev.pcrIndex)
-  if (taint) return { trusted: false, reason: `PCR ${ev.pcrIndex}'s event sequence is structurally invalid (${taint})` }
-  if (ctx.quotedPcrs && !ctx.quotedPcrs.has(ev.pcrIndex)) return { trusted: false, reason: `event ${index} is in PCR ${ev.pcrIndex}, which the quote does not cover` }
-  return { trusted: true }
+/** Whether one event's content may be trusted, with the reason when not. */
+export function eventTrust(ctx: StateContext, index: number): { trusted: boolean; reason?: string; reasonCode?: TrustReasonCode } {
+  const t = evidenceEventTrust(ctx.evidence, index)
+  return t.trusted ? { trusted: true } : { trusted: false, reason: t.reason!.message, reasonCode: t.reason!.code }
 }
 
-/** Build a fact from source events. `emptyPcr` is the PCR an absent event would be in. */
-export function fact<T>(ctx: StateContext, value: T, events: number[], emptyPcr?: number): Fact<T> {
+/** Build a fact from source events. `emptyPcrs` are the PCRs an absent event would be in. */
+export function fact<T>(ctx: StateContext, value: T, events: number[], emptyPcrs?: number | readonly number[]): Fact<T> {
   for (const i of events) {
-    const t = eventTrust(ctx, i)
-    if (!t.trusted) return { value, trusted: false, events, reason: t.reason! }
+    const t = evidenceEventTrust(ctx.evidence, i)
+    if (!t.trusted) return { value, trusted: false, events, reason: t.reason!.message, reasonCode: t.reason!.code }
   }
-  if (events.length === 0 && emptyPcr !== undefined && ctx.quotedPcrs && !ctx.quotedPcrs.has(emptyPcr)) {
-    return { value, trusted: false, events, reason: `derived from the absence of events in PCR ${emptyPcr}, which the quote does not cover` }
+  if (events.length === 0 && emptyPcrs !== undefined) {
+    const pcrs = typeof emptyPcrs === 'number' ? [emptyPcrs] : emptyPcrs
+    const t = absenceTrust(ctx.evidence, pcrs)
+    if (!t.trusted) return { value, trusted: false, events, reason: `derived from the absence of events in PCR ${pcrs.join(', ')}: ${t.reason!.message}`, reasonCode: t.reason!.code }
   }
   return { value, trusted: true, events }
+}
+
+/** An untrusted fact with an extractor's own reason. */
+export function untrustedFact<T>(value: T, events: number[], reasonCode: FactReasonCode, reason: string): Fact<T> {
+  return { value, trusted: false, events, reason, reasonCode }
 }

@@ -5,11 +5,10 @@
  * otherwise (tokens.md §4).
  */
 import type { TokenCheckError } from './error_codes.js'
+import { EAR_STATUSES, EAR_STATUS_VALUE, isEarStatus, isTrustClaimValue, statusFromVector, worstStatus, type EarStatus, type TrustVector } from '../ear/model.js'
 
-export type EarStatus = 'none' | 'affirming' | 'warning' | 'contraindicated'
-
-/** Tier values (CBOR encoding); "worse" = numerically higher. */
-export const EAR_STATUS_VALUE: Readonly<Record<EarStatus, number>> = { none: 0, affirming: 2, warning: 32, contraindicated: 96 }
+// Status tiers, claim names and tier arithmetic are the one model of src/ear/model.ts.
+export { EAR_STATUS_VALUE, tierOf, worstStatus, statusFromVector, type EarStatus, type TrustClaimName, type TrustVector } from '../ear/model.js'
 
 /** Profile of the current draft (-03). */
 export const EAR_PROFILE_DRAFT = 'tag:ietf.org,2026:rats/ear#03'
@@ -21,45 +20,6 @@ export const EAR_PROFILE_TRUSTEE = 'tag:github.com,2024:confidential-containers/
 export const EAR_PROFILE_2025_07 = 'tag:ietf.org,2025-07:ear'
 /** Profiles `verifyEar` accepts by default. */
 export const DEFAULT_EAR_PROFILES: readonly string[] = [EAR_PROFILE_DRAFT, EAR_PROFILE_VERAISON, EAR_PROFILE_TRUSTEE, EAR_PROFILE_2025_07]
-
-/** AR4SI trustworthiness claims (JSON keys), by convention int8 values. */
-export type TrustClaimName =
-  | 'instance-identity'
-  | 'configuration'
-  | 'executables'
-  | 'file-system'
-  | 'hardware'
-  | 'runtime-opaque'
-  | 'storage-opaque'
-  | 'sourced-data'
-
-export type TrustVector = Partial<Record<TrustClaimName, number>> & Record<string, number>
-
-/** The tier of one trustworthiness-claim value (tokens.md §4.2). */
-export function tierOf(value: number): EarStatus {
-  const a = value < 0 ? -value : value
-  if (value >= -1 && value <= 1) return 'none'
-  if (value < 0) {
-    if (a <= 32) return 'affirming'
-    if (a <= 96) return 'warning'
-    return 'contraindicated'
-  }
-  if (value <= 31) return 'affirming'
-  if (value <= 95) return 'warning'
-  return 'contraindicated'
-}
-
-/** The worse (numerically higher tier) of statuses; `none` for an empty list. */
-export function worstStatus(statuses: Iterable<EarStatus>): EarStatus {
-  let worst: EarStatus = 'none'
-  for (const s of statuses) if (EAR_STATUS_VALUE[s] > EAR_STATUS_VALUE[worst]) worst = s
-  return worst
-}
-
-/** Status implied by a vector: its worst claim (veraison `UpdateStatusFromTrustVector`). */
-export function statusFromVector(v: Record<string, number>): EarStatus {
-  return worstStatus(Object.values(v).map(tierOf))
-}
 
 /** One submodule's appraisal (`EAR-appraisal`). */
 export interface EarAppraisal {
@@ -115,7 +75,6 @@ export const EAR_NAMES = {
 export type EarClaimNames = 'draft' | 'veraison'
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
-const STATUSES: readonly string[] = ['none', 'affirming', 'warning', 'contraindicated']
 const TOP_KNOWN = new Set(['eat_profile', 'iat', 'exp', 'nbf', 'eat_nonce', 'submods', ...EAR_NAMES.verifierId, ...EAR_NAMES.rawEvidence, ...EAR_NAMES.status])
 const SUB_KNOWN = new Set([
   'eat_profile',
@@ -140,8 +99,8 @@ function either(obj: Record<string, unknown>, names: readonly [string, string], 
 }
 
 function parseStatus(v: unknown, where: string, errors: TokenCheckError[]): EarStatus | undefined {
-  if (typeof v === 'string' && STATUSES.includes(v)) return v as EarStatus
-  errors.push({ code: 'ERR_EAR_STATUS', message: `${where}: status ${JSON.stringify(v)} is not one of ${STATUSES.join(', ')}` })
+  if (isEarStatus(v)) return v
+  errors.push({ code: 'ERR_EAR_STATUS', message: `${where}: status ${JSON.stringify(v)} is not one of ${EAR_STATUSES.join(', ')}` })
   return undefined
 }
 
@@ -152,7 +111,7 @@ function parseVector(v: unknown, where: string, errors: TokenCheckError[]): Trus
   }
   const out: Record<string, number> = {}
   for (const [k, x] of Object.entries(v)) {
-    if (typeof x !== 'number' || !Number.isInteger(x) || x < -128 || x > 127) {
+    if (!isTrustClaimValue(x)) {
       errors.push({ code: 'ERR_EAR_TRUST_VECTOR', message: `${where}: trustworthiness claim "${k}" = ${JSON.stringify(x)} is not an int8` })
       return undefined
     }

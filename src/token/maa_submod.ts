@@ -7,7 +7,8 @@
 import type { Finding } from '../findings.js'
 import type { MaaClaims, MaaBootClaims } from './maa_claims.js'
 import type { MaaVerifyResult } from './verify_maa.js'
-import { EAR_STATUS_VALUE, statusFromVector, tierOf, type EarAppraisal, type TrustVector } from './ear_claims.js'
+import { lower, statusFromVector } from '../ear/model.js'
+import type { EarAppraisal, TrustVector } from './ear_claims.js'
 
 export interface MaaSubmod {
   /** Submodule label (default `"maa"`). */
@@ -53,9 +54,6 @@ const RULES: Rule[] = [
   { claim: 'aikValidated', bad: false, code: 'MAA_AIK_NOT_VALIDATED', severity: 'error', vector: 'instance-identity', value: 97, message: 'the AIK certificate was not validated by MAA' },
 ]
 
-/** Keep the value of the worse tier (ties keep the existing value). */
-const worse = (a: number | undefined, b: number): number => (a === undefined || EAR_STATUS_VALUE[tierOf(b)] > EAR_STATUS_VALUE[tierOf(a)] ? b : a)
-
 /**
  * Build the submodule for a verification result (or claims already verified by the caller).
  * @example
@@ -84,7 +82,7 @@ export function maaResultToSubmod(result: Pick<MaaVerifyResult, 'valid' | 'error
     const claim = boot[r.claim]
     if (!claim || claim.value !== r.bad) continue
     findings.push({ code: r.code, severity: r.severity, message: `${r.message} (${claim.rawName} = ${JSON.stringify(claim.negated ? !claim.value : claim.value)})`, observed: String(claim.value) })
-    if (r.value !== 0) vector[r.vector] = worse(vector[r.vector], r.value)
+    if (r.value !== 0) lower(vector, r.vector, r.value)
   }
   if (c.kind === 'tpm' && !Object.keys(boot).length) {
     findings.push({ code: 'MAA_BOOT_CLAIMS_ABSENT', severity: 'info', message: 'the TPM token carries no boot claims (the instance policy issued none); appraise its events instead' })
@@ -93,11 +91,11 @@ export function maaResultToSubmod(result: Pick<MaaVerifyResult, 'valid' | 'error
     if (!snp) continue
     if (snp.isDebuggable === true) {
       findings.push({ code: 'MAA_SNP_DEBUGGABLE', severity: 'error', message: 'the SEV-SNP guest is debuggable', observed: 'true' })
-      vector['runtime-opaque'] = worse(vector['runtime-opaque'], 96)
-    } else if (snp.isDebuggable === false) vector['runtime-opaque'] = worse(vector['runtime-opaque'], 2)
+      lower(vector, 'runtime-opaque', 96)
+    } else if (snp.isDebuggable === false) lower(vector, 'runtime-opaque', 2)
     if (snp.complianceStatus !== undefined && !snp.complianceStatus.startsWith('azure-compliant')) {
       findings.push({ code: 'MAA_SNP_NOT_COMPLIANT', severity: 'warning', message: `compliance status is ${JSON.stringify(snp.complianceStatus)}`, observed: snp.complianceStatus })
-      vector.hardware = worse(vector.hardware, 32)
+      lower(vector, 'hardware', 32)
     }
   }
   const appraisal: EarAppraisal = { status: statusFromVector(vector), ...policyIds }

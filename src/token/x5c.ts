@@ -9,7 +9,8 @@
  */
 import type { CryptoKey } from 'jose'
 import { verifyCertificateChain, type CertificateInput } from '../x509/chain.js'
-import { parseCertificate, type CertificateInfo } from '../x509/certificate.js'
+import type { CertificateInfo } from '../x509/certificate.js'
+import { decodedCertificate } from '../x509/decoded_cache.js'
 import type { TokenCheckError } from './error_codes.js'
 import { base64Decode, base64urlEncode } from './base64url.js'
 import { importCertificateFor } from './algorithms.js'
@@ -42,7 +43,7 @@ export async function keyFromX5c(x5c: readonly string[], kid: string | undefined
     const der = base64Decode(b64)
     if (!der) return untrusted(`x5c[${i}] is not standard base64`)
     try {
-      certs.push(parseCertificate(der))
+      certs.push(decodedCertificate(der))
     } catch (e) {
       return untrusted(`x5c[${i}] is not a certificate: ${(e as Error).message}`)
     }

@@ -15,7 +15,7 @@ import { evaluateAk, type AkEvaluation } from './ak_checks.js'
 import { verifyTpmSignature } from './verify_signature.js'
 import { WEBCRYPTO_HASH } from './keys.js'
 import { selectionProblems, type PcrSelection } from './pcr_selection.js'
-import { normalizePcrValues, type NormalizedPcrs, type PcrValues } from './pcr_values.js'
+import { readQuotePcrValues, type PcrValuesInput as PcrValues } from '../pcr_values.js'
 import { computePcrDigest } from './pcr_digest.js'
 import { computeName } from './public.js'
 import type { QuoteCheck, QuoteCheckCode, QuoteError } from './check_codes.js'
@@ -147,7 +147,7 @@ export async function runQuoteChecks(input: CoreInput): Promise<CoreResult> {
       states[i]!.info = parsed.attested as QuoteInfo
     }
   })
-  const pcrValues = input.pcrs ? normalizePcrValues(input.pcrs) : undefined
+  const pcrValues = input.pcrs ? readQuotePcrValues(input.pcrs) : undefined
 
   // 1. The attestation key.
   const akEval: AkEvaluation = await evaluateAk(ak, {
@@ -282,7 +282,7 @@ function checkPrevious(checks: QuoteCheck[], prev: NonNullable<VerifyQuoteOption
   }
 }
 
-function checkPcrs(checks: QuoteCheck[], states: QuoteState[], values: NormalizedPcrs, provider: HashProvider, multi: boolean): AuthenticatedPcrs {
+function checkPcrs(checks: QuoteCheck[], states: QuoteState[], values: ReadonlyMap<string, ReadonlyMap<number, Uint8Array>>, provider: HashProvider, multi: boolean): AuthenticatedPcrs {
   const selected = new Map<string, Set<number>>()
   for (const s of states) for (const sel of s.info?.pcrSelect ?? []) {
     const set = selected.get(sel.bank) ?? new Set<number>()

@@ -5,7 +5,7 @@
  */
 import { runQuoteChecks, type QuoteEvidence, type VerifyQuoteOptions, type QuoteSummary, type AkSummary, type AuthenticatedPcrs } from './quote_core.js'
 import type { AkInput } from './ak.js'
-import type { PcrValues } from './pcr_values.js'
+import type { PcrValuesInput as PcrValues } from '../pcr_values.js'
 import type { QuoteCheck, QuoteError } from './check_codes.js'
 
 export type { VerifyQuoteOptions, QuoteSummary, AkSummary, AuthenticatedPcrs }

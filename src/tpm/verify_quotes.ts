@@ -7,7 +7,7 @@
  */
 import { runQuoteChecks, type CoreResult, type QuoteEvidence, type VerifyQuoteOptions } from './quote_core.js'
 import type { AkInput } from './ak.js'
-import type { PcrValues } from './pcr_values.js'
+import type { PcrValuesInput as PcrValues } from '../pcr_values.js'
 
 export interface VerifyQuotesInput {
   quotes: readonly QuoteEvidence[]

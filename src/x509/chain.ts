@@ -11,6 +11,7 @@
 import { CertificateChainValidationEngine, CryptoEngine, type Certificate } from 'pkijs'
 import { bytesEqual } from '../bytes/hex.js'
 import { parseCertificate, type CertificateInfo } from './certificate.js'
+import { decodedCertificate } from './decoded_cache.js'
 import { UNDERSTOOD_EXTENSIONS, WEAK_SIGNATURE_ALGORITHMS } from './oids.js'
 
 export type CertificateInput = Uint8Array | string | CertificateInfo
@@ -37,7 +38,9 @@ export interface ChainResult {
 }
 
 export function toCertificateInfo(c: CertificateInput): CertificateInfo {
-  return typeof c === 'string' || c instanceof Uint8Array ? parseCertificate(c) : c
+  // Bytes go through the shared decode cache (pinned roots are decoded on every call otherwise).
+  if (c instanceof Uint8Array) return decodedCertificate(c)
+  return typeof c === 'string' ? parseCertificate(c) : c
 }
 
 function fail(message: string, path: CertificateInfo[] = []): ChainResult {

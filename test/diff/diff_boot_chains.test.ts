@@ -14,8 +14,8 @@ import { textChange } from '../../src/diff/diff_boot_chains.js'
 import { align } from '../../src/diff/lcs.js'
 import { renderBootChainDiff } from '../../src/diff/render.js'
 import { parseEventLog } from '../../src/eventlog/parse.js'
-import { verifyEventIntegrity } from '../../src/eventlog/integrity.js'
-import { makeContext } from '../../src/state/fact.js'
+import { contextFor } from '../../src/state/fact.js'
+import { authenticateLog } from '../../src/attest/authenticate_log.js'
 import { extractWindowsState } from '../../src/state/windows/windows_state.js'
 import { fromHex } from '../../src/bytes/hex.js'
 import { runDiff } from '../../src/cli/commands/diff.js'
@@ -212,7 +212,7 @@ describe.skipIf(!CORPUS)('corpus pairs of the same platform', () => {
     const bytes = () => corpusBytes('logs/google-go-attestation--windows_gcp_shielded_vm.bin').slice()
     const state = () => {
       const log = parseEventLog(bytes())
-      return { log, w: extractWindowsState(makeContext(log, verifyEventIntegrity(log))) }
+      return { log, w: extractWindowsState(contextFor(authenticateLog(log))) }
     }
     /** Replace every occurrence of `from` in the data of `events` and re-digest those events (SHA-1 log). */
     function edit(events: number[], from: Uint8Array): Uint8Array {

@@ -7,9 +7,11 @@ import { eventLogToJSON } from '../../eventlog/json.js'
 import { parseEventLog } from '../../eventlog/parse.js'
 import { summarizeEventData } from '../../eventlog/decode/index.js'
 import type { EventLog } from '../../eventlog/types.js'
-import { EXIT_OK, parseArgs, readInputFile, reportError, UsageError, type CliIO } from '../io.js'
+import { EXIT_FAILED, EXIT_OK, parseArgs, readInputFile, reportError, UsageError, type CliIO } from '../io.js'
 import { formatFinding } from '../format.js'
-import { extractBootState } from '../../state/boot_state.js'
+import { authenticateLog } from '../../attest/authenticate_log.js'
+import { hasErrors } from '../../findings.js'
+import { stateFromEvidence } from '../../state/boot_state.js'
 import { renderState, stateToJSON } from '../../state/render.js'
 
 export async function runInspect(argv: string[], io: CliIO): Promise<number> {
@@ -20,10 +22,14 @@ export async function runInspect(argv: string[], io: CliIO): Promise<number> {
     if (positional.length !== 1) throw new UsageError('inspect needs exactly one <log> path')
     const log = parseEventLog(readInputFile(positional[0]!), flags.ccel ? { registers: 'cc-mr' } : {})
     if (flags.state) {
-      const { state, findings } = extractBootState(log)
-      if (json) io.out(JSON.stringify({ state: stateToJSON(state), findings }, null, 2))
-      else io.out(renderState(state, findings))
-      return EXIT_OK
+      // The log alone (no quote): facts are what a consistent log says. Its own findings
+      // (structure, integrity) come first: a tampered log must not exit 0 (attacks L-04, S-02).
+      const evidence = authenticateLog(log)
+      const r = stateFromEvidence(evidence)
+      const findings = [...evidence.findings.filter((f) => f.severity !== 'info'), ...r.findings]
+      if (json) io.out(JSON.stringify({ state: stateToJSON(r.state), findings }, null, 2))
+      else io.out(renderState(r.state, findings))
+      return hasErrors(findings) ? EXIT_FAILED : EXIT_OK
     }
     if (json) io.out(JSON.stringify(eventLogToJSON(log), null, 2))
     else io.out(renderTable(log))

@@ -1,0 +1,124 @@
+/**
+ * The authentication stage of an attestation: quote(s), then replay, integrity and structure
+ * of the log against what the quotes authenticate, each run once. The result is the
+ * `AuthenticatedEvidence` every later stage reads (boot state, appraisal, verdict).
+ *
+ * Order (TPM 2.0 Part 3 §18.4; TCG PFP §10.4.5): the log is replayed once, in the banks the
+ * quotes select (other banks prove nothing, attack Q-07); the quote's pcrDigest is checked
+ * against the attester's PCR values or, without them, against the values the log replays to,
+ * so a log that is not the measured one fails cryptographically; then the replay is compared
+ * with the authenticated values on the PCRs the log speaks for.
+ */
+import type { Finding } from '../findings.js'
+import type { HashProvider } from '../hash/provider.js'
+import type { EventLog } from '../eventlog/types.js'
+import type { AkInput } from '../tpm/ak.js'
+import type { QuoteEvidence, VerifyQuoteOptions } from '../tpm/quote_core.js'
+import type { PcrValues } from '../tpm/pcr_values.js'
+import { verifyQuotes, type VerifyQuotesResult } from '../tpm/verify_quotes.js'
+import type { CertificateInput } from '../x509/chain.js'
+import { buildEvidence, checkLog } from './authenticate_log.js'
+import type { AuthenticatedEvidence, TrustReason } from './evidence.js'
+import { parseAttests, pcrsFromReplay, quotedPcrIndices, selectedBanks } from './quoted_pcrs.js'
+
+/** Which quoted PCRs a firmware log must account for (beyond those it extends and 0-9). */
+export interface LogCoverage {
+  /** PCRs a caller's rule reads: compared even when the log has no event there (attack L-08). */
+  pcrs?: readonly number[]
+  /** Compare every quoted PCR (a rule that looks for a digest anywhere). */
+  allQuoted?: boolean
+}
+
+export interface AuthenticateInput {
+  log?: EventLog
+  quotes: readonly QuoteEvidence[]
+  ak: AkInput
+  nonce: Uint8Array | undefined
+  /** The attester's PCR values (optional; checked against the quote, never trusted alone). */
+  pcrs?: PcrValues
+  trustAnchors?: readonly CertificateInput[]
+  now: Date
+  previous?: { clock: bigint; resetCount: number; restartCount: number }
+  quoteOptions?: VerifyQuoteOptions
+  coverage?: LogCoverage
+  hash?: HashProvider
+}
+
+export interface Authentication {
+  quote: VerifyQuotesResult
+  /** Present when a log was given. */
+  evidence?: AuthenticatedEvidence
+  /** Findings of the quote step (key and quote checks). */
+  quoteFindings: Finding[]
+  /** Findings about the log against the quote that are not the evidence's own. */
+  replayFindings: Finding[]
+}
+
+/** PCRs a firmware log is compared on: those it extends, the firmware and loader PCRs 0-9, and the caller's. */
+function coveredPcrs(log: EventLog, quoted: readonly number[], coverage: LogCoverage | undefined): Set<number> {
+  const out = new Set<number>([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+  for (const e of log.events) if (e.eventType !== 3 && e.pcrIndex <= 23) out.add(e.pcrIndex)
+  for (const p of coverage?.pcrs ?? []) out.add(p)
+  if (coverage?.allQuoted) for (const q of quoted) out.add(q)
+  return out
+}
+
+export async function authenticateAttestation(input: AuthenticateInput): Promise<Authentication> {
+  const { log } = input
+  const attests = parseAttests(input.quotes)
+  const banks = selectedBanks(attests)
+  const checks = log ? checkLog(log, { ...(input.hash ? { hash: input.hash } : {}), ...(banks ? { banks } : {}) }) : undefined
+  const candidate = input.pcrs ?? (log && checks ? pcrsFromReplay(log, checks.replay, attests) : undefined)
+  const quote = await verifyQuotes({
+    quotes: input.quotes,
+    ak: input.ak,
+    ...(input.nonce !== undefined ? { nonce: input.nonce } : {}),
+    ...(candidate ? { pcrs: candidate } : {}),
+    options: {
+      ...input.quoteOptions,
+      now: input.now,
+      ...(input.trustAnchors?.length ? { trustAnchors: input.trustAnchors } : {}),
+      ...(input.previous ? { previous: input.previous } : {}),
+    },
+  })
+  const quoteFindings: Finding[] = quote.errors.map((e) => ({ code: e.code, severity: 'error', message: e.message }))
+  const replayFindings: Finding[] = []
+  if (!log || !checks) return { quote, quoteFindings, replayFindings }
+
+  const quoted = quotedPcrIndices(attests)
+  const covered = coveredPcrs(log, quoted, input.coverage)
+  if (!quote.valid && !input.pcrs && candidate && quote.errors.some((e) => e.code === 'ERR_PCR_DIGEST_MISMATCH')) {
+    const outside = quoted.filter((i) => !covered.has(i))
+    replayFindings.push({
+      code: 'LOG_DOES_NOT_MATCH_QUOTE',
+      severity: 'error',
+      message: outside.length
+        ? `the quote also covers PCRs ${outside.join(', ')}, which this log does not extend (IMA, OS or DRTM measurements): supply the attester's PCR values (e.g. tpm2_quote -o) so each PCR can be checked`
+        : "the PCR values the event log replays to do not hash to the quote's pcrDigest: the log is not the one that was measured (or is incomplete); supply the attester's PCR values to see which PCR differs",
+    })
+  }
+  // Compare on the PCRs the log speaks for; other quoted PCRs (IMA's 10, OS-owned 11-15, DRTM
+  // 17-22) belong to other logs: authenticated by the quote, but saying nothing about this log.
+  const expected: Record<string, Record<string, string>> = {}
+  const notCovered = new Set<number>()
+  for (const [bank, regs] of Object.entries(quote.pcrs)) {
+    for (const [idx, v] of Object.entries(regs)) {
+      if (covered.has(Number(idx))) (expected[bank] ??= {})[idx] = v
+      else notCovered.add(Number(idx))
+    }
+  }
+  if (notCovered.size) {
+    replayFindings.push({ code: 'PCR_NOT_COVERED_BY_LOG', severity: 'info', message: `quoted PCRs ${[...notCovered].sort((a, b) => a - b).join(', ')} have no events in this log and are not compared with it` })
+  }
+  const authBanks = Object.keys(quote.pcrs)
+  if (quote.valid && authBanks.length > 0 && authBanks.every((b) => b === 'sha1')) {
+    quoteFindings.push({ code: 'QUOTE_SHA1_BANK_ONLY', severity: 'warning', message: 'only the sha1 bank is quoted: SHA-1 collisions make the log replay weaker (attack L-10)' })
+  }
+  const quoteProblem: TrustReason | undefined = input.quotes.length === 0
+    ? { code: 'NO_QUOTE', message: 'no quote was given: no PCR is authenticated' }
+    : !quote.valid
+      ? { code: 'QUOTE_INVALID', message: `the quote did not verify (${quote.errors[0]?.code ?? 'invalid'}): no PCR is authenticated` }
+      : undefined
+  const evidence = buildEvidence({ checks, basis: 'quote', expected, ...(quoteProblem ? { quoteProblem } : {}) })
+  return { quote, evidence, quoteFindings, replayFindings }
+}
