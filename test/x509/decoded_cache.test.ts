@@ -38,7 +38,7 @@ describe('decoded certificate cache', () => {
     const a = await issue({ subjectCN: 'a' })
     const buf = new Uint8Array(a.der)
     const first = decodedCertificateFields(buf)
-    buf[buf.length - 1] ^= 1 // same buffer, different bytes: a different key and a fresh decode
+    buf[buf.length - 1]! ^= 1 // same buffer, different bytes: a different key and a fresh decode
     const second = decodedCertificateFields(buf)
     expect(second).not.toBe(first)
     expect(second.sha256).not.toBe(first.sha256)

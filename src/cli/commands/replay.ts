@@ -7,7 +7,7 @@
  * pcr, eventIndex, ...}], ...}`; exit 0 ok, 1 an error-severity finding or a mismatch against
  * --expect, 2 usage error or unparseable input.
  */
-import { analyzeEventLog } from '../../eventlog/analyze.js'
+import { analyzeEventLog } from '../../attest/analyze.js'
 import { parseEventLog } from '../../eventlog/parse.js'
 import { pcrValuesToJSON, type PcrValuesInput } from '../../eventlog/pcr_values.js'
 import { replayedValues, type ReplayResult } from '../../eventlog/replay.js'

@@ -11,7 +11,8 @@ import { EV } from '../../../src/eventlog/event_types.js'
 import { verifyEventIntegrity } from '../../../src/eventlog/integrity.js'
 import { parseEventLog } from '../../../src/eventlog/parse.js'
 import type { EventLog } from '../../../src/eventlog/types.js'
-import { makeContext } from '../../../src/state/fact.js'
+import { contextFor } from '../../../src/state/fact.js'
+import { authenticateLog } from '../../../src/attest/authenticate_log.js'
 import { SIPA } from '../../../src/state/windows/sipa_constants.js'
 import { decodeSipa, walkSipa } from '../../../src/state/windows/sipa_decode.js'
 import { extractWindowsState, type WindowsState } from '../../../src/state/windows/windows_state.js'
@@ -24,7 +25,7 @@ announceCorpus('Windows SIPA state tests (go-attestation vectors, MAA differenti
 const GCP = 'logs/google-go-attestation--windows_gcp_shielded_vm.bin'
 
 function stateOf(log: EventLog, quoted?: number[]): WindowsState {
-  return extractWindowsState(makeContext(log, verifyEventIntegrity(log), quoted))
+  return extractWindowsState(contextFor(authenticateLog(log, quoted ? { onlyPcrs: quoted } : {})))
 }
 function stateOfBytes(b: Uint8Array, quoted?: number[]): WindowsState {
   return stateOf(parseEventLog(b), quoted)
