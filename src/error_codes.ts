@@ -9,6 +9,12 @@
 export type CommonErrorCode =
   | 'ERR_BOOTPROOF_GENERIC'
   | 'ERR_INPUT_INVALID'
+  /** A path that is not a regular file (directory, device, FIFO, socket, or a symlink to one). */
+  | 'ERR_INPUT_NOT_FILE'
+  /** An input file or stream larger than the limit for its kind (read stops at limit + 1 bytes). */
+  | 'ERR_INPUT_TOO_LARGE'
+  /** An input of another kind where an event log was expected (JSON, a JWT, YAML, PEM, an ACPI table); the message names the kind and the command that takes it. */
+  | 'ERR_INPUT_KIND'
   | 'ERR_HASH_UNSUPPORTED'
   | 'ERR_JSON_INVALID'
   | 'ERR_PCRS_INVALID'
@@ -174,4 +180,69 @@ export type PolicyErrorCode =
 
 export const POLICY_ERROR_CODES: readonly PolicyErrorCode[] = ['ERR_POLICY_INVALID', 'ERR_POLICY_VERSION', 'ERR_POLICY_DERIVE']
 
-export type BootproofErrorCode = CommonErrorCode | EventLogErrorCode | TpmErrorCode | TokenErrorCode | AuthenticodeErrorCode | PolicyErrorCode
+// TCG Canonical Event Log (CEL-TLV and CEL-JSON; TCG CEL Specification v1.0). Thrown when a
+// record cannot be parsed; unknown content types are kept raw with a finding instead.
+export type CelErrorCode =
+  /** A TLV length runs past its container (record, nested TLV or file), or a JSON-seq record is cut off. */
+  | 'ERR_CEL_TRUNCATED'
+  /** Structure violation: missing / repeated / misordered field, wrong integer width, bytes left in a container, both or neither of pcr and nv_index. */
+  | 'ERR_CEL_MALFORMED'
+  /** A length or count exceeds a named limit (DEFAULT_CEL_LIMITS). */
+  | 'ERR_CEL_LIMIT'
+  /** Two records carry the same recnum. */
+  | 'ERR_CEL_RECNUM_DUPLICATE'
+  /** A recnum is lower than the one before it, or only some records carry one. */
+  | 'ERR_CEL_RECNUM_ORDER'
+  /** A digest of an unknown algorithm, of the wrong size, repeated, or a record without digests. */
+  | 'ERR_CEL_DIGEST_INVALID'
+  /** A CEL-JSON record is not valid JSON (or repeats a member), or a member has the wrong type. */
+  | 'ERR_CEL_JSON_INVALID'
+
+// AMD SEV-SNP attestation reports (SEV Secure Nested Paging Firmware ABI Specification, doc 56860,
+// ATTESTATION_REPORT), docs/cvm.md. Parse codes are thrown; check codes are returned in `errors[]`.
+/** Thrown: the report cannot be parsed. */
+export type SnpParseErrorCode =
+  /** The report is not exactly 0x4A0 (1184) bytes (truncated or with trailing bytes). */
+  | 'ERR_SNP_REPORT_SIZE'
+  /** VERSION is not 2, 3, 4 or 5. */
+  | 'ERR_SNP_REPORT_VERSION'
+  /** SIGNATURE_ALGO is not 1 (ECDSA P-384 with SHA-384), the only algorithm defined. */
+  | 'ERR_SNP_REPORT_UNSUPPORTED'
+  /** A reserved field, reserved bit or reserved value is not zero (signature padding included). */
+  | 'ERR_SNP_REPORT_RESERVED'
+  /** A field violates its definition (POLICY bit 17, which must be one). */
+  | 'ERR_SNP_REPORT_MALFORMED'
+
+/** Returned in `errors[]`: the report parses but a check failed. */
+export type SnpCheckErrorCode =
+  /** The VCEK / VLEK is not an ECDSA P-384 certificate with well-formed AMD extensions. */
+  | 'ERR_SNP_VCEK_INVALID'
+  /** The report's SIGNING_KEY (VCEK, VLEK, none) does not match the certificate given. */
+  | 'ERR_SNP_SIGNING_KEY'
+  /** The product line is unknown, or CPUID, the certificate's productName and the caller disagree. */
+  | 'ERR_SNP_PRODUCT'
+  /** The certificate does not chain (ASK / ASVK) to the pinned ARK of the product at `now`. */
+  | 'ERR_SNP_CHAIN'
+  /** The report signature does not verify with the certificate's key (or r / s out of range). */
+  | 'ERR_SNP_SIGNATURE'
+  /** REPORTED_TCB differs from the certificate's TCB extensions. */
+  | 'ERR_SNP_TCB_MISMATCH'
+  /** REPORTED_TCB is above CURRENT_TCB in some component. */
+  | 'ERR_SNP_TCB_INCONSISTENT'
+  /** A TCB of the report is below the caller's minimum. */
+  | 'ERR_SNP_TCB_MINIMUM'
+  /** CHIP_ID differs from the VCEK's hwID extension. */
+  | 'ERR_SNP_CHIP_ID'
+  /** The guest policy allows debugging and `allowDebug` is not set. */
+  | 'ERR_SNP_DEBUG'
+  /** VMPL differs from the caller's expected VMPL. */
+  | 'ERR_SNP_VMPL'
+  /** REPORT_DATA differs from the caller's expected report data. */
+  | 'ERR_SNP_REPORT_DATA'
+
+export type SnpErrorCode = SnpParseErrorCode | SnpCheckErrorCode
+
+/** The SNP codes that are thrown rather than returned. */
+export const SNP_THROWN_CODES: readonly SnpParseErrorCode[] = ['ERR_SNP_REPORT_SIZE', 'ERR_SNP_REPORT_VERSION', 'ERR_SNP_REPORT_UNSUPPORTED', 'ERR_SNP_REPORT_RESERVED', 'ERR_SNP_REPORT_MALFORMED']
+
+export type BootproofErrorCode = CommonErrorCode | EventLogErrorCode | TpmErrorCode | TokenErrorCode | AuthenticodeErrorCode | PolicyErrorCode | SnpErrorCode | CelErrorCode

@@ -89,3 +89,10 @@ export { parsePe, authenticodeDigest, authenticodeDigests, authenticodeRanges, p
 // Reference values: policy v1 (validation, appraisal, derivation, importers)
 export * from './policy/index.js'
 export { isRocaVulnerableModulus } from './tpm/roca.js'
+export { verifyFleet, summarizeFleet, queryFleet, FleetSummaryBuilder, createFleetLineVerifier, splitLines, isBlankLine, bootChainOf, compareWithBaseline, isFleetSummary, fleetResultLine, FLEET_GROUPS, DEFAULT_MAX_LINE_BYTES } from './fleet/index.js'
+export type { VerifyFleetOptions, FleetVerifyOptions, FleetTask, FleetLineVerifier, FleetResult, FleetSummary, FleetCluster, FleetComponent, FleetChange, FleetBootChain, FleetGroup, FleetGroupState, FleetLineError, FleetLineErrorCode, FleetQueryResult, FleetQueryMatch, SummarizeFleetOptions } from './fleet/index.js'
+
+export { parseSnpReport, verifySnpReport, summarizeSnpReport, SNP_ROOTS, SNP_THROWN_CODES, type SnpReport, type SnpReportSummary, type VerifySnpOptions, type SnpVerifyResult, type SnpCheck, type SnpProduct, type SnpTcb, type SnpMinimumTcb, type SnpErrorCode } from './cvm/index.js'
+
+// TCG Canonical Event Log (CEL-TLV, CEL-JSON, systemd tpm2-measure.log): parse and replay
+export { parseCel, parseCelTlv, parseCelJson, detectCelFormat, isCelLog, replayCelLog, CEL_TLV, type CelLog, type CelRecord, type CelDigest, type CelContent, type CelManagement, type CelHandleKind, type CelFormat, type ParseCelOptions, type CelReplayOptions, type CelReplayResult, type CelErrorCode } from './cel/index.js'

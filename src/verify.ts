@@ -13,6 +13,7 @@ import type { EventLog } from './eventlog/types.js'
 import { isWindowsLog } from './eventlog/windows_marker.js'
 import type { Finding } from './findings.js'
 import type { HashProvider } from './hash/provider.js'
+import type { BootStateLimits } from './limits.js'
 import { stateFromEvidence, type BootState } from './state/boot_state.js'
 import type { AkInput } from './tpm/ak.js'
 import type { QuoteEvidence, VerifyQuoteOptions } from './tpm/quote_core.js'
@@ -29,6 +30,7 @@ import { runAppraisal, type PolicyInput } from './verify_appraisal.js'
 import { validatePolicy } from './policy/validate.js'
 import type { Policy } from './policy/types.js'
 import { policyTrustAnchors } from './policy/appraise.js'
+import { pcrsReadByPolicy } from './policy/coverage.js'
 
 export interface VerifyAttestationInput {
   /** The firmware event log (binary_bios_measurements, WBCL, ...). */
@@ -59,6 +61,8 @@ export interface VerifyAttestationInput {
   now?: Date
   /** Last accepted quote state of this AK, to detect reboots and replays (attack Q-12). */
   previous?: { clock: bigint; resetCount: number; restartCount: number }
+  /** Overrides of the named boot-state limits (e.g. `maxCertificatesDecoded`). */
+  bootStateLimits?: Partial<BootStateLimits>
   /** Extra quote-verification options (SHA-1 opt-in, AK EKUs, ...). */
   quoteOptions?: VerifyQuoteOptions
   verifier?: { developer: string; build: string }
@@ -85,24 +89,11 @@ export interface AttestationResult {
 
 const KEY_CODES = /^ERR_(AK|CHAIN)_/
 
-/**
- * PCRs a policy rule can look at, which the firmware log must therefore account for. A digest
- * rule with no PCR looks everywhere, so then every quoted PCR is compared: otherwise a PCR's
- * events could simply be left out of the log.
- */
+/** The PCRs the firmware log must account for: every PCR a policy rule reads (src/policy/coverage.ts). */
 function policyCoverage(policy: Policy | undefined): LogCoverage {
   if (!policy) return {}
-  const pcrs = new Set<number>()
-  for (const p of policy.pcrs?.required ?? []) pcrs.add(p)
-  for (const r of policy.pcrValues ?? []) pcrs.add(r.pcr)
-  for (const r of policy.eventRules ?? []) pcrs.add(r.pcr)
-  let allQuoted = false
-  for (const d of [...(policy.digests?.required ?? []), ...(policy.digests?.forbidden ?? [])]) {
-    if (d.pcr !== undefined) pcrs.add(d.pcr)
-    else allQuoted = true
-  }
-  if (policy.windows) for (const p of [12, 13, 14]) pcrs.add(p)
-  return { pcrs: [...pcrs], allQuoted }
+  const { pcrs, anywhere } = pcrsReadByPolicy(policy)
+  return { pcrs: [...pcrs], allQuoted: anywhere }
 }
 
 export async function verifyAttestation(input: VerifyAttestationInput): Promise<AttestationResult> {
@@ -168,7 +159,7 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
   // 4. boot state, read from the evidence only.
   let state: BootState | undefined
   if (evidence) {
-    const r = stateFromEvidence(evidence)
+    const r = stateFromEvidence(evidence, input.bootStateLimits ? { limits: input.bootStateLimits } : {})
     state = r.state
     add('state', r.findings)
     steps.state = { status: r.findings.some((f) => f.severity === 'error') ? 'failed' : 'success' }

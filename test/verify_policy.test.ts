@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { derivePolicy, parseCertificate, parseEventLog, parseEvidenceBundle, verifyAttestation, validatePolicy, type Policy, type VerifyAttestationInput } from '../src/index.js'
+import { authenticateLog, pcrContentTrust, derivePolicy, extractBootState, parseCertificate, parseEventLog, parseEvidenceBundle, verifyAttestation, validatePolicy, type Policy, type VerifyAttestationInput } from '../src/index.js'
 import { announceCorpus, CORPUS, corpusBytes, REPO_ROOT } from './helpers/corpus.js'
 
 const bundle = parseEvidenceBundle(readFileSync(join(REPO_ROOT, 'test-vectors/demo/evidence.json'), 'utf8'))
@@ -150,4 +150,59 @@ describe.skipIf(!CORPUS)('an Azure Attestation token as its own submodule (issue
     expect(no.verdict.ear_status).toBe('contraindicated')
     expect(no.verdict.bootproof_steps.token.status).toBe('failed')
   })
+})
+
+describe.skipIf(!CORPUS)('end to end on the real GCE Shielded VM running Windows (go-attestation, SHA-1 WBCL, empty nonce)', () => {
+  const att = CORPUS ? JSON.parse(readFileSync(join(CORPUS, 'attestations/google-go-attestation--windows_gcp_shielded_vm.json'), 'utf8')) : undefined
+  const unhex = (h: string) => Uint8Array.from(h.match(/../g)!.map((x) => parseInt(x, 16)))
+  const input = (policy: unknown): VerifyAttestationInput => ({
+    eventLog: corpusBytes(att.eventLog),
+    quotes: att.quotes.map((q: { attest: string; signature: string }) => ({ attest: unhex(q.attest), signature: unhex(q.signature) })),
+    // The AK comes from go-attestation's enrollment record (a TPMT_PUBLIC, no certificate).
+    ak: unhex(att.akPublic.hex),
+    akEnrolled: true,
+    // Recorded without a nonce (extraData is empty): the verifier had none to compare.
+    nonce: undefined,
+    // The quote covers sha1 PCR 0-23, some extended by the OS beyond this log.
+    pcrs: att.quotes[0].pcrs,
+    quoteOptions: { allowSha1: true, allowMissingNonce: true },
+    policy,
+  })
+
+  it('derives a policy from its own log without allowFindings; the only error is the missing nonce', async () => {
+    const policy = derivePolicy([parseEventLog(corpusBytes(att.eventLog))], { id: 'test/gce-windows', banks: ['sha1'] })
+    expect(policy.windows).toBeDefined()
+    const { verdict } = await verifyAttestation(input(policy))
+    const errs = verdict.bootproof_findings.filter((f) => f.severity === 'error')
+    expect(errs.map((f) => f.code)).toEqual(['POLICY_FRESHNESS_NONCE'])
+    expect(verdict.ear_status).not.toBe('affirming')
+    // Everything but the freshness of the quote holds: the boot submodules are not contraindicated.
+    expect(verdict.submods['windows-boot']!.ear_status).toBe('affirming')
+    expect(verdict.submods['secure-boot']!.ear_status).toBe('affirming')
+  })
+
+  it('PCR 0-6 carry no separator in this log: warnings, and their configuration content decides no fact', async () => {
+    const policy = derivePolicy([parseEventLog(corpusBytes(att.eventLog))], { id: 'test/gce-windows', banks: ['sha1'] })
+    const r = await verifyAttestation(input(policy))
+    const missing = r.verdict.bootproof_findings.filter((f) => f.code === 'SEPARATOR_MISSING')
+    expect(missing.map((f) => [f.pcr, f.severity])).toEqual([0, 1, 2, 3, 4, 5, 6].map((p) => [p, 'warning']))
+    expect(r.evidence!.pcrs.get(0)).toMatchObject({ status: 'authenticated', contentReason: { code: 'PCR_BOUNDARY_MISSING' } })
+    expect(r.state!.platform.scrtmVersion.trusted).toBe(false)
+  })
+})
+
+describe.skipIf(!CORPUS)('TDX CCEL logs with the separator in the wrong register are flagged, and their MR 1 content decides nothing', () => {
+  for (const name of ['negative/google-go-eventlog--cos-113-intel-tdx-dupe-separator-unpadded.bin', 'negative/google-go-eventlog--cos-113-intel-tdx-dupe-separator.bin']) {
+    it(name, () => {
+      const log = parseEventLog(corpusBytes(name), { registers: 'cc-mr', allowPadding: true })
+      const { state, findings } = extractBootState(log)
+      const ev = authenticateLog(log)
+      expect(ev.structure.some((f) => f.code === 'SEPARATOR_MISPLACED_MR' || f.code === 'SEPARATOR_DUPLICATE')).toBe(true)
+      expect(ev.pcrs.get(1)?.contentReason?.code ?? ev.pcrs.get(1)?.reason?.code).toMatch(/PCR_BOUNDARY_MISSING|PCR_STRUCTURE_INVALID/)
+      // MR 1 (RTMR0) holds what PC Client puts in PCR 1 and 7: none of its content may decide a fact.
+      expect(pcrContentTrust(ev, 1).trusted).toBe(false)
+      expect(state.secureBoot.enabled.value === true && state.secureBoot.enabled.trusted).toBe(false)
+      expect(findings.filter((f) => f.severity === 'error')).toEqual([])
+    })
+  }
 })

@@ -51,6 +51,15 @@ export interface EvidenceInput {
   onlyPcrs?: readonly number[]
 }
 
+/**
+ * Structure warnings that leave a PCR's pre-OS boundary unestablished or ambiguous: no separator
+ * (a partial log), a separator measured into the wrong TDX register by pre-2024-11 edk2 (so one
+ * MR holds two boundaries and the next none), a boot path that ran twice. Incomplete is not
+ * tampered: the digests stay authenticated, but configuration content cannot be placed before
+ * the boundary, so it decides no fact (TCG PFP §3.3.4.1, attack R-03).
+ */
+const BOUNDARY_CODES = new Set(['SEPARATOR_MISSING', 'SEPARATOR_MISPLACED_MR', 'SEPARATOR_REPEATED_BOOT'])
+
 /** Structural findings that taint a PCR (error severity), and PCRs lacking their pre-OS boundary. */
 function structuralTrust(structure: readonly Finding[]): { tainted: Map<number, TrustReason>; unbounded: Map<number, TrustReason> } {
   const tainted = new Map<number, TrustReason>()
@@ -59,8 +68,8 @@ function structuralTrust(structure: readonly Finding[]): { tainted: Map<number, 
     if (f.pcr === undefined) continue
     if (f.severity === 'error' && !tainted.has(f.pcr)) {
       tainted.set(f.pcr, { code: 'PCR_STRUCTURE_INVALID', message: `PCR ${f.pcr}'s event sequence is structurally invalid (${f.code}${f.eventIndex !== undefined ? ` at event ${f.eventIndex}` : ''})`, pcr: f.pcr, ...(f.eventIndex !== undefined ? { eventIndex: f.eventIndex } : {}) })
-    } else if (f.code === 'SEPARATOR_MISSING' && !unbounded.has(f.pcr)) {
-      unbounded.set(f.pcr, { code: 'PCR_BOUNDARY_MISSING', message: `PCR ${f.pcr} has no EV_SEPARATOR: its configuration events could have been extended after boot`, pcr: f.pcr })
+    } else if (BOUNDARY_CODES.has(f.code) && !unbounded.has(f.pcr)) {
+      unbounded.set(f.pcr, { code: 'PCR_BOUNDARY_MISSING', message: `PCR ${f.pcr} has no single pre-OS boundary (${f.code}): its configuration events cannot be placed before it`, pcr: f.pcr })
     }
   }
   return { tainted, unbounded }

@@ -2,13 +2,22 @@
 /** The `bootproof` executable. */
 import { EXIT_ERROR } from './io.js'
 import { main } from './main.js'
+import { escapeText } from '../text/escape.js'
+
+// `bootproof inspect log | head`: the reader leaving is not an error of ours. Without a listener
+// Node throws EPIPE as an uncaught exception with a stack trace; the exit code stays the verdict's.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e
+  })
+}
 
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code
   },
   (e) => {
-    process.stderr.write(`bootproof: ERR_INTERNAL: ${(e as Error)?.stack ?? e}\n`)
+    process.stderr.write(`bootproof: ERR_INTERNAL: ${escapeText(String((e as Error)?.stack ?? e), { keepNewlines: true })}\n`)
     process.exitCode = EXIT_ERROR
   },
 )

@@ -7,7 +7,7 @@
  * component in another log: a variable's (GUID, name), a file path, a firmware volume) and a
  * weaker `cls` used to pair the remaining events of a gap in order (the 2nd boot application
  * without a device path in log A with the 2nd in log B). Everything here comes from the event
- * data, which is an unverified hint unless the event verifies (tcg-event-log.md §7).
+ * data, which is an unverified hint unless the event verifies (attack R-02).
  */
 import type { DecodedEventData, UefiVariableData } from '../eventlog/decode/types.js'
 import { summarizeEventData } from '../eventlog/decode/summary.js'

@@ -1,5 +1,7 @@
 /** Human rendering of a boot-chain diff (`bootproof diff` without --json). */
 import type { BootChainDiff } from './diff_boot_chains.js'
+import { escapeText } from '../text/escape.js'
+import { clipPair, pcrText } from './text.js'
 
 const SIGN = { added: '+', removed: '-', changed: '~' } as const
 
@@ -14,8 +16,9 @@ export function renderBootChainDiff(d: BootChainDiff, labels: { a?: string; b?: 
     lines.push('', 'PCRs:')
     for (const [i, p] of Object.entries(d.pcrs)) {
       const counts = p.identical ? 'identical' : `+${p.added.length} -${p.removed.length} ~${p.changed.length}`
-      const vals = p.valueA !== undefined || p.valueB !== undefined ? `  ${(p.valueA ?? '-').slice(0, 16)} → ${(p.valueB ?? '-').slice(0, 16)}` : ''
-      lines.push(`  ${i.padStart(2)}: ${counts}${p.identical ? '' : vals}`)
+      const [va, vb] = clipPair(p.valueA ?? '-', p.valueB ?? '-', 17)
+      const vals = p.valueA !== undefined || p.valueB !== undefined ? `  ${va} → ${vb}` : ''
+      lines.push(`  ${pcrText(i).padStart(2)}: ${counts}${p.identical ? '' : vals}`)
     }
   }
   if (d.components.length) {
@@ -34,7 +37,11 @@ export function renderBootChainDiff(d: BootChainDiff, labels: { a?: string; b?: 
   const hints = Object.entries(d.pcrs).flatMap(([i, p]) => p.hintsDiffer.map((h) => ({ i, h })))
   if (hints.length) {
     lines.push('', 'same measurement, different description (unmeasured hint):')
-    for (const { i, h } of hints.slice(0, 20)) lines.push(`  PCR ${i}: ${h.a.summary} → ${h.b.summary} [A ${h.a.index} | B ${h.b.index}]`)
+    for (const { i, h } of hints.slice(0, 20)) {
+      // Summaries are clipped where they are made; when that hides the difference, say so.
+      const [sa, sb] = h.a.summary === h.b.summary ? [h.a.summary, '(differs past the summary; see --json)'] : clipPair(h.a.summary, h.b.summary, 100)
+      lines.push(`  PCR ${pcrText(i)}: ${sa} → ${sb} [A ${h.a.index} | B ${h.b.index}]`)
+    }
   }
-  return lines.join('\n')
+  return escapeText(lines.join('\n'), { keepNewlines: true })
 }

@@ -1,6 +1,6 @@
 /**
  * Event types of the TCG PC Client Platform Firmware Profile (PFP 1.06 §10.4.1) plus the
- * values seen in real logs (tcg-event-log.md §3). Unknown values are rendered as
+ * values seen in real logs (canonical/tcglog-parser constants.go). Unknown values are rendered as
  * `UNKNOWN_0x........` and kept raw.
  */
 export const EV = {
@@ -61,7 +61,7 @@ export function eventTypeName(type: number): string {
 
 /**
  * Vendor event-type ranges named in the Windows SDK `wbcl.h` SIPAEV_* list
- * (tcg-event-log.md §3): Intel TXT, AMD SL, AMD HSP/Pluton, ARM DRTM. Such types are
+ * (SIPAEV_* constants): Intel TXT, AMD SL, AMD HSP/Pluton, ARM DRTM. Such types are
  * vendor-defined, not reserved, so they are reported with less alarm than unknown ones.
  */
 export function vendorEventRange(type: number): string | undefined {

@@ -1,5 +1,5 @@
 /**
- * Event-content integrity (tcg-event-log.md §7; attack R-02). Replay authenticates only the
+ * Event-content integrity (go-attestation docs/event-log-disclosure.md; attack R-02). Replay authenticates only the
  * (PCR, digest) sequence: EventType and event data are not measured. For the event types whose
  * digest is a hash of (a defined part of) the event data, this module recomputes that hash in
  * every replayable bank. An event's content may be trusted only when it is `verified`.
@@ -42,6 +42,11 @@ interface Form {
   bytes: Uint8Array
   /** A firmware-quirk form: matching it is reported as a warning. */
   quirk?: boolean
+  /**
+   * The form binds only part of what the event claims (the VariableData of a named variable, not
+   * its name): a match leaves the event untrusted (`not-applicable`) with a warning.
+   */
+  partial?: boolean
 }
 
 const GRUB_PREFIXES = ['grub_cmd: ', 'kernel_cmdline: ', 'module_cmdline: ', 'grub_kernel_cmdline ', 'grub_cmd ']
@@ -56,7 +61,7 @@ function withoutTrailingNul(b: Uint8Array): Uint8Array | undefined {
   return b.length > 0 && b[b.length - 1] === 0 ? b.subarray(0, b.length - 1) : undefined
 }
 
-/** UEFI_VARIABLE_DATA.VariableData (§8.2), or undefined when the lengths are inconsistent. */
+/** UEFI_VARIABLE_DATA.VariableData (TCG PFP), or undefined when the lengths are inconsistent. */
 function variableData(data: Uint8Array): Uint8Array | undefined {
   if (data.length < 32) return undefined
   const v = new DataView(data.buffer, data.byteOffset, data.byteLength)
@@ -66,18 +71,35 @@ function variableData(data: Uint8Array): Uint8Array | undefined {
   return data.subarray(32 + 2 * Number(nameLen))
 }
 
+const LINUX_STUB_DESCRIPTIONS = ['LOADED_IMAGE::LoadOptions\0', 'Linux initrd\0']
+
+function isLinuxStubDescription(ev: TcgEvent, cc: boolean): boolean {
+  if (ev.pcrIndex !== (cc ? 3 : 9)) return false
+  return LINUX_STUB_DESCRIPTIONS.some((s) => ev.data.length === s.length && startsWithAscii(ev.data, s))
+}
+
 /**
- * The forms of the event data that the digest may be over, per type (§7 trust table), or
+ * The forms of the event data that the digest may be over, per type (attack R-02), or
  * undefined when the digest does not bind the data.
  */
-function formsFor(ev: TcgEvent): { forms: Form[]; severity: Severity; strict: boolean } | undefined {
+function formsFor(ev: TcgEvent, cc: boolean): { forms: Form[]; severity: Severity; strict: boolean } | undefined {
   const d = ev.data
   const data: Form = { form: 'data', bytes: d }
   switch (ev.eventType) {
+    case EV.EV_EFI_VARIABLE_DRIVER_CONFIG: {
+      // PFP §10.4.4 binds the whole UEFI_VARIABLE_DATA. Firmware of the TCG EFI Platform 1.22 /
+      // TPM 1.2 era hashed VariableData only (corpus: go-attestation linux_tpm12, a ThinkPad:
+      // SecureBoot, PK, KEK, db, dbx all in that form). That form does not bind the variable's
+      // name or GUID, so a relabelled event (db shown as dbx) would still match it: the event
+      // stays untrusted, with a warning, and the replay is not failed by it.
+      const vd = variableData(d)
+      const forms: Form[] = [data]
+      if (vd) forms.push({ form: 'variable-data', bytes: vd, partial: true })
+      return { forms, severity: 'error', strict: true }
+    }
     case EV.EV_SEPARATOR:
     case EV.EV_ACTION:
     case EV.EV_EFI_ACTION:
-    case EV.EV_EFI_VARIABLE_DRIVER_CONFIG:
     case EV.EV_EFI_VARIABLE_BOOT2:
     case EV.EV_EFI_GPT_EVENT:
     case EV.EV_OMIT_BOOT_DEVICE_EVENTS:
@@ -87,6 +109,10 @@ function formsFor(ev: TcgEvent): { forms: Form[]; severity: Severity; strict: bo
       // command line / initrd content, not the tagged event: their data is a description.
       const id = d.length >= 4 ? (d[0]! | (d[1]! << 8) | (d[2]! << 16) | (d[3]! << 24)) >>> 0 : 0
       const linuxTag = id === 0x8f3b22ec || id === 0x8f3b22ed
+      // Older Linux EFI stubs logged only the description string, without the tagged-event
+      // header (corpus: go-eventlog ccel_unpadded, TDX MR 3): the digest is of the command line.
+      // Recognised by the exact strings in PCR 9 / CC MR 3 only; its content stays unverified.
+      if (!linuxTag && isLinuxStubDescription(ev, cc)) return undefined
       return { forms: [data], severity: 'error', strict: !linuxTag }
     }
     case EV.EV_EFI_VARIABLE_AUTHORITY: {
@@ -102,14 +128,21 @@ function formsFor(ev: TcgEvent): { forms: Form[]; severity: Severity; strict: bo
       forms.push({ form: 'data', bytes: d })
       return { forms, severity: 'error', strict: true }
     }
-    // Types where the spec says digest = H(data) but real firmware deviates (§12): a mismatch
+    // Types where the spec says digest = H(data) but real firmware deviates (observed firmware quirks): a mismatch
     // leaves the content untrusted and is reported as a warning, not a verification failure.
     case EV.EV_COMPACT_HASH:
     case EV.EV_S_CRTM_VERSION:
     case EV.EV_NONHOST_INFO:
-    case EV.EV_PLATFORM_CONFIG_FLAGS:
     case EV.EV_TABLE_OF_DEVICES:
       return { forms: [data], severity: 'warning', strict: true }
+    // edk2 (QEMU fw_cfg ACPI loader, TDX TdHob / payload info; PFP §10.4.1 leaves the data
+    // platform-specific) logs a description ("ACPI DATA", "etc/acpi/tables", "td_hob") and hashes
+    // the configuration blob itself, which is not in the log. Every OVMF, SEV and TDX log in the
+    // corpus has this shape; only a few physical platforms log the hashed bytes. The data is
+    // therefore not bound: verified if it happens to match, otherwise an unverified hint with
+    // no finding (not an error, and no warning on every VM boot).
+    case EV.EV_PLATFORM_CONFIG_FLAGS:
+      return { forms: [data], severity: 'warning', strict: false }
     case EV.EV_IPL: {
       // GRUB (PCR 8) hashes the string after its prefix, without the NUL it logs; try the
       // likeliest form first so the common case costs one hash per bank.
@@ -156,7 +189,7 @@ export function verifyEventIntegrity(log: EventLog, options: { hash?: HashProvid
   /** Per event type, the form that matched last. */
   const lastForm = new Map<number, string>()
   for (const ev of log.events) {
-    const spec = ev.eventType === EV.EV_NO_ACTION ? undefined : formsFor(ev)
+    const spec = ev.eventType === EV.EV_NO_ACTION ? undefined : formsFor(ev, log.registerKind === 'cc-mr')
     if (!spec || ev.digests.length === 0) {
       events.push({ index: ev.index, status: 'not-applicable', banks: {} })
       counts['not-applicable']++
@@ -212,7 +245,11 @@ export function verifyEventIntegrity(log: EventLog, options: { hash?: HashProvid
     }
     const entry: EventIntegrity = { index: ev.index, status: 'not-applicable', banks }
     if (unchecked.length) entry.uncheckedBanks = unchecked
-    if (matched) {
+    if (matched?.partial) {
+      // Content untrusted (not-applicable), the digest is consistent: a warning, never an error.
+      entry.form = matched.form
+      findings.push({ code: 'EVENT_DIGEST_PARTIAL', severity: 'warning', message: `${ev.typeName} digest covers only the "${matched.form}" form (older firmware): the variable name and GUID are not bound, so the content is not trusted`, pcr: ev.pcrIndex, eventIndex: ev.index })
+    } else if (matched) {
       entry.status = 'verified'
       entry.form = matched.form
       if (matched.quirk) {

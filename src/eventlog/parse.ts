@@ -4,7 +4,7 @@
  * 0xFFFFFFFF tolerated on EV_NO_ACTION), and confidential-computing CCEL logs (TDX / Hygon
  * CSV: MR indices, 0xFF-padded log areas).
  *
- * Strictness (tcg-event-log.md §1.5-1.7, attacks L-01..L-05): every length is checked against
+ * Strictness (TCG PFP TCG_EfiSpecIDEvent / TCG_PCR_EVENT2, attacks L-01..L-05): every length is checked against
  * what remains and against a named limit before use; the Spec ID event must come first and
  * only once; every record carries exactly one digest per declared algorithm. Unknown event
  * types are kept raw and reported, never dropped.
@@ -15,7 +15,7 @@ import { resolveLimits, type EventLogLimits } from '../limits.js'
 import type { Finding } from '../findings.js'
 import { decodeEventData } from './decode/index.js'
 import { EV, eventTypeName, isKnownEventType, vendorEventRange } from './event_types.js'
-import { isLegacySpecId, isSpecId03, noActionSignature, parseSpecIdEvent } from './spec_id.js'
+import { checkMissingDigests, isLegacySpecId, isSpecId03, noActionSignature, parseSpecIdEvent, type MissingDigests } from './spec_id.js'
 import type { EventDigest, EventLog, SpecIdAlgorithm, StartupLocalityInfo, TcgEvent } from './types.js'
 
 export interface ParseEventLogOptions {
@@ -75,7 +75,7 @@ export function parseEventLog(bytes: Uint8Array, options: ParseEventLogOptions =
   if (looksLikeIma(bytes)) {
     throw new BootproofError('ERR_EVENTLOG_FORMAT', 'this is a Linux IMA measurement list, not a TCG firmware event log', { offset: 0 })
   }
-  // §1.3 format detection: the first record is always a TCG_PCR_EVENT.
+  // Format detection (TCG PFP): the first record is always a TCG_PCR_EVENT.
   const first = readPcrEvent(r, 0, limits)
   const log: EventLog = {
     format: 'tcg-sha1',
@@ -177,7 +177,7 @@ function parseAgileRecords(r: ByteReader, log: EventLog, limits: EventLogLimits,
   const algs = log.algorithms
   const byId = new Map<number, SpecIdAlgorithm>(algs.map((a) => [a.algId, a]))
   const n = algs.length
-  const missingDigests: { index: number; pcr: number; missing: string[] }[] = []
+  const missingDigests: MissingDigests[] = []
   while (!r.atEnd()) {
     const index = log.events.length
     if (allowPadding && isPadding(r.bytes, r.pos)) {
@@ -199,9 +199,8 @@ function parseAgileRecords(r: ByteReader, log: EventLog, limits: EventLogLimits,
     const countAt = r.offset
     const count = r.u32le('Digests.count')
     // Rule 1.6.2 / attack L-04: one digest per declared algorithm, checked before any read.
-    // Windows logs carry only the active bank's digest in OS-phase events (tcglog-parser PR #9:
-    // dell1/p511 in the corpus), so 1 <= count < n is accepted and the missing banks are marked
-    // non-replayable for that PCR (replay.ts): the event is never skipped in any bank.
+    // 1 <= count < n is decided after the last record (checkMissingDigests): only the narrow
+    // real-world shapes are accepted, and the missing banks become non-replayable (replay.ts).
     if (count === 0 || count > n) {
       throw new BootproofError('ERR_DIGEST_COUNT_MISMATCH', `event ${index} carries ${count} digests; the Spec ID event declares ${n} (1 to ${n} allowed)`, {
         offset: countAt,
@@ -247,20 +246,11 @@ function parseAgileRecords(r: ByteReader, log: EventLog, limits: EventLogLimits,
     }
     if (count < n) {
       const missing = algs.filter((a) => !digests.some((d) => d.algId === a.algId)).map((a) => a.bank)
-      missingDigests.push({ index, pcr: pcrIndex, missing })
+      missingDigests.push({ index, pcr: pcrIndex, missing, countAt })
     }
     finishEvent(ev, log, limits, decode)
   }
-  if (missingDigests.length > 0) {
-    const banks = [...new Set(missingDigests.flatMap((m) => m.missing))]
-    log.findings.push({
-      code: 'EVENT_DIGESTS_MISSING',
-      severity: 'warning',
-      message: `${missingDigests.length} event(s) lack ${banks.join(', ')} digests (events ${missingDigests.map((m) => m.index).join(', ')}): those banks cannot be replayed for PCRs ${[...new Set(missingDigests.map((m) => m.pcr))].join(', ')}`,
-      eventIndex: missingDigests[0]!.index,
-      relatedEvents: missingDigests.map((m) => m.index),
-    })
-  }
+  if (missingDigests.length > 0) checkMissingDigests(log, missingDigests)
 }
 
 /** True when bytes[from..] is a non-empty run of one byte value 0x00 or 0xFF. */
@@ -284,10 +274,13 @@ function finishEvent(ev: TcgEvent, log: EventLog, limits: EventLogLimits, decode
   }
   if (decode) ev.decoded = decodeEventData(decodeInput(ev, limits))
   if (ev.decoded.kind === 'unparsed') {
-    const err = (ev.decoded as { error: { code: string; message: string; offset?: number } }).error
+    const err = ev.decoded.error
+    // A malformed EFI_SIGNATURE_LIST (size underflow / overflow / non-multiple: attack S-02) is
+    // not firmware noise: the PK/KEK/db/dbx content a policy reads is unsound, so it is an error.
+    const sigList = err.structure === 'EFI_SIGNATURE_LIST'
     findings.push({
-      code: 'EVENT_DATA_UNPARSED',
-      severity: 'warning',
+      code: sigList ? 'SIGNATURE_LIST_MALFORMED' : 'EVENT_DATA_UNPARSED',
+      severity: sigList ? 'error' : 'warning',
       message: `${ev.typeName} data could not be decoded (${err.code}: ${err.message}); kept raw`,
       pcr: ev.pcrIndex,
       eventIndex: ev.index,
@@ -315,7 +308,7 @@ function finishEvent(ev: TcgEvent, log: EventLog, limits: EventLogLimits, decode
 const STARTUP_LOCALITY_SIG = 'StartupLocality\0'
 
 /**
- * PCR 0's initial value (PFP §10.4.5.3; tcg-event-log.md §5.2-5.3, attack L-07): a
+ * PCR 0's initial value (PFP §10.4.5.3; TCG_EfiStartupLocalityEvent, EV_EFI_HCRTM_EVENT; attack L-07): a
  * StartupLocality EV_NO_ACTION (exactly 17 bytes, value 0, 3 or 4, once, before any PCR 0
  * measurement) or an EV_EFI_HCRTM_EVENT with data exactly "HCRTM" (locality 4). Anything else is
  * reported and not applied, so PCR 0 then replays from zero and a genuine quote will disagree.

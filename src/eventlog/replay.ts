@@ -2,7 +2,7 @@
  * `replayEventLog`: recompute every bank's PCRs from the log (PCR_new = H(PCR_old ‖ digest),
  * TPM 2.0 Part 1 §17.3) and compare with supplied values such as a quote's.
  *
- * Rules (tcg-event-log.md §5): PCR 0 starts at the StartupLocality / H-CRTM locality; PCRs
+ * Rules (PFP §10.4.5.3 for PCR 0; attacks L-07, L-08): PCR 0 starts at the StartupLocality / H-CRTM locality; PCRs
  * 17-22 start at all-ones; EV_NO_ACTION is never extended; indices above 23 are never
  * extended (Windows 0xFFFFFFFF records). Every supplied PCR is compared, including PCRs with no
  * events, which must equal their initial value (attack L-08). Only banks the hash provider
@@ -23,7 +23,7 @@ export interface ReplayOptions {
   hash?: HashProvider
   /**
    * Replay only these banks (default: every bank of the log). The attestation pipeline replays
-   * the banks a quote authenticates: the others prove nothing (tcg-event-log.md §5.4 rule 1).
+   * the banks a quote authenticates: the others prove nothing (attack Q-07).
    */
   banks?: readonly string[]
 }

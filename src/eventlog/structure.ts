@@ -1,16 +1,21 @@
 /**
- * Structural checks that replay cannot see (tcg-event-log.md §6, attacks R-01, R-03, L-05,
+ * Structural checks that replay cannot see (TCG PFP EV_SEPARATOR rules, attacks R-01, R-03, L-05,
  * L-06). They return findings; they never throw.
  *
  * - exactly one EV_SEPARATOR in each of PCR 0-7, with 4 data bytes; 0x00000000 normal,
- *   0xFFFFFFFF accepted and noted, 0x00000001 = firmware error;
+ *   0xFFFFFFFF accepted and noted, 0x00000001 = firmware error (separatorFindings);
  * - an event whose digest equals a separator's (or a well-known EV_EFI_ACTION string's) must
  *   carry that type: retyping is how the event-type masquerade hides events (R-01);
  * - pre-OS configuration events must not follow their PCR's separator;
  * - PCR indices above 23 are only tolerated on EV_NO_ACTION (Windows 0xFFFFFFFF records);
- * - EV_NO_ACTION digests should be zero (they are never extended).
- * In CCEL logs (MR indices) only duplicate separators per register and the no-action rule apply.
+ * - EV_NO_ACTION records in PCR 0-23 carry zero digests and a known signature (L-06).
+ * In CCEL logs (MR indices) only the separator counts per register and the no-action rules apply.
+ *
+ * Severity model: an error means the evidence is unsound or shows tampering; incompleteness or a
+ * documented firmware deviation that only limits what can be trusted is a warning, and keeps the
+ * `pcr` (and event index) so later stages can mark that register's facts untrusted.
  */
+import { isWbclSeparator } from './windows_marker.js'
 import type { HashAlgName } from '../alg.js'
 import { defaultHashProvider, type HashProvider } from '../hash/provider.js'
 import type { Finding } from '../findings.js'
@@ -111,12 +116,7 @@ export function checkEventLogStructure(log: EventLog, options: { hash?: HashProv
   const separators = new Map<number, TcgEvent[]>()
   for (const ev of log.events) {
     if (ev.eventType === EV.EV_NO_ACTION) {
-      if (ev.digests.some((d) => d.digest.some((b) => b !== 0))) {
-        findings.push({ code: 'NO_ACTION_DIGEST_NONZERO', severity: 'warning', message: 'EV_NO_ACTION event with a non-zero digest (never extended; attack L-06)', pcr: ev.pcrIndex, eventIndex: ev.index })
-      }
-      if (ev.pcrIndex > 23 && pcrLog) {
-        findings.push({ code: 'EVENT_NOT_MEASURED', severity: 'info', message: `EV_NO_ACTION record on PCR index 0x${ev.pcrIndex.toString(16)} (Windows) kept, not extended`, eventIndex: ev.index })
-      }
+      checkNoAction(ev, pcrLog, findings)
       continue
     }
     if (ev.pcrIndex > 23) {
@@ -165,7 +165,12 @@ export function checkEventLogStructure(log: EventLog, options: { hash?: HashProv
     const pre = pcrLog ? PRE_OS_TYPES[ev.pcrIndex] : undefined
     if (pre && pre.includes(ev.eventType)) {
       const sep = separators.get(ev.pcrIndex)?.[0]
-      if (sep) {
+      if (sep && ev.pcrIndex === 7 && isShimMokList(ev)) {
+        // Older shim measured MokList / MokListX into PCR 7 as DRIVER_CONFIG (corpus: Debian
+        // deb1); newer shim uses EV_IPL in PCR 14. Recognised only by shim's GUID and these two
+        // names: it is not a Secure Boot variable, and "SecureBoot" / "db" here stays an error (R-03).
+        findings.push({ code: 'SHIM_MOKLIST_AFTER_SEPARATOR', severity: 'warning', message: `${ev.typeName} for shim's ${mokName(ev)} in PCR 7 after the separator (older shim): OS-loader data, not Secure Boot configuration`, pcr: 7, eventIndex: ev.index, relatedEvents: [sep.index] })
+      } else if (sep) {
         findings.push({ code: 'EVENT_AFTER_SEPARATOR', severity: 'error', message: `${ev.typeName} in PCR ${ev.pcrIndex} after its separator (event ${sep.index}): pre-OS configuration must precede it`, pcr: ev.pcrIndex, eventIndex: ev.index, relatedEvents: [sep.index] })
       }
     }
@@ -174,33 +179,15 @@ export function checkEventLogStructure(log: EventLog, options: { hash?: HashProv
     }
   }
 
-  for (const [pcr, list] of separators) {
-    if (list.length > 1) {
-      findings.push({
-        code: 'SEPARATOR_DUPLICATE',
-        severity: 'error',
-        message: `${list.length} separators in ${pcrLog ? 'PCR' : 'MR'} ${pcr} (events ${list.map((e) => e.index).join(', ')}); exactly one is expected`,
-        pcr,
-        eventIndex: list[1]!.index,
-        relatedEvents: list.map((e) => e.index),
-      })
-    }
-  }
-  if (pcrLog) {
-    for (let pcr = 0; pcr <= 7; pcr++) {
-      if (!separators.has(pcr)) {
-        findings.push({ code: 'SEPARATOR_MISSING', severity: 'error', message: `no EV_SEPARATOR in PCR ${pcr}: the pre-OS / OS boundary is not established`, pcr })
-      }
-    }
-  }
+  findings.push(...separatorFindings(log, separators))
   return findings
 }
 
 function checkSeparatorValue(ev: TcgEvent, findings: Finding[], pcrLog: boolean): void {
   const d = ev.data
   const at = { pcr: ev.pcrIndex, eventIndex: ev.index, offset: ev.dataOffset }
-  // Windows ends PCR 12-14 with a "WBCL" separator (windows-wbcl-sipa.md).
-  if (pcrLog && ev.pcrIndex >= 12 && ev.pcrIndex <= 14 && d.length === 4 && String.fromCharCode(...d) === 'WBCL') return
+  // Windows ends PCR 12-14 with a "WBCL" separator (Windows SDK wbcl.h; TCG PFP §10.4.1).
+  if (pcrLog && ev.pcrIndex >= 12 && ev.pcrIndex <= 14 && isWbclSeparator(ev)) return
   if (d.length !== 4) {
     findings.push({ code: 'SEPARATOR_MALFORMED', severity: 'error', message: `separator data is ${d.length} bytes, expected 4 (attack L-09)`, ...at })
     return
@@ -214,4 +201,110 @@ function checkSeparatorValue(ev: TcgEvent, findings: Finding[], pcrLog: boolean)
   } else {
     findings.push({ code: 'SEPARATOR_MALFORMED', severity: 'error', message: `separator value 0x${v} is not 0, 1 or 0xFFFFFFFF`, ...at })
   }
+}
+
+/** The signatures of the EV_NO_ACTION bodies the PFP defines (§10.4.5; PFP 1.06 SP800-155 Event2/3). */
+const NO_ACTION_SIGNATURES: ReadonlySet<string> = new Set([
+  'Spec ID Event03\0',
+  'Spec ID Event02\0',
+  'Spec ID Event00\0',
+  'StartupLocality\0',
+  'SP800-155 Event\0',
+  'SP800-155 Event2',
+  'SP800-155 Event3',
+  'H-CRTM CompMeas\0',
+  'NvIndexInstance\0',
+  'NvIndexDynamic\0\0',
+])
+
+/**
+ * EV_NO_ACTION is never extended (attack L-06), so its digests and content prove nothing. In PCR
+ * 0-23 (and every CC register) a non-zero digest or an unknown signature means the record was
+ * forged or retyped: error. A body shorter than a signature is a warning (go-attestation's
+ * short_no_action_eventlog is a real log). Windows records on index 0xFFFFFFFF carry SIPA data
+ * with real digests: kept, reported, never extended.
+ */
+function checkNoAction(ev: TcgEvent, pcrLog: boolean, findings: Finding[]): void {
+  const at = { pcr: ev.pcrIndex, eventIndex: ev.index }
+  const nonZero = ev.digests.some((d) => d.digest.some((b) => b !== 0))
+  if (ev.pcrIndex > 23 && pcrLog) {
+    if (nonZero) findings.push({ code: 'NO_ACTION_DIGEST_NONZERO', severity: 'warning', message: 'EV_NO_ACTION event with a non-zero digest on a Windows 0xFFFFFFFF record (never extended; attack L-06)', ...at })
+    findings.push({ code: 'EVENT_NOT_MEASURED', severity: 'info', message: `EV_NO_ACTION record on PCR index 0x${ev.pcrIndex.toString(16)} (Windows) kept, not extended`, eventIndex: ev.index })
+    return
+  }
+  if (nonZero) findings.push({ code: 'NO_ACTION_DIGEST_NONZERO', severity: 'error', message: 'EV_NO_ACTION event with a non-zero digest: such records are never extended, so the digest is forged or the event retyped (attack L-06)', ...at })
+  if (ev.data.length < 16) {
+    findings.push({ code: 'NO_ACTION_SHORT', severity: 'warning', message: `EV_NO_ACTION data is ${ev.data.length} bytes, shorter than a 16-byte signature; content ignored (attack L-06)`, ...at })
+    return
+  }
+  const sig = String.fromCharCode(...ev.data.subarray(0, 16))
+  if (!NO_ACTION_SIGNATURES.has(sig)) {
+    findings.push({ code: 'NO_ACTION_UNKNOWN_SIGNATURE', severity: 'error', message: `EV_NO_ACTION with unknown signature ${JSON.stringify(sig.replace(/\0+$/, ''))}: not a PFP-defined record (attack L-06)`, ...at })
+  }
+}
+
+/** SHIM_LOCK_GUID 605dab50-e046-4300-abb6-3dd810dd8b23, as stored (little-endian fields). */
+const SHIM_GUID = [0x50, 0xab, 0x5d, 0x60, 0x46, 0xe0, 0x00, 0x43, 0xab, 0xb6, 0x3d, 0xd8, 0x10, 0xdd, 0x8b, 0x23]
+const MOK_NAMES = new Set(['MokList', 'MokListX'])
+
+/** The UEFI_VARIABLE_DATA name when the GUID is shim's and the lengths are exact (PFP §10.4.4), read from the raw bytes. */
+function mokName(ev: TcgEvent): string | undefined {
+  const d = ev.data
+  if (d.length < 32 || SHIM_GUID.some((b, i) => d[i] !== b)) return undefined
+  const v = new DataView(d.buffer, d.byteOffset, d.byteLength)
+  const nameLen = v.getBigUint64(16, true)
+  const dataLen = v.getBigUint64(24, true)
+  if (nameLen > 16n || 32n + 2n * nameLen + dataLen !== BigInt(d.length)) return undefined
+  let name = ''
+  for (let i = 0; i < Number(nameLen); i++) name += String.fromCharCode(v.getUint16(32 + 2 * i, true))
+  return name
+}
+
+function isShimMokList(ev: TcgEvent): boolean {
+  const name = mokName(ev)
+  return name !== undefined && MOK_NAMES.has(name)
+}
+
+/**
+ * Separator counts per register (PFP §3.3.2.2: one EV_SEPARATOR per PCR 0-7 at the pre-OS / OS
+ * boundary). The boundary of a register is its FIRST separator; what precedes it is pre-OS.
+ *
+ * - PCR logs: a PCR 0-7 without one is incomplete (partial logs, go-attestation's Windows
+ *   Shielded VM log): SEPARATOR_MISSING warning with its `pcr`, whose facts later stages treat
+ *   as boundary-missing. A second one is an error, except when EVERY PCR 0-7 holds exactly two:
+ *   the firmware ran its ReadyToBoot path twice (corpus: Lenovo SR635 amd635), one
+ *   SEPARATOR_REPEATED_BOOT warning per PCR.
+ * - CC logs (TDX mapping, edk2 TdTcg2Dxe): PCR 0 (older edk2), 1 and 7 share MR 1 (RTMR0) and
+ *   PCR 2-6 share MR 2 (RTMR1), so MR 1 may hold up to 3 separators and MR 2 up to 5 (corpus:
+ *   go-eventlog event_log.bin); more is an error. TDVF before edk2-stable202411 (edk2 PR 6051)
+ *   extended the ReadyToBoot separator into MR 1 instead of MR 2: two in MR 1 and none in MR 2
+ *   (trustee ccel_data_grub / ovmf, go-eventlog ccel_unpadded and the cos-113 "dupe-separator"
+ *   logs, which all have this layout). It is a firmware bug, not tampering: a
+ *   SEPARATOR_MISPLACED_MR warning on MR 1 plus SEPARATOR_MISSING on MR 2, so boot state that
+ *   relies on MR 2's boundary is untrusted (go-eventlog refuses such state).
+ */
+function separatorFindings(log: EventLog, separators: Map<number, TcgEvent[]>): Finding[] {
+  const out: Finding[] = []
+  const pcrLog = log.registerKind === 'pcr'
+  const count = (r: number): number => separators.get(r)?.length ?? 0
+  const repeatedBoot = pcrLog && [0, 1, 2, 3, 4, 5, 6, 7].every((p) => count(p) === 2)
+  const tdvfLegacy = !pcrLog && count(1) === 2 && count(2) === 0
+  const allowed = (r: number): number => (pcrLog || r > 2 || r < 1 ? 1 : r === 1 ? 3 : 5)
+  for (const [reg, list] of separators) {
+    const related = list.map((e) => e.index)
+    if (repeatedBoot && reg <= 7) {
+      out.push({ code: 'SEPARATOR_REPEATED_BOOT', severity: 'warning', message: `PCR ${reg} holds two separators (events ${related.join(', ')}), as does every PCR 0-7: the firmware ran its boot path twice; pre-OS configuration is what precedes the first`, pcr: reg, eventIndex: list[1]!.index, relatedEvents: related })
+    } else if (tdvfLegacy && reg === 1) {
+      out.push({ code: 'SEPARATOR_MISPLACED_MR', severity: 'warning', message: `MR 1 holds two separators (events ${related.join(', ')}) and MR 2 none: TDVF before edk2-stable202411 extended the ReadyToBoot separator into RTMR0 instead of RTMR1 (firmware bug)`, pcr: 1, eventIndex: list[1]!.index, relatedEvents: related })
+    } else if (list.length > allowed(reg)) {
+      out.push({ code: 'SEPARATOR_DUPLICATE', severity: 'error', message: `${list.length} separators in ${pcrLog ? 'PCR' : 'MR'} ${reg} (events ${related.join(', ')}); ${allowed(reg) === 1 ? 'exactly one is' : `at most ${allowed(reg)} are`} expected`, pcr: reg, eventIndex: list[allowed(reg)]!.index, relatedEvents: related })
+    }
+  }
+  const required = pcrLog ? [0, 1, 2, 3, 4, 5, 6, 7] : tdvfLegacy ? [2] : []
+  for (const reg of required) {
+    if (!separators.has(reg)) {
+      out.push({ code: 'SEPARATOR_MISSING', severity: 'warning', message: `no EV_SEPARATOR in ${pcrLog ? 'PCR' : 'MR'} ${reg}: the pre-OS / OS boundary is not established, so its configuration cannot be placed before it (incomplete, not tampered)`, pcr: reg })
+    }
+  }
+  return out
 }

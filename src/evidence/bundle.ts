@@ -3,8 +3,14 @@
  * (schema/evidence-bundle.schema.json). Binary blobs are base64 (standard or url-safe), the
  * nonce and PCR values lowercase hex. Parsed strictly: unknown members are an error, so a typo
  * cannot silently drop evidence.
+ *
+ * The bundle is written by the attester, so it is data only: nothing in it chooses how the
+ * verifier parses or checks (register kind, flags, limits come from the caller's options), and
+ * a repeated member is rejected rather than read last-one-wins (RFC 8259 §4 leaves duplicates
+ * undefined; a second "eventLog" must not swap the log one reader sees for another's).
  */
 import { BootproofError } from '../errors.js'
+import { parseStrictJson, StrictJsonError } from '../json/strict_json.js'
 import { fromHexOrUndefined } from '../bytes/hex.js'
 import type { AkParts } from '../tpm/ak.js'
 import type { QuoteEvidence } from '../tpm/quote_core.js'
@@ -13,8 +19,6 @@ import type { PcrValuesInput as PcrValues } from '../pcr_values.js'
 export interface EvidenceBundle {
   version: 1
   eventLog?: Uint8Array
-  /** `cc-mr` for CCEL logs. */
-  eventLogRegisters?: 'pcr' | 'cc-mr'
   quotes: QuoteEvidence[]
   pcrs?: PcrValues
   ak: AkParts
@@ -46,22 +50,40 @@ function obj(v: unknown, path: string): Record<string, unknown> {
   return v as Record<string, unknown>
 }
 
+/** Bundles are shallow (pcrs/bank/index is the deepest); anything deeper is not a bundle. */
+const MAX_BUNDLE_DEPTH = 8
+
 /**
- * Parse an evidence bundle (JSON text or an already parsed object).
- * @throws BootproofError ERR_BUNDLE_INVALID (with the JSON pointer in `field`), ERR_JSON_INVALID
+ * Members that earlier versions read as verifier settings. They are rejected, not ignored, so
+ * that a producer relying on them learns that the verifier never obeys them: the caller passes
+ * `eventLogOptions: { registers: 'cc-mr' }` to `verifyAttestation` (CLI: `--ccel`).
+ */
+const VERIFIER_OPTIONS_IN_EVIDENCE: Record<string, string> = {
+  eventLogRegisters: "selects how the event log is parsed, which is the verifier's choice: pass eventLogOptions.registers to verifyAttestation (CLI: --ccel)",
+}
+
+/**
+ * Parse an evidence bundle. Give the JSON text: only then are duplicate member names detected
+ * (an already parsed object has lost them; it is accepted for callers that built it
+ * themselves).
+ * @throws BootproofError ERR_BUNDLE_INVALID (with the JSON pointer in `field`: a duplicate
+ *   member, an unknown member, a verifier option, a bad value), ERR_JSON_INVALID
  */
 export function parseEvidenceBundle(input: string | unknown): EvidenceBundle {
   let json: unknown = input
   if (typeof input === 'string') {
     if (input.length > MAX_BUNDLE_CHARS) bad('', `larger than ${MAX_BUNDLE_CHARS} characters`)
     try {
-      json = JSON.parse(input)
+      json = parseStrictJson(input, { maxDepth: MAX_BUNDLE_DEPTH })
     } catch (e) {
-      throw new BootproofError('ERR_JSON_INVALID', `evidence bundle: not valid JSON (${(e as Error).message})`)
+      if (e instanceof StrictJsonError && e.kind === 'duplicate') bad(e.pointer ?? '', `duplicate member ${JSON.stringify(e.key)} (at character ${e.position}): evidence with two values for one member is ambiguous`)
+      throw new BootproofError('ERR_JSON_INVALID', `evidence bundle: not valid JSON (${(e as Error).message})`, { cause: e })
     }
   }
   const o = obj(json, '')
-  only(o, ['$schema', 'version', 'eventLog', 'eventLogRegisters', 'quotes', 'pcrs', 'ak', 'nonce', 'comment'], '')
+  for (const k of Object.keys(o)) if (Object.hasOwn(VERIFIER_OPTIONS_IN_EVIDENCE, k)) bad(`/${k}`, `not accepted in evidence: it ${VERIFIER_OPTIONS_IN_EVIDENCE[k]}`)
+  only(o, ['$schema', 'version', 'eventLog', 'quotes', 'pcrs', 'ak', 'nonce', 'comment'], '')
+  for (const k of ['$schema', 'comment']) if (o[k] !== undefined && typeof o[k] !== 'string') bad(`/${k}`, 'must be a string')
   if (o.version !== 1) bad('/version', `unsupported version ${JSON.stringify(o.version)} (this library reads version 1)`)
   if (!Array.isArray(o.quotes) || o.quotes.length === 0) bad('/quotes', 'must be a non-empty array')
   if (o.quotes.length > 16) bad('/quotes', 'more than 16 quotes')
@@ -89,10 +111,6 @@ export function parseEvidenceBundle(input: string | unknown): EvidenceBundle {
   if (ak.public === undefined && ak.spki === undefined && ak.certificate === undefined) bad('/ak', 'needs public, pem or certificate')
   const out: EvidenceBundle = { version: 1, quotes, ak }
   if (o.eventLog !== undefined) out.eventLog = b64(o.eventLog, '/eventLog')
-  if (o.eventLogRegisters !== undefined) {
-    if (o.eventLogRegisters !== 'pcr' && o.eventLogRegisters !== 'cc-mr') bad('/eventLogRegisters', "must be 'pcr' or 'cc-mr'")
-    out.eventLogRegisters = o.eventLogRegisters
-  }
   if (o.nonce !== undefined) {
     const n = typeof o.nonce === 'string' ? fromHexOrUndefined(o.nonce) : undefined
     if (!n) bad('/nonce', 'must be a hex string')
@@ -109,12 +127,11 @@ function toB64(b: Uint8Array): string {
 }
 
 /** Serialise a bundle (the inverse of `parseEvidenceBundle`). */
-export function evidenceBundleToJSON(b: { eventLog?: Uint8Array; eventLogRegisters?: 'pcr' | 'cc-mr'; quotes: { attest: Uint8Array; signature: Uint8Array }[]; ak: { public?: Uint8Array; pem?: string; certificate?: string }; nonce?: Uint8Array; pcrs?: Record<string, Record<string, string>> }): Record<string, unknown> {
+export function evidenceBundleToJSON(b: { eventLog?: Uint8Array; quotes: { attest: Uint8Array; signature: Uint8Array }[]; ak: { public?: Uint8Array; pem?: string; certificate?: string }; nonce?: Uint8Array; pcrs?: Record<string, Record<string, string>> }): Record<string, unknown> {
   const hex = (x: Uint8Array) => Array.from(x, (v) => v.toString(16).padStart(2, '0')).join('')
   return {
     version: 1,
     ...(b.eventLog ? { eventLog: toB64(b.eventLog) } : {}),
-    ...(b.eventLogRegisters ? { eventLogRegisters: b.eventLogRegisters } : {}),
     quotes: b.quotes.map((q) => ({ attest: toB64(q.attest), signature: toB64(q.signature) })),
     ...(b.pcrs ? { pcrs: b.pcrs } : {}),
     ak: { ...(b.ak.public ? { public: toB64(b.ak.public) } : {}), ...(b.ak.pem ? { pem: b.ak.pem } : {}), ...(b.ak.certificate ? { certificate: b.ak.certificate } : {}) },

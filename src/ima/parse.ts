@@ -10,6 +10,7 @@ import { detectBinaryLayout, detectImaFormat, TEMPLATE_HASH_SIZES } from './dete
 import { parseImaAscii } from './parse_ascii.js'
 import { parseImaBinary } from './parse_binary.js'
 import { templateHashInput } from './templates.js'
+import { CappedFindings } from './findings_cap.js'
 import { DEFAULT_IMA_LIMITS, type ImaLimits, type ImaLog, type ParseImaLogOptions } from './types.js'
 
 const BANK_BY_SIZE: Record<number, HashAlgName> = { 20: 'sha1', 32: 'sha256', 48: 'sha384', 64: 'sha512' }
@@ -90,7 +91,8 @@ function checkEntries(log: ImaLog, options: ParseImaLogOptions): void {
   const hash = options.hash ?? defaultHashProvider()
   const unverifiable: number[] = []
   const perEntry = log.findings
-  const out: typeof perEntry = []
+  // Capped per code (findings_cap.ts): every entry can be a violation or a mismatch.
+  const out = new CappedFindings()
   for (const e of log.entries) {
     if (e.pcr > 23) {
       out.push({ code: 'IMA_PCR_OUT_OF_RANGE', severity: 'error', message: `entry ${e.index} names PCR ${e.pcr}, which a TPM does not have; it is not replayed`, eventIndex: e.index, offset: e.offset, pcr: e.pcr })
@@ -138,5 +140,5 @@ function checkEntries(log: ImaLog, options: ParseImaLogOptions): void {
     })
   }
   // Keep parse findings in entry order, then the checks.
-  log.findings = [...perEntry, ...out].sort((a, b) => (a.eventIndex ?? Infinity) - (b.eventIndex ?? Infinity))
+  log.findings = [...perEntry, ...out.finish()].sort((a, b) => (a.eventIndex ?? Infinity) - (b.eventIndex ?? Infinity))
 }

@@ -7,12 +7,21 @@
  * The template data is not printed, so it is rebuilt from the printed fields where their
  * printed form is lossless (see templates.ts); the template hash can then be checked like in a
  * binary list. Lines are split on bytes, so every offset is a byte offset into the input.
+ *
+ * Memory: an ASCII list is the densest input there is (a 46-byte line is a whole entry), and
+ * fully decoded entries cost about 26 heap bytes per input byte, so a list within the default
+ * limits exhausted the heap. Each line is therefore decoded and checked once while parsing
+ * (every finding is raised then), and only a compact entry is kept: the list context, the
+ * line's offset and length, its index and its template-hash status. Everything else is decoded
+ * again from a private copy of the input when read (`AsciiImaEntry`), so peak memory is the
+ * copy plus about 70 bytes per entry, under 3x the input for the densest list.
  */
 import { BootproofError, TruncatedInputError } from '../errors.js'
 import { fromHexOrUndefined } from '../bytes/hex.js'
 import type { Finding } from '../findings.js'
+import { CappedFindings, MAX_FINDINGS_PER_CODE, type FindingSink } from './findings_cap.js'
 import { buildTemplateData, decodeField, fieldFromAscii, splitAsciiFields, summarize, templateFields, type FieldDecodeContext } from './templates.js'
-import type { ImaEntry, ImaFields, ImaLimits, ImaRawField } from './types.js'
+import type { ImaDigest, ImaEntry, ImaFields, ImaLimits, ImaRawField, ImaTemplateHashStatus } from './types.js'
 
 export interface AsciiParseSettings {
   /** Template-hash size in bytes, or undefined to take it from the first line. */
@@ -33,10 +42,108 @@ const utf8 = new TextDecoder('utf-8')
 
 class LineError extends Error {}
 
-export function parseImaAscii(bytes: Uint8Array, s: AsciiParseSettings): AsciiParseResult {
+/** What every entry of one list shares: the private copy of the input and the settings. */
+interface AsciiListContext {
+  readonly bytes: Uint8Array
+  readonly settings: AsciiParseSettings
+  /** Set once the first line fixed it. */
+  templateHashSize: number
+  /**
+   * Unknown template names already reported: one IMA_UNKNOWN_TEMPLATE per name, not per line
+   * (the entries stay listed in IMA_TEMPLATE_HASH_UNVERIFIED). Bounded by the findings cap.
+   */
+  readonly unknownTemplates: Set<string>
+}
+
+/** An entry decoded in full (what `parseLine` builds); kept only transiently. */
+type DecodedLine = Omit<ImaEntry, 'index' | 'offset' | 'line' | 'templateHashStatus'>
+
+// One decoded entry is kept, so that reading several properties of the same entry in a row
+// (pcr, violation, templateHash in the replay; templateData and rawFields in the hash check)
+// decodes it once. The entry is held weakly: a strong reference would pin the whole list (its
+// input copy) after the caller dropped it; the decoded line references no list bytes.
+let lastEntry: WeakRef<AsciiImaEntry> | undefined
+let lastDecoded: DecodedLine | undefined
+
+/**
+ * An entry of an ASCII list. Own state is the index, the offset and the template-hash status;
+ * every other `ImaEntry` property is a getter that decodes the line again from the list's
+ * private copy of the input (which the caller cannot change), so it always returns what was
+ * checked at parse time. Objects returned by the getters are fresh on each decode: do not rely
+ * on identity (`e.fields !== e.fields` may hold).
+ */
+class AsciiImaEntry implements ImaEntry {
+  readonly #ctx: AsciiListContext
+  readonly #length: number
+  readonly index: number
+  readonly offset: number
+  templateHashStatus: ImaTemplateHashStatus = 'not-applicable'
+
+  constructor(ctx: AsciiListContext, index: number, offset: number, length: number) {
+    this.#ctx = ctx
+    this.index = index
+    this.offset = offset
+    this.#length = length
+  }
+
+  #decoded(): DecodedLine {
+    if (lastDecoded && lastEntry?.deref() === this) return lastDecoded
+    const ctx = this.#ctx
+    const line = ctx.bytes.subarray(this.offset, this.offset + this.#length)
+    // Parse-time findings were reported already; a re-decode's go nowhere.
+    const d = parseLine(line, this.offset, this.index + 1, this.index, ctx, ctx.settings, [])
+    lastEntry = new WeakRef(this)
+    lastDecoded = d
+    return d
+  }
+
+  /** ASCII lists have no entry without its line: the line number is index + 1. */
+  get line(): number {
+    return this.index + 1
+  }
+  get pcr(): number {
+    return this.#decoded().pcr
+  }
+  get templateHash(): Uint8Array {
+    return this.#decoded().templateHash
+  }
+  get templateName(): string {
+    return this.#decoded().templateName
+  }
+  get templateData(): Uint8Array | undefined {
+    return this.#decoded().templateData
+  }
+  get fields(): ImaFields {
+    return this.#decoded().fields
+  }
+  get rawFields(): ImaRawField[] {
+    return this.#decoded().rawFields
+  }
+  get filename(): string | undefined {
+    return this.#decoded().filename
+  }
+  get fileDigest(): ImaDigest | undefined {
+    return this.#decoded().fileDigest
+  }
+  get violation(): boolean {
+    return this.#decoded().violation
+  }
+
+  /** The plain object (getters are not own properties, so `JSON.stringify` needs this). */
+  toJSON(): ImaEntry {
+    const { index, offset, line, templateHashStatus } = this
+    return { index, offset, line, ...this.#decoded(), templateHashStatus }
+  }
+}
+
+export function parseImaAscii(input: Uint8Array, s: AsciiParseSettings): AsciiParseResult {
+  // Private copy: lazily decoded entries must keep reading the bytes that were checked.
+  const bytes = input.slice()
   const entries: ImaEntry[] = []
-  const findings: Finding[] = []
-  const out: AsciiParseResult = { entries, findings, templateHashSize: s.templateHashSize ?? 0 }
+  // Capped per code: every line may raise a finding, which costs more than the line.
+  const findings = new CappedFindings()
+  const ctx: AsciiListContext = { bytes, settings: s, templateHashSize: s.templateHashSize ?? 0, unknownTemplates: new Set() }
+  const out: AsciiParseResult = { entries, findings: [], templateHashSize: s.templateHashSize ?? 0 }
   let pos = 0
   let lineNo = 0
   while (pos < bytes.length) {
@@ -50,7 +157,8 @@ export function parseImaAscii(bytes: Uint8Array, s: AsciiParseSettings): AsciiPa
       throw new BootproofError('ERR_EVENTLOG_LIMIT', `maxEntries exceeded: ${entries.length + 1} > ${s.limits.maxEntries} at offset ${pos}`, { offset: pos, eventIndex: entries.length, field: 'maxEntries' })
     }
     try {
-      entries.push(parseLine(lineBytes, pos, lineNo, entries.length, out, s, findings))
+      parseLine(lineBytes, pos, lineNo, entries.length, ctx, s, findings)
+      entries.push(new AsciiImaEntry(ctx, entries.length, pos, lineBytes.length))
     } catch (e) {
       if (!(e instanceof LineError)) throw e
       // A last line without its newline that does not parse was cut short.
@@ -72,10 +180,12 @@ export function parseImaAscii(bytes: Uint8Array, s: AsciiParseSettings): AsciiPa
     }
     pos = end + 1
   }
+  out.templateHashSize = ctx.templateHashSize
+  out.findings = findings.finish()
   return out
 }
 
-function parseLine(lineBytes: Uint8Array, offset: number, lineNo: number, index: number, out: AsciiParseResult, s: AsciiParseSettings, findings: Finding[]): ImaEntry {
+function parseLine(lineBytes: Uint8Array, offset: number, lineNo: number, index: number, out: AsciiListContext, s: AsciiParseSettings, findings: FindingSink): DecodedLine {
   if (lineBytes.length === 0) throw new LineError('empty line')
   if (lineBytes.indexOf(0) >= 0) throw new LineError('NUL byte in an ASCII list')
   const text = utf8.decode(lineBytes)
@@ -100,7 +210,8 @@ function parseLine(lineBytes: Uint8Array, offset: number, lineNo: number, index:
   const ctx: FieldDecodeContext = { entryIndex: index, entryOffset: offset, findings, littleEndian: true }
   const ids = templateFields(templateName)
   const texts = ids ? splitAsciiFields(ids, rest) : undefined
-  if (!ids) {
+  if (!ids && !out.unknownTemplates.has(templateName)) {
+    if (out.unknownTemplates.size < MAX_FINDINGS_PER_CODE) out.unknownTemplates.add(templateName)
     findings.push({ code: 'IMA_UNKNOWN_TEMPLATE', severity: 'info', message: `entry ${index} (line ${lineNo}): template "${templateName}" is not known; its fields are kept as printed`, eventIndex: index, offset })
   }
   if (ids && texts && texts.length > s.limits.maxFields) {
@@ -127,9 +238,6 @@ function parseLine(lineBytes: Uint8Array, offset: number, lineNo: number, index:
     rawFields = [{ id: '#fields', data: new Uint8Array(0), text: rest }]
   }
   return {
-    index,
-    offset,
-    line: lineNo,
     pcr,
     templateHash,
     templateName,
@@ -138,6 +246,5 @@ function parseLine(lineBytes: Uint8Array, offset: number, lineNo: number, index:
     rawFields,
     ...summarize(fields),
     violation: templateHash.every((b) => b === 0),
-    templateHashStatus: 'not-applicable',
   }
 }

@@ -13,6 +13,7 @@
 import { BootproofError, TruncatedInputError } from '../errors.js'
 import { ByteReader } from '../bytes/reader.js'
 import type { Finding } from '../findings.js'
+import { CappedFindings, type FindingSink } from './findings_cap.js'
 import { decodeField, IMA_NAME_MAX, summarize, templateFields, type FieldDecodeContext } from './templates.js'
 import type { ImaEntry, ImaFields, ImaLimits, ImaRawField } from './types.js'
 
@@ -39,8 +40,9 @@ function u32(r: ByteReader, le: boolean, field: string): number {
 export function parseImaBinary(bytes: Uint8Array, s: BinaryParseSettings): BinaryParseResult {
   const r = new ByteReader(bytes, CODES)
   const entries: ImaEntry[] = []
-  const findings: Finding[] = []
-  const out: BinaryParseResult = { entries, findings }
+  // Capped per code: a list of hostile entries must not cost a finding object per entry.
+  const findings = new CappedFindings()
+  const out: BinaryParseResult = { entries, findings: [] }
   while (!r.atEnd()) {
     const start = r.pos
     r.eventIndex = entries.length
@@ -66,10 +68,11 @@ export function parseImaBinary(bytes: Uint8Array, s: BinaryParseSettings): Binar
     }
     entries.push(entry)
   }
+  out.findings = findings.finish()
   return out
 }
 
-function readEntry(r: ByteReader, index: number, s: BinaryParseSettings, findings: Finding[]): ImaEntry {
+function readEntry(r: ByteReader, index: number, s: BinaryParseSettings, findings: FindingSink): ImaEntry {
   const le = s.littleEndian
   const offset = r.offset
   r.eventIndex = index

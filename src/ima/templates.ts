@@ -15,7 +15,7 @@
  */
 import { concatBytes } from '../bytes/hex.js'
 import { fromHexOrUndefined } from '../bytes/hex.js'
-import type { Finding } from '../findings.js'
+import type { FindingSink } from './findings_cap.js'
 import type { ImaDigest, ImaFields, ImaRawField } from './types.js'
 
 /** Field lists of the built-in templates (ima_template.c builtin_templates). */
@@ -78,7 +78,7 @@ const encoder = new TextEncoder()
 export interface FieldDecodeContext {
   entryIndex: number
   entryOffset: number
-  findings: Finding[]
+  findings: FindingSink
   littleEndian: boolean
 }
 

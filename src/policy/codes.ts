@@ -1,6 +1,6 @@
 /**
  * Finding codes of the appraisal (docs/policy.md), each with its suggested AR4SI claim and value
- * (reference-values-and-verdicts.md §9.2) for the verdict to use.
+ * (draft-ietf-rats-ar4si "Specific Claims") for the verdict to use.
  */
 import type { Finding } from '../findings.js'
 import type { AppraisalComponent } from './types.js'
@@ -51,6 +51,7 @@ export const POLICY_FINDING_CODES = {
   POLICY_FRESHNESS_RESTART: { claim: 'instance-identity', value: 96, description: 'restartCount violates the policy against the last seen value (attack Q-12)' },
   POLICY_FRESHNESS_CLOCK: { claim: 'instance-identity', value: 96, description: 'the TPM clock did not advance within the same boot (attack Q-12)' },
   POLICY_STARTUP_LOCALITY: { claim: 'hardware', value: 96, description: 'the log states a start locality other than the one pinned for the platform: reset-and-replay or a different platform (attacks L-07, P-03)' },
+  POLICY_TPM_MANUFACTURER: { claim: 'hardware', value: 96, description: 'the certified TPM manufacturer is not in platform.tpmManufacturers, or the AK certificate names none (attack P-04: discrete-TPM bus interposers)' },
   POLICY_AK_WEAK_KEY: { claim: 'instance-identity', value: 96, description: 'the AK modulus has the ROCA fingerprint (CVE-2017-15361): its private key can be computed (attack P-07)' },
 } as const satisfies Record<string, PolicyCodeInfo>
 

@@ -111,7 +111,7 @@ export function importKeylimeRefstate(refstate: unknown, options: ImportKeylimeO
       // A 32-byte SignatureData is an EFI_CERT_SHA256 entry; anything else an X.509 DER certificate.
       if (data.length === 64) return [{ sha256: data, type: 'sha256' }]
       const der = Uint8Array.from(data.match(/../g)!.map((b) => parseInt(b, 16)))
-      return [{ sha256: toHex(hash.digest('sha256', der)), type: 'x509', description: `${k} certificate (owner ${String((s as Obj).SignatureOwner ?? '?')})` }]
+      return [{ sha256: toHex(hash.digest('sha256', der)), type: 'x509', description: `${k} certificate (owner ${typeof (s as Obj).SignatureOwner === 'string' ? ((s as Obj).SignatureOwner as string).slice(0, 64) : '?'})` }]
     })
 
   const hasSecureBoot = rs.has_secureboot === undefined ? true : rs.has_secureboot === true ? true : rs.has_secureboot === false ? false : (bad('/has_secureboot', 'must be a boolean'), true)

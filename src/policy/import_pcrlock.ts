@@ -33,7 +33,7 @@ export interface ImportPcrlockOptions {
   banks?: PolicyBank[]
 }
 
-/** Component kind from a well-known pcrlock component name (reference-values-and-verdicts.md §3.1). */
+/** Component kind from a well-known pcrlock component name (systemd-pcrlock(8), well-known components). */
 function kindOf(name: string, pcr: number): ComponentKind {
   const n = name.replace(/^\d+-/, '')
   if (/secureboot/.test(n)) return 'secure-boot'

@@ -1,6 +1,6 @@
 /**
  * SbatLevel as shim measures it into PCR 7 (EV_EFI_VARIABLE_AUTHORITY "SbatLevel" under the
- * shim-lock GUID; tcg-event-log.md §9.1, attack P-01): CSV lines, the first `sbat,1,<YYYYMMDDNN>`,
+ * shim-lock GUID; shim ≥ 15.3, attack P-01): CSV lines, the first `sbat,1,<YYYYMMDDNN>`,
  * then one `<component>,<generation>` per revoked component generation, e.g.
  * "sbat,1,2025021800\nshim,4\ngrub,5\n". An image whose `.sbat` section names a component with a
  * lower generation is refused by shim.

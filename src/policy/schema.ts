@@ -128,6 +128,14 @@ export const POLICY_SCHEMA = {
       minProperties: 1,
       properties: {
         startupLocality: { enum: [0, 3, 4], description: 'Locality of TPM2_Startup on this platform: 0, 3 (TXT / Boot Guard) or 4 (H-CRTM); attacks L-07, P-03' },
+        tpmManufacturers: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 64,
+          uniqueItems: true,
+          items: { type: 'string', pattern: '^id:[0-9A-F]{8}$' },
+          description: 'Allowed TPM manufacturers (TCG vendor IDs, e.g. id:494E5443 Intel PTT, id:414D4400 AMD fTPM), read from the certified AK certificate SAN; attack P-04',
+        },
       },
     },
     tpm: {

@@ -186,6 +186,15 @@ export interface PlatformPolicy {
    * The log's stated locality must equal it; a log without one means 0. PCR 0 becomes required.
    */
   startupLocality?: 0 | 3 | 4
+  /**
+   * TPM manufacturers allowed for this fleet (attack P-04), as TCG vendor IDs `id:XXXXXXXX`
+   * (tcg-at-tpmManufacturer 2.23.133.2.1), e.g. `id:494E5443` Intel PTT, `id:414D4400` AMD fTPM,
+   * `id:4D534654` Microsoft (Pluton / vTPM); discrete TPMs: `id:49465800` Infineon, `id:4E544300`
+   * Nuvoton, `id:53544D20` STMicro. Read from the SAN of the AK certificate, which must chain to a
+   * trusted root (trustAnchors / trustedAkRoots): an uncertified manufacturer is the attester's
+   * claim. Use it to refuse discrete TPMs, whose bus an interposer can rewrite undetectably.
+   */
+  tpmManufacturers?: string[]
 }
 
 /** TPM key checks (attack P-07). */

@@ -16,6 +16,7 @@ import { parseCertificate } from '../x509/certificate.js'
 import { PolicyError, pointerToken, type PolicyIssue } from './policy_error.js'
 import { compileSafePattern, PatternError } from './safe_pattern.js'
 import { POLICY_SCHEMA } from './schema.js'
+import { cachedPolicy, rememberPolicy } from './validate_cache.js'
 import type { AuthorityMatch, EventRule, Policy, SecureBootPolicy } from './types.js'
 
 export const SUPPORTED_POLICY_VERSIONS = [1] as const
@@ -45,6 +46,9 @@ function editDistance(a: string, b: string): number {
 }
 
 function suggest(name: string, allowed: string[]): string {
+  // Edit distance is quadratic: an attacker-sized string gets no suggestion (no allowed name is
+  // anywhere near this long).
+  if (name.length > 64) return ''
   const prefixed = allowed.filter((a) => a.toLowerCase().startsWith(name.toLowerCase()))
   if (name.length >= 4 && prefixed.length === 1) return ` (did you mean "${prefixed[0]}"?)`
   let best: string | undefined
@@ -56,8 +60,32 @@ function suggest(name: string, allowed: string[]): string {
   return best !== undefined && bestD <= Math.max(2, Math.floor(name.length / 3)) ? ` (did you mean "${best}"?)` : ''
 }
 
+/** Deepest nesting a policy document may have (the schema needs fewer than 10 levels). */
+export const MAX_POLICY_DEPTH = 32
+
+/**
+ * The JSON pointer of the first value nested deeper than `max`, found iteratively: the recursive
+ * checks below (and JSON.stringify in messages) would otherwise overflow the stack on a hostile
+ * document and escape as a RangeError instead of a PolicyError.
+ */
+function nestingBeyond(root: unknown, max: number): string | undefined {
+  const stack: [unknown, number, string][] = [[root, 0, '']]
+  while (stack.length) {
+    const [v, depth, path] = stack.pop()!
+    if (typeof v !== 'object' || v === null) continue
+    if (depth >= max) return path || '/'
+    for (const [k, c] of Object.entries(v)) stack.push([c, depth + 1, `${path}/${k}`])
+  }
+  return undefined
+}
+
 function describeValue(v: unknown): string {
-  const s = JSON.stringify(v)
+  let s: string | undefined
+  try {
+    s = JSON.stringify(v)
+  } catch {
+    s = `(${typeOf(v)})`
+  }
   return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}...` : s
 }
 
@@ -276,7 +304,8 @@ function semanticChecks(p: Policy, add: (path: string, message: string) => void)
     secureBootChecks(sb) ||
     !!cmd ||
     !!p.windows ||
-    p.platform?.startupLocality !== undefined
+    p.platform?.startupLocality !== undefined ||
+    !!p.platform?.tpmManufacturers?.length
   if (!checksSomething) add('', 'the policy checks nothing: give at least one of pcrValues, eventRules, digests, secureBoot, linux, windows or platform (an empty policy must never mean "accept", attack H-07)')
 }
 
@@ -309,10 +338,13 @@ function deepFreeze<T>(v: T): T {
 
 /**
  * Validate a policy strictly. Returns a deep-frozen copy; passing that copy again (to
- * `verifyAttestation` or `appraisePolicy`) skips re-validation.
+ * `verifyAttestation` or `appraisePolicy`) skips re-validation, and so does passing the same raw
+ * object, unchanged, or the same JSON string again (validate_cache.ts).
  */
 export function validatePolicy(json: unknown): Policy {
   if (typeof json === 'object' && json !== null && VALIDATED.has(json)) return json as Policy
+  const cached = cachedPolicy(json)
+  if (cached) return cached as Policy
   let doc = json
   if (typeof doc === 'string') {
     try {
@@ -325,6 +357,8 @@ export function validatePolicy(json: unknown): Policy {
     throw new PolicyError('ERR_POLICY_INVALID', `policy must be a JSON object (got ${typeOf(doc)})`, [{ path: '', message: `must be object (got ${typeOf(doc)})` }])
   }
   const obj = doc as Record<string, unknown>
+  const deep = nestingBeyond(obj, MAX_POLICY_DEPTH)
+  if (deep !== undefined) throw new PolicyError('ERR_POLICY_INVALID', `policy nests deeper than ${MAX_POLICY_DEPTH} levels at ${deep}: no policy field does`, [{ path: deep, message: `nesting deeper than ${MAX_POLICY_DEPTH}` }])
   if (!('version' in obj)) throw new PolicyError('ERR_POLICY_INVALID', 'policy has no "version" (this bootproof reads version 1)', [{ path: '/version', message: 'missing required property "version"' }])
   if (!(SUPPORTED_POLICY_VERSIONS as readonly unknown[]).includes(obj.version)) {
     throw new PolicyError('ERR_POLICY_VERSION', `policy version ${describeValue(obj.version)} is not supported (this bootproof reads version ${SUPPORTED_POLICY_VERSIONS.join(', ')}); refusing to appraise with it`, [
@@ -346,6 +380,7 @@ export function validatePolicy(json: unknown): Policy {
   }
   const out = deepFreeze(structuredClone(obj)) as unknown as Policy
   VALIDATED.add(out)
+  rememberPolicy(json, out)
   return out
 }
 

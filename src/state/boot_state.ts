@@ -18,6 +18,7 @@ import { extractSecureBoot, type SecureBootState, type SignatureDbEntry } from '
 import { extractWindowsState, type WindowsState } from './windows/windows_state.js'
 import { SIPA_PCRS } from './windows/sipa_constants.js'
 import { EV } from '../eventlog/event_types.js'
+import { resolveBootStateLimits, type BootStateLimits } from '../limits.js'
 
 export interface ConfidentialState {
   /** TDX RTMR values replayed from a CCEL log (MR index n = RTMR n-1), sha384 hex. */
@@ -46,6 +47,8 @@ export interface ExtractBootStateOptions {
    * from other PCRs are untrusted. It can only narrow trust, never authenticate.
    */
   quotedPcrs?: Iterable<number>
+  /** Overrides of the named boot-state limits (`DEFAULT_BOOT_STATE_LIMITS`). */
+  limits?: Partial<BootStateLimits>
   /** @deprecated Ignored: the evidence carries the integrity report. */
   integrity?: IntegrityReport
   /** @deprecated Ignored: the evidence carries the structural findings. */
@@ -57,12 +60,35 @@ export interface BootStateResult {
   state: BootState
   findings: Finding[]
   context: StateContext
+  /**
+   * `quote`: `trusted` facts come from PCRs a verified quote authenticated. `log`: no quote was
+   * involved: `trusted` means only that the log is consistent and the fact's bytes are bound by
+   * their digests (what a known-good log says), never that this machine booted it (attack R-05).
+   */
+  basis: 'quote' | 'log'
 }
 
-/** Decode subject / issuer / serial / validity of every X.509 entry (pkijs); failures noted. */
-function describeCertificates(entries: SignatureDbEntry[], findings: Finding[], eventIndex: number | undefined): void {
+/** How many more certificates this log may decode, and how many it could not (limits.ts). */
+interface CertificateBudget {
+  remaining: number
+  skipped: number
+}
+
+/**
+ * Decode subject / issuer / serial / validity of X.509 entries (pkijs); failures noted. Decoding
+ * stops at `maxCertificatesDecoded` per log (the budget is shared by every database): the
+ * attester chooses how many certificates a `db` event holds, and each decode costs
+ * milliseconds. Entries past the budget keep their SHA-256 and are counted in one
+ * CERTIFICATE_NOT_DECODED warning (see `reportUndecoded`).
+ */
+function describeCertificates(entries: SignatureDbEntry[], findings: Finding[], eventIndex: number | undefined, budget: CertificateBudget): void {
   for (const e of entries) {
     if (e.type !== 'x509' || !e.der) continue
+    if (budget.remaining <= 0) {
+      budget.skipped++
+      continue
+    }
+    budget.remaining--
     // One bounded cache of decoded certificates for the library (src/x509/decoded_cache.ts): the
     // same few vendor certificates recur in every log of a fleet.
     const f = decodedCertificateFields(e.der)
@@ -74,6 +100,16 @@ function describeCertificates(entries: SignatureDbEntry[], findings: Finding[], 
   }
 }
 
+function reportUndecoded(budget: CertificateBudget, limit: number, findings: Finding[]): void {
+  if (budget.skipped === 0) return
+  findings.push({
+    code: 'CERTIFICATE_NOT_DECODED',
+    severity: 'warning',
+    message: `${budget.skipped} X.509 certificate(s) of the signature databases were not decoded: the log carries more than maxCertificatesDecoded (${limit}); their subjects are unknown, their SHA-256 is listed`,
+    pcr: 7,
+  })
+}
+
 /**
  * Extract the boot state.
  * @example
@@ -83,19 +119,23 @@ function describeCertificates(entries: SignatureDbEntry[], findings: Finding[], 
 export function extractBootState(log: EventLog, options: ExtractBootStateOptions = {}): BootStateResult {
   const evidence = options.evidence ?? authenticateLog(log, { ...(options.hash ? { hash: options.hash } : {}), ...(options.quotedPcrs ? { onlyPcrs: options.quotedPcrs } : {}) })
   if (evidence.log !== log) throw new TypeError('extractBootState: options.evidence belongs to another log')
-  return stateFromEvidence(evidence)
+  return stateFromEvidence(evidence, options.limits ? { limits: options.limits } : {})
 }
 
 /** The boot state of authenticated evidence: facts read from it, trust decided by it. */
-export function stateFromEvidence(evidence: AuthenticatedEvidence): BootStateResult {
+export function stateFromEvidence(evidence: AuthenticatedEvidence, options: { limits?: Partial<BootStateLimits> } = {}): BootStateResult {
   const log = evidence.log
   const ctx = contextFor(evidence)
   const findings: Finding[] = []
   const secureBoot = extractSecureBoot(ctx, findings)
+  const certLimit = resolveBootStateLimits(options.limits).maxCertificatesDecoded
+  const budget: CertificateBudget = { remaining: certLimit, skipped: 0 }
+  // PK and KEK first: the PKfail check below needs the PK subject whatever db holds.
   for (const db of [secureBoot.pk, secureBoot.kek, secureBoot.db, secureBoot.dbx, secureBoot.dbt, secureBoot.dbr]) {
-    if (db.value) describeCertificates(db.value.certs, findings, db.events[0])
+    if (db.value) describeCertificates(db.value.certs, findings, db.events[0], budget)
   }
-  for (const a of secureBoot.authorities) if (a.entry) describeCertificates([a.entry], findings, a.eventIndex)
+  for (const a of secureBoot.authorities) if (a.entry) describeCertificates([a.entry], findings, a.eventIndex, budget)
+  reportUndecoded(budget, certLimit, findings)
   // PKfail needs subjects, which exist only now.
   for (const c of secureBoot.pk.value?.certs ?? []) {
     if (c.subject && /DO NOT (TRUST|SHIP)/i.test(c.subject)) {
@@ -130,7 +170,7 @@ export function stateFromEvidence(evidence: AuthenticatedEvidence): BootStateRes
       findings.push({ code: 'STATE_FACT_UNTRUSTED', severity: 'error', message: `${name} is not trusted: ${f.reason}`, eventIndex: f.events[0], relatedEvents: f.events })
     }
   }
-  return { state, findings, context: ctx }
+  return { state, findings, context: ctx, basis: evidence.basis }
 }
 
 function* namedFacts(state: BootState): Generator<[string, Fact<unknown>]> {

@@ -1,14 +1,30 @@
 /**
  * Linux boot facts: GRUB (PCR 8 commands and kernel command line, PCR 9 files), shim (SbatLevel,
  * MokList* in PCR 14), systemd-stub / UKI and systemd-boot measurements (PCR 11-15), and the
- * kernel's own EV_EVENT_TAG records (tcg-event-log.md §9).
+ * kernel's own EV_EVENT_TAG records. PCR 9 GRUB events hash file contents: the path beside them
+ * is a hint. PCR 14 shim events hash the MOK variable content: the name is a hint.
  */
 import { EV } from '../eventlog/event_types.js'
 import type { DecodedEventData } from '../eventlog/decode/types.js'
 import type { Finding } from '../findings.js'
-import { fact, type Fact, type StateContext } from './fact.js'
-import { digestsOf, variableOf } from './events.js'
+import type { TcgEvent } from '../eventlog/types.js'
+import { fact, untrustedFact, type Fact, type StateContext } from './fact.js'
+import { digestsOf, uefiVariableContent, variableOf, withBoundAbsence } from './events.js'
 import { digestTrust } from './boot_apps.js'
+import { SHIM_LOCK_GUID } from '../eventlog/decode/guid.js'
+
+/**
+ * PCRs where a contrary kernel command line could be measured when GRUB loaded the kernel:
+ * GRUB's own strings (8) and the Linux EFI stub's LOAD_OPTIONS tag and initrd (9). "The command
+ * line is X" also says no other one was measured, so it is trusted only when these are
+ * authenticated: a policy with a command-line rule must require them.
+ */
+export const LINUX_CMDLINE_PCRS: readonly number[] = [8, 9]
+/**
+ * The same with systemd-stub as the loader, which measures the command line into PCR 12; also
+ * the set for "no command line was measured", since any loader could have measured one.
+ */
+export const LINUX_STUB_CMDLINE_PCRS: readonly number[] = [8, 9, 12]
 
 export interface MeasuredFile {
   eventIndex: number
@@ -48,34 +64,107 @@ function iplText(d: DecodedEventData): { text: string; form: string } | undefine
   return undefined
 }
 
+const LINUX_CMD = /^(?:linux|linuxefi|linux16) (.*)$/s
+
+/**
+ * The string a PCR 8 event's digest binds, whatever its (unmeasured) type and GRUB prefix say,
+ * or undefined when its content is not verified. GRUB hashes only the text after "grub_cmd: " /
+ * "kernel_cmdline: " (TCG PFP §10.4.1 leaves EV_IPL content to the loader), so the label that
+ * says which kind of string it is cannot decide anything: only the text can.
+ */
+function boundText(ctx: StateContext, ev: TcgEvent): string | undefined {
+  if (ctx.integrity.events[ev.index]?.status !== 'verified') return undefined
+  const d = ev.decoded as DecodedEventData
+  return d.kind === 'ipl' || d.kind === 'action' || d.kind === 'text' ? d.text : undefined
+}
+
+interface GrubString {
+  index: number
+  /** Bound text (undefined when the event's content is not verified). */
+  text?: string
+  /** The unmeasured GRUB prefix form, if any. */
+  label?: string
+}
+
+/**
+ * The kernel command line from GRUB's PCR 8 strings, derived from bound content (TCG PFP
+ * §10.4.1; attacks R-01, R-02): the arguments of the one `linux` command GRUB ran, as GRUB
+ * measured them next. The "kernel_cmdline: " label only counts for the go-tpm-tools rule that
+ * at most one is measured; a relabelled copy is still found by its text, and a second `linux`
+ * command (e.g. one extended from the OS after boot) makes the value ambiguous.
+ */
+function grubCmdline(ctx: StateContext, strings: GrubString[], findings: Finding[]): Fact<string | undefined> | undefined {
+  const labelled = strings.filter((s) => s.label === 'grub-kernel-cmdline')
+  const linux = strings.flatMap((s) => {
+    const m = s.text !== undefined ? LINUX_CMD.exec(s.text) : null
+    return m ? [{ index: s.index, args: unquote(m[1]!) }] : []
+  })
+  const labelText = (s: GrubString | undefined): string | undefined => {
+    const d = s ? (ctx.log.events[s.index]!.decoded as DecodedEventData) : undefined
+    return d?.kind === 'ipl' ? d.text : undefined
+  }
+  if (labelled.length > 1) {
+    findings.push({ code: 'LINUX_CMDLINE_AMBIGUOUS', severity: 'error', message: `${labelled.length} kernel_cmdline measurements in PCR 8; exactly one is expected`, pcr: 8, eventIndex: labelled[1]!.index, relatedEvents: labelled.map((c) => c.index) })
+    return untrustedFact(labelText(labelled[labelled.length - 1]), labelled.map((c) => c.index), 'FACT_AMBIGUOUS', 'more than one kernel command line was measured')
+  }
+  const distinct = [...new Set(linux.map((l) => l.args))]
+  if (distinct.length > 1) {
+    findings.push({ code: 'LINUX_CMDLINE_AMBIGUOUS', severity: 'error', message: `${distinct.length} different GRUB \`linux\` commands in PCR 8; exactly one kernel is expected`, pcr: 8, eventIndex: linux[1]!.index, relatedEvents: linux.map((l) => l.index) })
+    return untrustedFact(labelText(labelled[0]), linux.map((l) => l.index), 'FACT_AMBIGUOUS', `${distinct.length} different GRUB linux commands were measured`)
+  }
+  if (distinct.length === 0) {
+    if (!labelled.length) return undefined
+    findings.push({ code: 'LINUX_CMDLINE_UNCORROBORATED', severity: 'warning', message: 'the kernel command line is not backed by a measured GRUB `linux` command; it is not trusted', pcr: 8, eventIndex: labelled[0]!.index })
+    return untrustedFact(labelText(labelled[0]), [labelled[0]!.index], 'FACT_LABEL_UNBOUND', 'no measured GRUB `linux …` command carries this command line (the kernel_cmdline label itself is not measured)')
+  }
+  // GRUB's command line re-quotes arguments that contain spaces (grub_create_loader_cmdline);
+  // the command shows them as parsed: compare with quoting removed.
+  const first = linux[0]!
+  const cmd = strings.find((s) => s.index > first.index && s.text !== undefined && !LINUX_CMD.test(s.text) && unquote(s.text) === distinct[0])
+  if (!cmd || (labelled[0] && labelled[0].index !== cmd.index && labelText(labelled[0]) !== cmd.text)) {
+    const at = labelled[0] ?? first
+    findings.push({ code: 'LINUX_CMDLINE_UNCORROBORATED', severity: 'warning', message: 'no measured string after the GRUB `linux` command carries its command line; it is not trusted', pcr: 8, eventIndex: at.index })
+    return untrustedFact(labelText(labelled[0]), [at.index], 'FACT_LABEL_UNBOUND', 'the measured GRUB `linux` command and the string labelled kernel_cmdline disagree (the label is not measured)')
+  }
+  return fact(ctx, cmd.text, [cmd.index, first.index])
+}
+
 export function extractLinux(ctx: StateContext, findings: Finding[]): LinuxState {
   const { log } = ctx
   const grub: number[] = []
   const grubCmds: string[] = []
-  const cmdlines: { index: number; text: string }[] = []
+  const strings: GrubString[] = []
   const files: MeasuredFile[] = []
   const measurements: MeasuredFile[] = []
   const mok: MeasuredFile[] = []
   const stubCmdline: { index: number; text: string }[] = []
-  let sbat: number | undefined
+  const sbat: number[] = []
   // CCEL logs number their registers differently; GRUB's PCR 8/9 land in RTMR 2 (MR 3).
   const pcrLog = log.registerKind === 'pcr'
   for (const ev of log.events) {
     if (ev.eventType === EV.EV_NO_ACTION) continue
     const d = ev.decoded as DecodedEventData
     const entry = (path: string): MeasuredFile => ({ eventIndex: ev.index, pcr: ev.pcrIndex, path, digests: digestsOf(ev), digestTrusted: digestTrust(ctx, ev.pcrIndex).trusted })
-    if (ev.pcrIndex === 7 && ev.eventType === EV.EV_EFI_VARIABLE_AUTHORITY) {
-      const v = variableOf(ev)
-      if (v?.known === 'SbatLevel') sbat = ev.index
+    if (pcrLog && ev.pcrIndex === 7) {
+      // SbatLevel by its bound (GUID, name), not by the unmeasured type (TCG PFP §10.4.4).
+      const v = variableOf(ev) ?? uefiVariableContent(ev.data)
+      if (v && v.name === 'SbatLevel' && v.guid === SHIM_LOCK_GUID) sbat.push(ev.index)
     }
-    if (ev.eventType !== EV.EV_IPL && ev.eventType !== EV.EV_EVENT_TAG) continue
     const ipl = iplText(d)
-    if (ipl && (ipl.form === 'grub-command' || ipl.form === 'grub-kernel-cmdline' || ipl.form === 'grub-module-cmdline') && (!pcrLog || ev.pcrIndex === 8)) {
-      grub.push(ev.index)
-      grubCmds.push(ipl.text)
-      if (ipl.form === 'grub-kernel-cmdline') cmdlines.push({ index: ev.index, text: ipl.text })
+    const grubLabel = ipl && (ipl.form === 'grub-command' || ipl.form === 'grub-kernel-cmdline' || ipl.form === 'grub-module-cmdline') ? ipl.form : undefined
+    // Every PCR 8 event is a GRUB string by position (its type and prefix are not measured); in
+    // CCEL logs MR 3 is shared, so only labelled strings are GRUB's there.
+    if (pcrLog ? ev.pcrIndex === 8 : grubLabel !== undefined) {
+      const text = boundText(ctx, ev)
+      strings.push({ index: ev.index, ...(text !== undefined ? { text } : {}), ...(grubLabel ? { label: grubLabel } : {}) })
+      const shown = text ?? ipl?.text
+      if (shown !== undefined) {
+        grub.push(ev.index)
+        grubCmds.push(shown)
+      }
       continue
     }
+    if (ev.eventType !== EV.EV_IPL && ev.eventType !== EV.EV_EVENT_TAG) continue
     if (pcrLog && ev.pcrIndex === 9 && ipl) {
       files.push(entry(ipl.text))
       continue
@@ -90,53 +179,42 @@ export function extractLinux(ctx: StateContext, findings: Finding[]): LinuxState
       measurements.push(entry(label))
     }
   }
-  // Exactly one kernel command line (go-tpm-tools): more than one is ambiguous, so untrusted.
+  const contentPcrs = pcrLog ? [8] : []
   let kernelCmdline: Fact<string | undefined>
   let source: LinuxState['kernelCmdlineSource']
-  if (cmdlines.length > 1) {
-    findings.push({ code: 'LINUX_CMDLINE_AMBIGUOUS', severity: 'error', message: `${cmdlines.length} kernel_cmdline measurements in PCR 8; exactly one is expected`, pcr: 8, eventIndex: cmdlines[1]!.index, relatedEvents: cmdlines.map((c) => c.index) })
-    kernelCmdline = { value: cmdlines[cmdlines.length - 1]!.text, trusted: false, events: cmdlines.map((c) => c.index), reason: 'more than one kernel command line was measured' }
+  const g = grubCmdline(ctx, strings, findings)
+  if (g) {
+    kernelCmdline = withBoundAbsence(ctx, g, LINUX_CMDLINE_PCRS, contentPcrs)
     source = 'grub'
-  } else if (cmdlines.length === 1) {
-    // The "kernel_cmdline: " / "grub_cmd: " prefixes are not measured (the digest covers the
-    // text after them), so which event *is* the command line is an unauthenticated label. It is
-    // trusted only when a measured `linux <same text>` command precedes it: GRUB logs the command
-    // it ran, then the command line it built from it.
-    const c = cmdlines[0]!
-    const linuxCmd = grub.find((i) => {
-      if (i >= c.index) return false
-      const d = log.events[i]!.decoded as DecodedEventData
-      if (d.kind !== 'ipl' || d.form !== 'grub-command') return false
-      const m = /^(?:linux|linuxefi|linux16) (.*)$/s.exec(d.text)
-      // GRUB's command line re-quotes arguments that contain spaces (grub_create_loader_cmdline),
-      // the command shows them as parsed: compare with quoting removed.
-      return m !== null && unquote(m[1]!) === unquote(c.text)
-    })
-    if (linuxCmd === undefined) {
-      kernelCmdline = { value: c.text, trusted: false, events: [c.index], reason: 'no measured GRUB `linux …` command carries this command line (the kernel_cmdline label itself is not measured)' }
-      findings.push({ code: 'LINUX_CMDLINE_UNCORROBORATED', severity: 'warning', message: 'the kernel command line is not backed by a measured GRUB `linux` command; it is not trusted', pcr: 8, eventIndex: c.index })
-    } else {
-      kernelCmdline = fact(ctx, c.text, [c.index, linuxCmd])
-    }
-    source = 'grub'
-  } else if (stubCmdline.length >= 1) {
-    kernelCmdline = fact(ctx, stubCmdline[0]!.text, [stubCmdline[0]!.index])
+  } else if (stubCmdline.length > 1) {
+    // systemd-stub measures one command line into PCR 12; which UTF-16 string is it is not labelled.
+    kernelCmdline = untrustedFact(stubCmdline[0]!.text, stubCmdline.map((c) => c.index), 'FACT_AMBIGUOUS', `${stubCmdline.length} UTF-16 strings in PCR 12 could be the systemd-stub command line`)
+    source = 'systemd-stub'
+  } else if (stubCmdline.length === 1) {
+    kernelCmdline = withBoundAbsence(ctx, fact(ctx, stubCmdline[0]!.text, [stubCmdline[0]!.index]), LINUX_STUB_CMDLINE_PCRS, contentPcrs)
     source = 'systemd-stub'
   } else {
-    kernelCmdline = fact(ctx, undefined, [], 8)
+    kernelCmdline = withBoundAbsence(ctx, fact(ctx, undefined, [], LINUX_STUB_CMDLINE_PCRS), LINUX_STUB_CMDLINE_PCRS, contentPcrs)
   }
   for (const f of [kernelCmdline]) {
     if (f.events.length && !f.trusted) findings.push({ code: 'STATE_FACT_UNTRUSTED', severity: 'warning', message: `kernel command line is not trusted: ${f.reason}`, eventIndex: f.events[0] })
   }
   let sbatLevel: Fact<string | undefined> = fact(ctx, undefined, [], 7)
-  if (sbat !== undefined) {
-    const v = variableOf(log.events[sbat]!)!
-    sbatLevel = fact(ctx, v.value.type === 'text' ? v.value.text : undefined, [sbat])
+  if (sbat.length) {
+    const i = sbat[sbat.length - 1]!
+    const v = variableOf(log.events[i]!)
+    sbatLevel = fact(ctx, v?.value.type === 'text' ? v.value.text : undefined, sbat)
+    if (sbatLevel.trusted && (!v || log.events[i]!.eventType !== EV.EV_EFI_VARIABLE_AUTHORITY)) {
+      sbatLevel = untrustedFact(sbatLevel.value, sbat, 'FACT_LABEL_UNBOUND', `event ${i} holds SbatLevel but is typed ${log.events[i]!.typeName} (shim measures it as EV_EFI_VARIABLE_AUTHORITY)`)
+    }
   }
+  const grubEvents = strings.map((s) => s.index)
   return {
     kernelCmdline,
     ...(source ? { kernelCmdlineSource: source } : {}),
-    grubCommands: fact(ctx, grubCmds, grub, 8),
+    // Every PCR 8 event is a source: the list is complete only when each is bound (an unbound
+    // one could be a hidden command, attack R-02).
+    grubCommands: fact(ctx, grubCmds, grubEvents, 8),
     files,
     measurements,
     shim: { sbatLevel, mokVariables: mok },

@@ -4,7 +4,7 @@
  */
 import { EV } from '../eventlog/event_types.js'
 import type { DecodedEventData, Sp800155Data } from '../eventlog/decode/types.js'
-import { fact, type Fact, type StateContext } from './fact.js'
+import { fact, untrustedFact, type Fact, type StateContext } from './fact.js'
 import { digestsOf } from './events.js'
 import { digestTrust } from './boot_apps.js'
 
@@ -52,8 +52,8 @@ export function extractPlatform(ctx: StateContext): PlatformState {
   }
   const loc = log.startupLocality
   const startupLocality: Fact<number | undefined> = loc
-    ? { value: loc.locality, trusted: false, events: [loc.eventIndex], reason: 'StartupLocality is an unmeasured EV_NO_ACTION hint; compare it with the platform\'s pinned expectation' }
-    : { value: undefined, trusted: false, events: [], reason: 'the log states no start locality (PCR 0 replays from locality 0)' }
+    ? untrustedFact(loc.locality, [loc.eventIndex], 'FACT_UNMEASURED', 'StartupLocality is an unmeasured EV_NO_ACTION hint; compare it with the platform\'s pinned expectation')
+    : untrustedFact(undefined, [], 'FACT_UNMEASURED', 'the log states no start locality (PCR 0 replays from locality 0)')
   const out: PlatformState = { scrtmVersion, firmwareBlobs, sp800155, startupLocality }
   if (nonhost !== undefined) {
     const d = log.events[nonhost]!.decoded as DecodedEventData

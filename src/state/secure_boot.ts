@@ -1,13 +1,15 @@
 /**
- * Secure Boot state from PCR 7 (PFP §10.4.4, §3.3.4.8; tcg-event-log.md §8.2-8.3; attacks S-03,
- * S-04, S-05, R-04). Variables are matched by (GUID, name) — the decoder sets `known` only for
- * recognised pairs — and every value is a Fact whose trust follows its source events.
+ * Secure Boot state from PCR 7 (TCG PFP §10.4.4, §3.3.4.8; attacks S-03, S-04, S-05, R-01, R-02,
+ * R-04). EV_EFI_VARIABLE_DRIVER_CONFIG's digest is H(UEFI_VARIABLE_DATA): GUID, name and data are
+ * bound, the event type is not. Variables are matched by (GUID, name) — the decoder sets `known`
+ * only for recognised pairs — and every value is a Fact whose trust follows its source events.
  */
 import { EV } from '../eventlog/event_types.js'
 import type { SignatureEntry, UefiVariableData } from '../eventlog/decode/types.js'
 import type { Finding } from '../findings.js'
-import { fact, type Fact, type StateContext } from './fact.js'
-import { actionText, variableOf } from './events.js'
+import { EFI_GLOBAL_VARIABLE, EFI_IMAGE_SECURITY_DATABASE } from '../eventlog/decode/guid.js'
+import { fact, untrustedFact, type Fact, type StateContext } from './fact.js'
+import { boundBytes, uefiVariableContent, variableOf, withBoundAbsence } from './events.js'
 
 /** One entry of a signature database, without the DER (see `der` for the raw bytes). */
 export interface SignatureDbEntry {
@@ -85,6 +87,29 @@ function signatureDb(v: UefiVariableData): SignatureDb | undefined {
 
 const DB_NAMES = ['PK', 'KEK', 'db', 'dbx', 'dbt', 'dbr'] as const
 const MODE_NAMES = ['SecureBoot', 'SetupMode', 'AuditMode', 'DeployedMode'] as const
+/** The GUID each Secure Boot variable lives under (UEFI §3.3, §32.6.1). */
+const VARIABLE_GUID: Record<string, string> = {
+  PK: EFI_GLOBAL_VARIABLE,
+  KEK: EFI_GLOBAL_VARIABLE,
+  SecureBoot: EFI_GLOBAL_VARIABLE,
+  SetupMode: EFI_GLOBAL_VARIABLE,
+  AuditMode: EFI_GLOBAL_VARIABLE,
+  DeployedMode: EFI_GLOBAL_VARIABLE,
+  db: EFI_IMAGE_SECURITY_DATABASE,
+  dbx: EFI_IMAGE_SECURITY_DATABASE,
+  dbt: EFI_IMAGE_SECURITY_DATABASE,
+  dbr: EFI_IMAGE_SECURITY_DATABASE,
+}
+
+const te = new TextEncoder()
+const DEBUG_MODE = te.encode('UEFI Debug Mode')
+const DMA_DISABLED = te.encode('DMA Protection Disabled')
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
+  if (!a || a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
 
 export function extractSecureBoot(ctx: StateContext, findings: Finding[]): SecureBootState {
   const { log } = ctx
@@ -93,16 +118,27 @@ export function extractSecureBoot(ctx: StateContext, findings: Finding[]): Secur
   let separator: number | undefined
   const debug: number[] = []
   const dma: number[] = []
+  // Variables found by their bound (GUID, name) under a type other than DRIVER_CONFIG: the type is
+  // not measured (R-01), so such a copy makes "X was not measured" unprovable.
+  const elsewhere = new Map<string, number[]>()
   for (const ev of log.events) {
     if (ev.pcrIndex !== 7 || log.registerKind !== 'pcr') continue
     // Unexpected types in PCR 7 are a structural finding (PCR7_UNEXPECTED_EVENT_TYPE) that taints PCR 7.
     if (ev.eventType === EV.EV_SEPARATOR) {
-      separator ??= ev.index
+      // Only a separator whose data its digest binds is the boundary (TCG PFP §3.3.4.1).
+      if (ctx.integrity.events[ev.index]?.status === 'verified') separator ??= ev.index
       continue
     }
-    const text = actionText(ev)
-    if (ev.eventType === EV.EV_EFI_ACTION && text === 'UEFI Debug Mode') debug.push(ev.index)
-    if (ev.eventType === EV.EV_EFI_ACTION && text === 'DMA Protection Disabled') dma.push(ev.index)
+    // The EV_EFI_ACTION strings (TCG PFP §10.4.4, R-04) by their bound bytes, whatever the type.
+    const bound = boundBytes(ctx, ev)
+    if (sameBytes(bound, DEBUG_MODE)) debug.push(ev.index)
+    if (sameBytes(bound, DMA_DISABLED)) dma.push(ev.index)
+    if (ev.eventType !== EV.EV_EFI_VARIABLE_DRIVER_CONFIG) {
+      const c = bound === ev.data ? uefiVariableContent(ev.data) : undefined
+      if (c && VARIABLE_GUID[c.name] === c.guid && !(ev.eventType === EV.EV_EFI_VARIABLE_AUTHORITY && c.name === 'db')) {
+        elsewhere.set(c.name, [...(elsewhere.get(c.name) ?? []), ev.index])
+      }
+    }
     const v = variableOf(ev)
     if (!v) continue
     if (ev.eventType === EV.EV_EFI_VARIABLE_DRIVER_CONFIG) {
@@ -137,16 +173,22 @@ export function extractSecureBoot(ctx: StateContext, findings: Finding[]): Secur
     const events = seen.get(name)
     return events ? log.events[events[events.length - 1]!]! : undefined
   }
+  /** "X was not measured": PCR 7 authenticated, and no bound copy of X under another type. */
+  const absent = <T>(name: string): Fact<T | undefined> => {
+    const other = elsewhere.get(name)
+    if (other) return untrustedFact(undefined, other, 'FACT_LABEL_UNBOUND', `${name} is measured in event ${other[0]} typed ${log.events[other[0]!]!.typeName}, not EV_EFI_VARIABLE_DRIVER_CONFIG (the event type is not measured)`)
+    return fact(ctx, undefined, [], 7)
+  }
   const mode = (name: (typeof MODE_NAMES)[number]): Fact<number | undefined> => {
     const ev = lastOf(name)
-    if (!ev) return fact(ctx, undefined, [], 7)
+    if (!ev) return absent(name)
     const v = variableOf(ev)!
     const value = v.value.type === 'uint8' ? v.value.value : undefined
     return fact(ctx, value, [ev.index])
   }
   const dbFact = (name: (typeof DB_NAMES)[number]): Fact<SignatureDb | undefined> => {
     const ev = lastOf(name)
-    if (!ev) return fact(ctx, undefined, [], 7)
+    if (!ev) return absent(name)
     return fact(ctx, signatureDb(variableOf(ev)!), [ev.index])
   }
 
@@ -154,7 +196,7 @@ export function extractSecureBoot(ctx: StateContext, findings: Finding[]): Secur
   const sbEv = lastOf('SecureBoot')
   let enabled: Fact<boolean | undefined>
   if (!sbEv) {
-    enabled = fact(ctx, undefined, [], 7)
+    enabled = absent('SecureBoot')
   } else {
     const v = variableOf(sbEv)!
     const raw = v.variableData
@@ -162,7 +204,8 @@ export function extractSecureBoot(ctx: StateContext, findings: Finding[]): Secur
     if (value === undefined) {
       findings.push({ code: 'SECUREBOOT_VALUE_INVALID', severity: 'error', message: `SecureBoot variable data is ${raw.length === 1 ? `0x${raw[0]!.toString(16)}` : `${raw.length} bytes`}, expected one byte 0 or 1; state unknown`, pcr: 7, eventIndex: sbEv.index })
     }
-    enabled = fact(ctx, value, [sbEv.index])
+    // An invalid value is unknown, and an unknown state is not a trusted fact (S-04).
+    enabled = value === undefined ? untrustedFact(value, [sbEv.index], 'FACT_VALUE_INVALID', `event ${sbEv.index}'s data is not a valid value`) : fact(ctx, value, [sbEv.index])
   }
   const state: SecureBootState = {
     enabled,
@@ -176,8 +219,10 @@ export function extractSecureBoot(ctx: StateContext, findings: Finding[]): Secur
     dbt: dbFact('dbt'),
     dbr: dbFact('dbr'),
     authorities,
-    debugMode: fact(ctx, debug.length > 0, debug, 7),
-    dmaProtectionDisabled: fact(ctx, dma.length > 0, dma, 7),
+    // "No debugger" rests on absence: every PCR 7 event must have bound content, or one of them
+    // could be the "UEFI Debug Mode" action retyped with its data replaced (R-01, R-02).
+    debugMode: debug.length ? fact(ctx, true, debug) : withBoundAbsence(ctx, fact(ctx, false, [], 7), [7], [7]),
+    dmaProtectionDisabled: dma.length ? fact(ctx, true, dma) : withBoundAbsence(ctx, fact(ctx, false, [], 7), [7], [7]),
     separator,
   }
   if (enabled.value === true) {

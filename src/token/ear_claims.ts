@@ -2,7 +2,7 @@
  * EAR (EAT Attestation Result, draft-ietf-rats-ear) claim model, status tiers (AR4SI), and the
  * two JSON spellings: the current draft's (`ear_status`, commit 126b500, 2026) and veraison's
  * (`ear.status`, drafts ≤ -02). Input accepts both; output uses the current names unless asked
- * otherwise (tokens.md §4).
+ * otherwise (IETF EAR, draft-ietf-rats-ear).
  */
 import type { TokenCheckError } from './error_codes.js'
 import { EAR_STATUSES, EAR_STATUS_VALUE, isEarStatus, isTrustClaimValue, statusFromVector, worstStatus, type EarStatus, type TrustVector } from '../ear/model.js'

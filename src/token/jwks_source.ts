@@ -96,7 +96,7 @@ export function pinnedInstanceUrl(url: string): string {
   return u.origin
 }
 
-/** The JWKS URL of a pinned instance: `<origin>/certs` (tokens.md §1.5). */
+/** The JWKS URL of a pinned instance: `<origin>/certs` (MAA OpenID metadata `jwks_uri`). */
 export function certsUrlOf(instanceUrl: string): string {
   return `${pinnedInstanceUrl(instanceUrl)}/certs`
 }

@@ -1,5 +1,5 @@
 /**
- * Typed view of MAA token claims (tokens.md §1.3; windows-wbcl-sipa.md §6). Nothing is dropped:
+ * Typed view of MAA token claims (Microsoft Azure Attestation claim set; MAA TPM policy v1.2). Nothing is dropped:
  * every claim stays in `raw`, and claims this module does not interpret are also listed in
  * `unknown`. Policy-issued TPM/VBS boot claims are matched case-insensitively (policy authors
  * spell them `secureBootEnabled` or `SecureBootEnabled`) and keep their raw name; negated DHA
@@ -20,7 +20,7 @@ export interface MaaBootClaim<T> {
   negated?: boolean
 }
 
-/** TPM / VBS boot claims, canonical names of windows-wbcl-sipa.md §6. */
+/** TPM / VBS boot claims, canonical names of MAA TPM policy v1.2 and its sample policies. */
 export interface MaaBootClaims {
   secureBootEnabled?: MaaBootClaim<boolean>
   codeIntegrityEnabled?: MaaBootClaim<boolean>

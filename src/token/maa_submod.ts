@@ -1,7 +1,7 @@
 /**
  * Turn a verified MAA token into an appraisal submodule: the typed claims as evidence, findings
  * for the boot claims, and an AR4SI trustworthiness vector / EAR status
- * (reference-values-and-verdicts.md §9.2). A token that failed verification contributes only
+ * (draft-ietf-rats-ar4si "Specific Claims"; IETF EAR). A token that failed verification contributes only
  * `crypto_failed` (99): its claims are not evidence of anything.
  */
 import type { Finding } from '../findings.js'

@@ -1,6 +1,6 @@
 /**
  * Verify a Microsoft Azure Attestation (MAA) token without trusting anything the token says
- * about its own key (tokens.md §1.7, attacks J-01 to J-10).
+ * about its own key (RFC 7515 / RFC 7519; attacks J-01 to J-10).
  *
  * Order: parse (size cap, strict JSON; these failures throw), header checks (`alg`, `crit`,
  * key-reference headers), key resolution from a caller source only, signature (jose/WebCrypto),
@@ -42,7 +42,7 @@ export interface VerifyMaaOptions {
   attestationType?: string
   /**
    * Session key the token must attest: `cnf.jwk` and `x-ms-tpm-request-key.jwk` (whichever are
-   * present, at least one) must have its RFC 7638 thumbprint (tokens.md §1.7 step 11).
+   * present, at least one) must have its RFC 7638 thumbprint (RFC 7800 `cnf`).
    */
   requestKey?: JWK
   /** Expected audience; when set, `aud` must equal or contain it. */

@@ -2,7 +2,7 @@
  * `x5c` (RFC 7515 §4.1.6) as a key source: the chain must validate under RFC 5280 to a root the
  * caller pinned (never to a certificate inside the token), at the verification time, with the
  * leaf EKU pinned (MAA signing certificates carry 1.3.6.1.4.1.311.76.50.3), and `kid`, when
- * present, equal to base64url(SHA-1(leaf DER)) (tokens.md §1.7 step 4; attack J-04).
+ * present, equal to base64url(SHA-1(leaf DER)) (RFC 5280 path validation; attack J-04).
  *
  * Path validation is src/x509/chain.ts (`verifyCertificateChain`, pkijs + the checks pkijs
  * leaves out); this module only adapts it to JOSE.
@@ -15,7 +15,7 @@ import type { TokenCheckError } from './error_codes.js'
 import { base64Decode, base64urlEncode } from './base64url.js'
 import { importCertificateFor } from './algorithms.js'
 
-/** EKU observed on every Microsoft-CA-issued MAA token-signing certificate (tokens.md §1.6). */
+/** EKU observed on every Microsoft-CA-issued MAA token-signing certificate (observed in MAA's x5c / JWKS chains; not documented). */
 export const MAA_SIGNING_EKU = '1.3.6.1.4.1.311.76.50.3'
 
 export interface X5cOptions {
@@ -39,7 +39,11 @@ export interface X5cKey {
 export async function keyFromX5c(x5c: readonly string[], kid: string | undefined, alg: string, options: X5cOptions): Promise<X5cKey | { error: TokenCheckError }> {
   const untrusted = (message: string): { error: TokenCheckError } => ({ error: { code: 'ERR_JWT_X5C_UNTRUSTED', message } })
   const certs: CertificateInfo[] = []
+  // The header is attacker-controlled: an empty or non-string x5c is an untrusted chain, not a
+  // TypeError further down (RFC 7515 §4.1.6 requires at least one base64 certificate).
+  if (!Array.isArray(x5c) || x5c.length === 0) return untrusted('x5c is empty')
   for (const [i, b64] of x5c.entries()) {
+    if (typeof b64 !== 'string') return untrusted(`x5c[${i}] is not a string`)
     const der = base64Decode(b64)
     if (!der) return untrusted(`x5c[${i}] is not standard base64`)
     try {

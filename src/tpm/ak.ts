@@ -48,7 +48,14 @@ export function parseTpmPublicArea(bytes: Uint8Array): TpmtPublic {
 
 function isCertificateDer(der: Uint8Array): boolean {
   // Certificate ::= SEQUENCE { tbsCertificate SEQUENCE, ... }; SPKI ::= SEQUENCE { AlgorithmIdentifier SEQUENCE { OID, ... }, BIT STRING }
-  const parsed = asn1js.fromBER(der)
+  // asn1js throws plain Errors on some malformed values (a GeneralizedTime of letters): the
+  // file is at fault, so that is ERR_KEY_INVALID like any other undecodable DER.
+  let parsed: ReturnType<typeof asn1js.fromBER>
+  try {
+    parsed = asn1js.fromBER(der)
+  } catch (e) {
+    throw new BootproofError('ERR_KEY_INVALID', `AK: DER input does not parse: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
+  }
   if (parsed.offset === -1) throw new BootproofError('ERR_KEY_INVALID', 'AK: DER input does not parse')
   const first = (parsed.result as asn1js.Sequence).valueBlock?.value?.[0] as asn1js.Sequence | undefined
   const inner = first?.valueBlock?.value?.[0]

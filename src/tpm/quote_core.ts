@@ -208,7 +208,8 @@ export async function runQuoteChecks(input: CoreInput): Promise<CoreResult> {
     }
     st.hash = schemeOk ? hash : undefined
     if (schemeOk && akEval.key && hash) {
-      const r = await verifyTpmSignature(akEval.key, sig, q.attest, hash, (o.crypto ?? globalThis.crypto).subtle)
+      // An injected `crypto` (tests, other runtimes) is used as given; otherwise node:crypto where present.
+      const r = await verifyTpmSignature(akEval.key, sig, q.attest, hash, o.crypto ? o.crypto.subtle : undefined)
       st.sigOk = r.ok
       push(checks, 'signature.verify', r.ok, r.message, r.code, qi(i))
     }

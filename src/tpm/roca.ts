@@ -1,5 +1,5 @@
 /**
- * ROCA (CVE-2017-15361) fingerprint of RSA moduli (attack P-07; tpm-quote-and-keys.md §5.6).
+ * ROCA (CVE-2017-15361) fingerprint of RSA moduli (attack P-07).
  *
  * Infineon's RSALib (TPM 1.2/2.0 firmware before the 2017 fix, smart cards) generated each RSA
  * prime as p = k·M + (65537^a mod M), where M is the primorial of the first 39, 71, 126 or 225

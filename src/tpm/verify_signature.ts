@@ -1,6 +1,7 @@
 /**
- * Signature verification of TPMT_SIGNATURE over TPMS_ATTEST bytes with WebCrypto only
- * (attack X-05: no JS big-number crypto). The caller has already bound sigAlg and hash to the
+ * Signature verification of TPMT_SIGNATURE over TPMS_ATTEST bytes with node:crypto where the
+ * runtime has it (synchronous, node_verify.ts) and WebCrypto elsewhere (attack X-05: no JS
+ * big-number crypto either way). The caller has already bound sigAlg and hash to the
  * AK's scheme; this module picks exactly one padding from sigAlg (never "try until one
  * verifies", attack Q-08).
  */
@@ -12,6 +13,7 @@ import { importVerifyKey, leftPad, type KeyMaterial } from './keys.js'
 import { rsaBits, stripLeadingZeros } from '../x509/spki.js'
 import type { QuoteCheckCode } from './check_codes.js'
 import { copyBytes } from './reader.js'
+import { nodeCryptoVerifier, nodeHashName, nodeKeyObject } from './node_verify.js'
 
 export interface SignatureOutcome {
   ok: boolean
@@ -67,8 +69,53 @@ export async function verifyTpmSignature(
   sig: TpmtSignature,
   data: Uint8Array,
   hash: HashAlgName,
-  subtle: SubtleCrypto = globalThis.crypto.subtle,
+  subtle?: SubtleCrypto,
 ): Promise<SignatureOutcome> {
+  // node:crypto, synchronous, when the runtime has it and the caller did not pick a SubtleCrypto.
+  const nc = subtle === undefined ? nodeCryptoVerifier() : undefined
+  if (nc && nodeHashName(hash)) return verifyWithNodeCrypto(nc, key, sig, data, hash)
+  return verifyWithWebCrypto(key, sig, data, hash, subtle ?? globalThis.crypto.subtle)
+}
+
+/** The same checks as verifyWithWebCrypto, one padding chosen from sigAlg (Q-08), through node:crypto. */
+function verifyWithNodeCrypto(nc: NonNullable<ReturnType<typeof nodeCryptoVerifier>>, key: KeyMaterial, sig: TpmtSignature, data: Uint8Array, hash: HashAlgName): SignatureOutcome {
+  const h = nodeHashName(hash)!
+  let k: ReturnType<typeof nodeKeyObject>
+  try {
+    k = nodeKeyObject(nc, key)
+  } catch (e) {
+    return { ok: false, code: 'ERR_AK_KEY_INVALID', message: `public key rejected by node:crypto: ${(e as Error).message}` }
+  }
+  try {
+    if (sig.kind === 'rsa' && key.kty === 'RSA') {
+      const modLen = stripLeadingZeros(key.n).length
+      if (sig.sig.length !== modLen) {
+        return { ok: false, code: 'ERR_QUOTE_SIGNATURE', message: `RSA signature is ${sig.sig.length} bytes, the modulus is ${modLen}` }
+      }
+      if (sig.sigAlg === TPM_ALG.RSASSA) {
+        const ok = nc.verify(h, data, { key: k, padding: nc.constants.RSA_PKCS1_PADDING }, sig.sig)
+        return ok ? { ok, message: `RSASSA-PKCS1-v1_5/${hash} signature verifies` } : { ok, code: 'ERR_QUOTE_SIGNATURE', message: `RSASSA-PKCS1-v1_5/${hash} signature does not verify` }
+      }
+      for (const saltLength of pssSaltLengths(rsaBits(key.n), hash)) {
+        if (nc.verify(h, data, { key: k, padding: nc.constants.RSA_PKCS1_PSS_PADDING, saltLength }, sig.sig)) {
+          return { ok: true, message: `RSASSA-PSS/${hash} signature verifies (salt ${saltLength})`, saltLength }
+        }
+      }
+      return { ok: false, code: 'ERR_QUOTE_SIGNATURE', message: `RSASSA-PSS/${hash} signature does not verify with salt hLen or max` }
+    }
+    if (sig.kind === 'ecc' && sig.sigAlg === TPM_ALG.ECDSA && key.kty === 'EC') {
+      const p = ecdsaToP1363(sig.r, sig.s, key.crv)
+      if (!p.ok) return { ok: false, code: 'ERR_QUOTE_ECDSA_RANGE', message: p.message }
+      const ok = nc.verify(h, data, { key: k, dsaEncoding: 'ieee-p1363' }, p.sig)
+      return ok ? { ok, message: `ECDSA ${key.crv}/${hash} signature verifies` } : { ok, code: 'ERR_QUOTE_SIGNATURE', message: `ECDSA ${key.crv}/${hash} signature does not verify` }
+    }
+  } catch (e) {
+    return { ok: false, code: 'ERR_QUOTE_SIGNATURE', message: `signature verification failed: ${(e as Error).message}` }
+  }
+  return { ok: false, code: 'ERR_QUOTE_SCHEME_MISMATCH', message: `signature ${sig.sigAlgName} cannot be verified with an ${key.kty} key` }
+}
+
+async function verifyWithWebCrypto(key: KeyMaterial, sig: TpmtSignature, data: Uint8Array, hash: HashAlgName, subtle: SubtleCrypto): Promise<SignatureOutcome> {
   const msg = copyBytes(data)
   try {
     if (sig.kind === 'rsa' && key.kty === 'RSA') {

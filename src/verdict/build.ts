@@ -57,7 +57,11 @@ export function buildVerdict(inp: VerdictInputs): Verdict {
       else if (f.severity === 'warning') lower(vector, claim, values.warning)
     }
     if (inp.quoteValid === false) lower(vector, claim, AR4SI.CRYPTO_FAILED)
-    const app: EarAppraisal = { ear_status: statusOfVector(vector), ear_trustworthiness_vector: vector, bootproof_findings: findings }
+    // A submodule is affirming only when a policy affirmed it (attack H-10): without one, a valid
+    // quote and a known AK still leave the boot unappraised.
+    let subStatus = statusOfVector(vector)
+    if (subStatus === 'affirming' && !inp.policyId) subStatus = 'none'
+    const app: EarAppraisal = { ear_status: subStatus, ear_trustworthiness_vector: vector, bootproof_findings: findings }
     if (inp.policyId) app.ear_appraisal_policy_ids = [inp.policyId]
     submods[name] = app
   }

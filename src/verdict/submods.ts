@@ -1,6 +1,6 @@
 /**
  * Which EAR submodule a finding counts against, and which AR4SI claim each submodule carries
- * (reference-values-and-verdicts.md §9.2).
+ * (draft-ietf-rats-ar4si "Specific Claims"; IETF EAR submods).
  */
 import { componentForPcr, type AppraisalComponent } from '../policy/types.js'
 import type { Ar4siClaim } from './ar4si.js'

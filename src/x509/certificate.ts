@@ -96,6 +96,44 @@ function invalid(message: string, cause?: unknown): never {
  */
 export function parseCertificate(input: Uint8Array | string): CertificateInfo {
   const der = derFrom(input, 'CERTIFICATE')
+  // asn1js and pkijs throw plain Errors (a GeneralizedTime that is not digits: "Wrong input
+  // string for conversion"), TypeErrors and RangeErrors (deep nesting) on hostile DER: every
+  // one of them is the input's fault, so it leaves here as ERR_CERT_INVALID, never as an
+  // internal error.
+  try {
+    return decodeCertificate(der)
+  } catch (e) {
+    if (e instanceof BootproofError) throw e
+    invalid(`does not decode: ${e instanceof Error ? e.message : String(e)}`, e)
+  }
+}
+
+/** Digits of `s` from `i`, length `n`, as a number (NaN when any is not a digit). */
+function digits(s: string, i: number, n: number): number {
+  const part = s.slice(i, i + n)
+  return /^[0-9]+$/.test(part) && part.length === n ? Number(part) : NaN
+}
+
+/**
+ * RFC 5280 §4.1.2.5.1 / §4.1.2.5.2: UTCTime is exactly YYMMDDHHMMSSZ, GeneralizedTime exactly
+ * YYYYMMDDHHMMSSZ (seconds present, Zulu, no fraction). asn1js accepts far more (letters become
+ * 1899, month 13 rolls over), which would make validity checks run on invented dates.
+ */
+function checkTime(node: asn1js.AsnType | undefined, what: string): void {
+  // asn1js's GeneralizedTime extends UTCTime: test the subclass first.
+  const utc = !(node instanceof asn1js.GeneralizedTime) && node instanceof asn1js.UTCTime
+  if (!utc && !(node instanceof asn1js.GeneralizedTime)) invalid(`${what} is not a UTCTime or GeneralizedTime`)
+  const raw = String.fromCharCode(...(node as asn1js.UTCTime).valueBlock.valueHexView)
+  const y = utc ? 2 : 4
+  if (raw.length !== y + 11 || raw[raw.length - 1] !== 'Z') invalid(`${what} ${JSON.stringify(raw)} is not ${utc ? 'YYMMDDHHMMSSZ' : 'YYYYMMDDHHMMSSZ'}`)
+  const [mo, d, h, mi, se] = [0, 2, 4, 6, 8].map((o) => digits(raw, y + o, 2)) as [number, number, number, number, number]
+  const year = digits(raw, 0, y)
+  const fullYear = utc ? (year >= 50 ? 1900 + year : 2000 + year) : year
+  const daysInMonth = new Date(Date.UTC(fullYear, mo, 0)).getUTCDate()
+  if (!(year >= 0 && mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth && h <= 23 && mi <= 59 && se <= 59)) invalid(`${what} ${JSON.stringify(raw)} is not a valid date and time`)
+}
+
+function decodeCertificate(der: Uint8Array<ArrayBuffer>): CertificateInfo {
   const asn = asn1js.fromBER(der)
   if (asn.offset === -1 || asn.offset !== der.byteLength) invalid('not a single DER value (trailing or truncated bytes)')
   let cert: Certificate
@@ -107,6 +145,9 @@ export function parseCertificate(input: Uint8Array | string): CertificateInfo {
   // SPKI bytes as encoded (not re-encoded), for exact comparisons.
   const tbs = (asn.result as asn1js.Sequence).valueBlock.value[0] as asn1js.Sequence
   const hasVersion = tbs.valueBlock.value[0]?.idBlock.tagClass === 3
+  const validity = tbs.valueBlock.value[(hasVersion ? 1 : 0) + 3] as asn1js.Sequence | undefined
+  checkTime(validity?.valueBlock.value[0], 'notBefore')
+  checkTime(validity?.valueBlock.value[1], 'notAfter')
   const spkiNode = tbs.valueBlock.value[(hasVersion ? 1 : 0) + 5]
   if (!spkiNode) invalid('tbsCertificate has no subjectPublicKeyInfo')
   const spki = new Uint8Array(spkiNode.valueBeforeDecodeView)

@@ -10,6 +10,7 @@
  */
 import { CertificateChainValidationEngine, CryptoEngine, type Certificate } from 'pkijs'
 import { bytesEqual } from '../bytes/hex.js'
+import { BootproofError } from '../errors.js'
 import { parseCertificate, type CertificateInfo } from './certificate.js'
 import { decodedCertificate } from './decoded_cache.js'
 import { UNDERSTOOD_EXTENSIONS, WEAK_SIGNATURE_ALGORITHMS } from './oids.js'
@@ -62,7 +63,18 @@ export async function verifyCertificateChain(leafInput: CertificateInput, option
   const intermediates = (options.intermediates ?? []).map(toCertificateInfo)
   const now = options.now ?? new Date()
   if (!anchors.length) return fail('no trust anchors supplied: a certificate cannot be trusted on its own')
+  try {
+    return await validatePath(leaf, anchors, intermediates, now, options)
+  } catch (e) {
+    // pkijs walks attacker-supplied certificates (names, extensions, policies) and can throw
+    // plain Errors / TypeErrors on shapes it does not expect: a path that cannot be evaluated
+    // is an untrusted path, never an internal error.
+    if (e instanceof BootproofError) throw e
+    return fail(`path validation failed: ${e instanceof Error ? e.message : String(e)}`)
+  }
+}
 
+async function validatePath(leaf: CertificateInfo, anchors: CertificateInfo[], intermediates: CertificateInfo[], now: Date, options: ChainOptions): Promise<ChainResult> {
   const engine = new CryptoEngine({ name: 'bootproof', crypto: options.crypto ?? globalThis.crypto })
   const chain = new CertificateChainValidationEngine({
     trustedCerts: anchors.map((a) => a.pkijs),

@@ -32,7 +32,14 @@ export function stripLeadingZeros(b: Uint8Array): Uint8Array {
 }
 
 function strictBer(der: Uint8Array, what: string): asn1js.AsnType {
-  const parsed = asn1js.fromBER(der)
+  let parsed: ReturnType<typeof asn1js.fromBER>
+  // asn1js throws plain Errors on some malformed values (e.g. a GeneralizedTime of letters
+  // inside the key's parameters): the input is at fault, so it is ERR_KEY_INVALID.
+  try {
+    parsed = asn1js.fromBER(der)
+  } catch (e) {
+    invalid(`${what} does not decode: ${e instanceof Error ? e.message : String(e)}`)
+  }
   if (parsed.offset === -1 || parsed.offset !== der.byteLength) invalid(`${what} is not a single DER value`)
   return parsed.result
 }
@@ -42,6 +49,17 @@ function strictBer(der: Uint8Array, what: string): asn1js.AsnType {
  * @throws BootproofError ERR_KEY_INVALID (bad encoding) or ERR_KEY_UNSUPPORTED (other algorithm or curve).
  */
 export function spkiToKeyMaterial(der: Uint8Array): KeyMaterial {
+  try {
+    return decodeSpki(der)
+  } catch (e) {
+    // Only BootproofErrors leave this module (attacker-supplied DER must not surface as an
+    // internal error); the tree walk below reads optional fields asn1js may leave undefined.
+    if (e instanceof BootproofError) throw e
+    invalid(`does not decode: ${e instanceof Error ? e.message : String(e)}`)
+  }
+}
+
+function decodeSpki(der: Uint8Array): KeyMaterial {
   const root = strictBer(der, 'input')
   if (!(root instanceof asn1js.Sequence) || root.valueBlock.value.length !== 2) invalid('not a SEQUENCE of 2')
   const [algId, bits] = root.valueBlock.value

@@ -1,5 +1,5 @@
 /**
- * verifyEventIntegrity (tcg-event-log.md §7, attack R-02): content is trusted only when its
+ * verifyEventIntegrity (attack R-02): content is trusted only when its
  * digest is the hash of the data in every bank.
  */
 import { describe, expect, it } from 'vitest'

@@ -136,13 +136,21 @@ describe('crypto-agile variants', () => {
   })
 
   it('an event lacking one bank (Windows OS events) parses and is reported EVENT_DIGESTS_MISSING', () => {
-    const built = B.buildAgileLog({ events: [B.separatorEvent(0), { pcr: 12, type: T.EV_EVENT_TAG, data: B.ascii('tag'), omit: [ALG.sha1] }, { pcr: 13, type: T.EV_EVENT_TAG, data: B.ascii('t2'), omit: [ALG.sha1] }] })
+    const windowsTail = [
+      { pcr: 12, type: T.EV_EVENT_TAG, data: B.ascii('tag'), omit: [ALG.sha1] },
+      { pcr: 13, type: T.EV_EVENT_TAG, data: B.ascii('t2'), omit: [ALG.sha1] },
+      { pcr: 12, type: T.EV_SEPARATOR, data: B.ascii('WBCL'), omit: [ALG.sha1] },
+    ]
+    const built = B.buildAgileLog({ events: [B.separatorEvent(0), ...windowsTail] })
     const log = parseEventLog(built.bytes)
     expect(log.events[2]!.digests.map((d) => d.bank)).toEqual(['sha256'])
     const f = log.findings.filter((x) => x.code === 'EVENT_DIGESTS_MISSING')
     expect(f).toHaveLength(1)
-    expect(f[0]).toMatchObject({ severity: 'warning', eventIndex: 2, relatedEvents: [2, 3] })
+    expect(f[0]).toMatchObject({ severity: 'warning', eventIndex: 2, relatedEvents: [2, 3, 4] })
     expect(f[0]!.message).toMatch(/sha1/)
+    // The same tail without the WBCL marker is not a Windows log: rejected (attack L-04).
+    const plain = B.buildAgileLog({ events: [B.separatorEvent(0), ...windowsTail.slice(0, 2)] })
+    expect(() => parseEventLog(plain.bytes)).toThrowError(expect.objectContaining({ code: 'ERR_DIGEST_COUNT_MISMATCH', eventIndex: 2 }))
   })
 
   it('an EV_NO_ACTION on PCR index 0xFFFFFFFF (Windows) parses', () => {

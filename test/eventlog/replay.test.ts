@@ -165,7 +165,7 @@ describe('what is extended', () => {
     const data = B.separatorData()
     const reordered: B.EventSpec = { pcr: 0, type: T.EV_SEPARATOR, data, digestList: [{ algId: ALG.sha256, digest: B.hashWith(ALG.sha256, data) }, { algId: ALG.sha1, digest: B.hashWith(ALG.sha1, data) }] }
     const res = replayEventLog(parseEventLog(B.buildAgileLog({ events: [reordered] }).bytes))
-    // tcg-event-log.md §3.2: PCR value after a single 00000000 separator from zero.
+    // PCR value after a single 00000000 EV_SEPARATOR (TCG PFP) extended from zero.
     expect(B.hex(res.banks.get('sha1')!.pcrs.get(0)!.value)).toBe('b2a83b0ebf2f8374299a5b2bdfc31ea955ad7236')
     expect(B.hex(res.banks.get('sha256')!.pcrs.get(0)!.value)).toBe('3d458cfe55cc03ea1f443f1562beec8df51c75e14a9fcf9a7234a13f198e7969')
   })
@@ -250,7 +250,14 @@ describe('comparison with supplied PCR values', () => {
   })
 
   it('events without a digest for a bank: PCR_NOT_REPLAYABLE for exactly that bank and PCR', () => {
-    const events = [...B.standardBoot(), { pcr: 12, type: T.EV_EVENT_TAG, data: B.ascii('sipa-1'), omit: [ALG.sha1] }, { pcr: 12, type: T.EV_EVENT_TAG, data: B.ascii('sipa-2'), omit: [ALG.sha1] }, { pcr: 13, type: T.EV_EVENT_TAG, data: B.ascii('sipa-3') }]
+    // The accepted shape (attack L-04 exception): a Windows OS-phase tail, closed by a WBCL marker.
+    const events = [
+      ...B.standardBoot(),
+      { pcr: 13, type: T.EV_EVENT_TAG, data: B.ascii('sipa-3') },
+      { pcr: 12, type: T.EV_EVENT_TAG, data: B.ascii('sipa-1'), omit: [ALG.sha1] },
+      { pcr: 12, type: T.EV_EVENT_TAG, data: B.ascii('sipa-2'), omit: [ALG.sha1] },
+      { pcr: 12, type: T.EV_SEPARATOR, data: B.ascii('WBCL'), omit: [ALG.sha1] },
+    ]
     const w = B.buildAgileLog({ events })
     const wlog = parseEventLog(w.bytes)
     const wref = B.referenceReplay(w)
@@ -275,7 +282,7 @@ describe('known answer: keylime binary_bios_measurements (locality 3, Boot Guard
   const present = existsSync(file)
   if (!present) console.warn(`[replay.test] SKIPPED keylime known-answer test: ${file} not found (corpus absent)`)
 
-  it.skipIf(!present)('StartupLocality 3; SHA-256 PCR0 0ee9a7fe…42f2 and SHA-1 78f3e576…2963 (tcg-event-log.md §5.2)', () => {
+  it.skipIf(!present)('StartupLocality 3; SHA-256 PCR0 0ee9a7fe…42f2 and SHA-1 78f3e576…2963 (keylime binary_bios_measurements known answer; attack L-07)', () => {
     const log = parseEventLog(new Uint8Array(readFileSync(file)))
     expect(log.events).toHaveLength(121)
     expect(log.startupLocality).toMatchObject({ locality: 3, source: 'StartupLocality' })
@@ -285,7 +292,7 @@ describe('known answer: keylime binary_bios_measurements (locality 3, Boot Guard
     expect(res.comparisons!.map((c) => c.status)).toEqual(['match', 'match'])
     expect(res.ok).toBe(true)
 
-    // The regression values of §5.2, recomputed from the parsed digests with node:crypto.
+    // The other PCR 0 regression values for this log, recomputed from the parsed digests with node:crypto.
     const pcr0 = log.events.filter((e) => e.pcrIndex === 0 && e.index > 0)
     const fold = (evs: typeof pcr0, init: Buffer): string => {
       let v = init

@@ -1,5 +1,5 @@
 /**
- * checkEventLogStructure and analyzeEventLog (tcg-event-log.md §6, attacks R-01, R-03, L-06):
+ * checkEventLogStructure and analyzeEventLog (TCG PFP EV_SEPARATOR; attacks R-01, R-03, L-06):
  * structural problems are findings, never throws.
  */
 import { describe, expect, it } from 'vitest'
@@ -99,7 +99,8 @@ describe('R-01: event-type masquerade', () => {
 describe('R-03: separators', () => {
   it('no separator in PCR 7: SEPARATOR_MISSING for PCR 7 only', () => {
     const f = structureOf(B.standardBoot().filter((e) => !isSep(7)(e)))
-    expect(f.filter((x) => x.code === 'SEPARATOR_MISSING')).toEqual([expect.objectContaining({ severity: 'error', pcr: 7 })])
+    // Incomplete, not tampered (severity model): a warning that keeps the PCR for the trust stage.
+    expect(f.filter((x) => x.code === 'SEPARATOR_MISSING')).toEqual([expect.objectContaining({ severity: 'warning', pcr: 7 })])
     // With no PCR 7 separator, the db authority is also "before" it.
     expect(codes(f).sort()).toEqual(['AUTHORITY_BEFORE_SEPARATOR', 'SEPARATOR_MISSING'])
   })
@@ -187,9 +188,9 @@ describe('pre-OS configuration after the separator', () => {
 })
 
 describe('EV_NO_ACTION', () => {
-  it('non-zero digest: NO_ACTION_DIGEST_NONZERO (warning) with its event index', () => {
+  it('non-zero digest: NO_ACTION_DIGEST_NONZERO (error, attack L-06) with its event index', () => {
     const f = structureOf([B.startupLocalityEvent(0, { zeroDigests: false }), ...B.standardBoot()])
-    expect(f).toEqual([expect.objectContaining({ code: 'NO_ACTION_DIGEST_NONZERO', severity: 'warning', pcr: 0, eventIndex: 1 })])
+    expect(f).toEqual([expect.objectContaining({ code: 'NO_ACTION_DIGEST_NONZERO', severity: 'error', pcr: 0, eventIndex: 1 })])
   })
 
   it('only one bank non-zero is enough', () => {

@@ -75,7 +75,14 @@ describe('synthetic vectors behave as their expected.json says', () => {
       return analyzeEventLog(parseEventLog(bytes), { expected: (expected as { pcrs: Record<string, Record<string, string>> }).pcrs }).ok
     }
     for (const n of ['valid-sha1-sha256', 'startup-locality-3', 'hcrtm-start', 'separator-ffffffff', 'unknown-alg-0x1234', 'large-over-64k', 'windows-os-events-without-sha1']) expect(verdict(n), n).toBe(true)
-    for (const n of ['masquerade-r01', 'secureboot-flipped-r02', 'separator-duplicate-pcr7', 'separator-missing-pcr7', 'separator-error-00000001', 'pcr-index-24', 'pcr-index-ffffffff', 'hcrtm-malformed-hcrt']) expect(verdict(n), n).toBe(false)
+    for (const n of ['masquerade-r01', 'secureboot-flipped-r02', 'separator-duplicate-pcr7', 'separator-error-00000001', 'pcr-index-24', 'pcr-index-ffffffff', 'hcrtm-malformed-hcrt', 'no-action-nonzero-digest']) expect(verdict(n), n).toBe(false)
+  })
+
+  it('separator-missing-pcr7: incomplete, not tampered: a SEPARATOR_MISSING warning that keeps pcr 7 (its facts are untrusted downstream)', () => {
+    const { bytes, expected } = load('separator-missing-pcr7')
+    const a = analyzeEventLog(parseEventLog(bytes), { expected: (expected as { pcrs: Record<string, Record<string, string>> }).pcrs })
+    expect(a.findings.filter((f) => f.code === 'SEPARATOR_MISSING')).toEqual([expect.objectContaining({ severity: 'warning', pcr: 7 })])
+    expect(a.ok).toBe(true)
   })
 
   it('large-over-64k really is over 64 KiB and keeps the big event whole', () => {

@@ -234,30 +234,39 @@ describe('golden PCR values, digests, AK roots, freshness', () => {
 describe('Windows claims (hand-built state, MAA names)', () => {
   const claim = <T>(value: T, trusted = true): PolicyFact<T> => ({ value, trusted, events: [], ...(trusted ? {} : { reason: 'event 12 content is NOT what was measured' }) })
   const winPolicy = { id: 'win', version: 1, windows: { claims: { bootDebuggingDisabled: true, notSafeMode: true } } }
+  // Windows claims rest on the absence of contrary SIPA events in PCR 11-14 and 19-20, so a policy
+  // with Windows rules needs those PCRs authenticated: a quote summary that covers them.
+  const winQuote = { valid: true, pcrs: { sha256: Object.fromEntries([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14, 19, 20].map((i) => [String(i), '00'.repeat(32)])) } }
   const base = (log?: EventLog) => {
     const state = extractBootState(ev.log, { quotedPcrs: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] }).state
     return { ...state, windows: { detected: true, claims: { bootDebuggingDisabled: claim(true), notSafeMode: claim(true) } } } as AppraisalInput['state'] & object
   }
   it('claims as required: affirming', () => {
-    const r = appraisePolicy({ policy: winPolicy, state: base(), quote: ev.quote, nonceChecked: true })
+    const r = appraisePolicy({ policy: winPolicy, state: base(), quote: winQuote, nonceChecked: true })
     expect(errors(r.findings)).toEqual([])
     expect(r.components.find((c) => c.component === 'windows-boot')!.status).toBe('affirming')
   })
   it('bootDebuggingDisabled: false gives POLICY_WINDOWS_CLAIM', () => {
     const state = base()
     state.windows!.claims.bootDebuggingDisabled = { value: false, trusted: true, events: [12, 13] }
-    const r = appraisePolicy({ policy: winPolicy, state, quote: ev.quote, nonceChecked: true })
+    const r = appraisePolicy({ policy: winPolicy, state, quote: winQuote, nonceChecked: true })
     expect(r.findings).toEqual([expect.objectContaining({ code: 'POLICY_WINDOWS_CLAIM', component: 'windows-boot', componentName: 'bootDebuggingDisabled', expected: 'true', observed: 'false', eventIndex: 12 })])
     expect(r.components.find((c) => c.component === 'windows-boot')!.status).toBe('contraindicated')
   })
   it('an untrusted claim is never a pass', () => {
     const state = base()
     state.windows!.claims.notSafeMode = claim(true, false)
-    expect(codes(appraisePolicy({ policy: winPolicy, state, quote: ev.quote, nonceChecked: true }))).toEqual(['POLICY_FACT_UNTRUSTED'])
+    expect(codes(appraisePolicy({ policy: winPolicy, state, quote: winQuote, nonceChecked: true }))).toEqual(['POLICY_FACT_UNTRUSTED'])
+  })
+  it('a quote that leaves out PCR 11-14 / 19-20 cannot support a Windows claim (absence is not authenticated)', () => {
+    const r = appraisePolicy({ policy: winPolicy, state: base(), quote: ev.quote, nonceChecked: true })
+    const notQuoted = r.findings.filter((f) => f.code === 'POLICY_PCR_NOT_QUOTED').map((f) => f.pcr)
+    expect(notQuoted).toEqual([11, 12, 13, 14, 19, 20])
+    expect(r.ok).toBe(false)
   })
   it('no Windows state at all: evidence missing', () => {
     const { windows: _, ...state } = base()
-    expect(codes(appraisePolicy({ policy: winPolicy, state, quote: ev.quote, nonceChecked: true }))).toEqual(['POLICY_EVIDENCE_MISSING'])
+    expect(codes(appraisePolicy({ policy: winPolicy, state, quote: winQuote, nonceChecked: true }))).toEqual(['POLICY_EVIDENCE_MISSING'])
   })
 })
 

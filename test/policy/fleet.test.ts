@@ -55,8 +55,18 @@ describe.skipIf(!CORPUS)('Windows claims from a real WBCL (go-attestation window
   it('claims under MAA names are evaluated from trusted SIPA facts', () => {
     const log = parseEventLog(corpusBytes('logs/google-go-attestation--windows_gcp_shielded_vm.bin'))
     const policy = { id: 'win', version: 1, pcrs: { banks: ['sha1'], required: [12, 13, 14] }, windows: { claims: { bootDebuggingDisabled: true, testSigningDisabled: true, notSafeMode: true, vbsEnabled: true } } }
-    const r = appraisePolicy({ policy, log, quote: selfQuote(log), nonceChecked: true })
+    // The real quote's PCR values (sha1 0-23, recorded next to the log): the claims rest on the
+    // absence of contrary events in PCR 11-14 and 19-20, which a self-made quote would not cover.
+    const att = JSON.parse(new TextDecoder().decode(corpusBytes('attestations/google-go-attestation--windows_gcp_shielded_vm.json')))
+    const r = appraisePolicy({ policy, log, quote: { valid: true, pcrs: att.quotes[0].pcrs }, nonceChecked: true })
     // this shielded VM booted without VBS: the only finding
     expect(r.findings).toEqual([expect.objectContaining({ code: 'POLICY_WINDOWS_CLAIM', componentName: 'vbsEnabled', observed: 'false', component: 'windows-boot' })])
+  })
+  it('with only the PCRs the log extends quoted, the absence-based claims cannot be used', () => {
+    const log = parseEventLog(corpusBytes('logs/google-go-attestation--windows_gcp_shielded_vm.bin'))
+    const policy = { id: 'win', version: 1, pcrs: { banks: ['sha1'], required: [12, 13, 14] }, windows: { claims: { testSigningDisabled: true } } }
+    const r = appraisePolicy({ policy, log, quote: selfQuote(log), nonceChecked: true })
+    expect(r.findings.filter((f) => f.code === 'POLICY_PCR_NOT_QUOTED').map((f) => f.pcr)).toEqual([19, 20])
+    expect(r.ok).toBe(false)
   })
 })

@@ -1,5 +1,5 @@
 /**
- * Policy rules for the platform attacks of attacks.md section E and L-07, on the committed
+ * Policy rules for the platform attacks P-01 to P-07 and L-07, on the committed
  * sb-esp recording (real swtpm quote) and the synthetic locality vectors:
  * - P-01 `secureBoot.sbatMinimum` (SbatLevel in PCR 7);
  * - P-02 `secureBoot.requiredAuthorities` / `forbiddenAuthorities` (EV_EFI_VARIABLE_AUTHORITY);

@@ -1,5 +1,5 @@
 /**
- * attacks.md section F (J-01 to J-12): one named case per attack variant, each asserting the
+ * Token attacks J-01 to J-12: one named case per attack variant, each asserting the
  * specific error code. Tokens are built by hand with software keys (helpers.ts) so that headers
  * and payloads can be malformed in exactly the way each attack needs.
  */

@@ -1,5 +1,5 @@
 /**
- * attacks.md section A: one named case per attack (and its variants), each asserting the
+ * Quote attacks Q-01 to Q-12: one named case per attack (and its variants), each asserting the
  * specific failing check code. Quotes are built and signed by the suite's software AKs.
  */
 import { describe, it, expect } from 'vitest'

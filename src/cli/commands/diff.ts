@@ -6,7 +6,7 @@
 import { diffBootChains } from '../../diff/diff_boot_chains.js'
 import { renderBootChainDiff } from '../../diff/render.js'
 import { parseEventLog } from '../../eventlog/parse.js'
-import { EXIT_FAILED, EXIT_OK, parseArgs, readInputFile, reportError, UsageError, type CliIO } from '../io.js'
+import { EXIT_FAILED, EXIT_OK, parseArgs, progress, readEventLogInput, reportError, UsageError, type CliIO } from '../io.js'
 
 export async function runDiff(argv: string[], io: CliIO): Promise<number> {
   let json = argv.includes('--json')
@@ -15,8 +15,13 @@ export async function runDiff(argv: string[], io: CliIO): Promise<number> {
     json = flags.json === true
     if (positional.length !== 2) throw new UsageError('diff needs exactly two paths: <logA> <logB>')
     const opts = flags.ccel ? { registers: 'cc-mr' as const } : {}
-    const a = parseEventLog(readInputFile(positional[0]!), opts)
-    const b = parseEventLog(readInputFile(positional[1]!), opts)
+    // Both read (and their kinds checked) before either is parsed: a wrong second file fails fast.
+    const bytesA = readEventLogInput(positional[0]!)
+    const bytesB = readEventLogInput(positional[1]!)
+    progress('parsing')
+    const a = parseEventLog(bytesA, opts)
+    const b = parseEventLog(bytesB, opts)
+    progress('comparing')
     let d
     try {
       d = diffBootChains(a, b, { ...(typeof flags.bank === 'string' ? { bank: flags.bank } : {}), windows: flags['no-windows'] !== true })

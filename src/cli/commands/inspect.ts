@@ -1,14 +1,15 @@
 /**
- * `bootproof inspect <log> [--json] [--state] [--ccel]`: a decoded event table, the parsed log as
- * JSON, or (--state) the boot state with each fact's event references.
+ * `bootproof inspect [<log>] [--json] [--state] [--ccel]`: a decoded event table, the parsed log
+ * as JSON, or (--state) the boot state with each fact's event references. Without `<log>`, this
+ * machine's log (io.ts `DEFAULT_EVENT_LOG`).
  */
 import { toHex } from '../../bytes/hex.js'
 import { eventLogToJSON } from '../../eventlog/json.js'
 import { parseEventLog } from '../../eventlog/parse.js'
 import { summarizeEventData } from '../../eventlog/decode/index.js'
 import type { EventLog } from '../../eventlog/types.js'
-import { EXIT_FAILED, EXIT_OK, parseArgs, readInputFile, reportError, UsageError, type CliIO } from '../io.js'
-import { formatFinding } from '../format.js'
+import { EXIT_FAILED, EXIT_OK, logPathOrDefault, parseArgs, progress, readEventLogInput, reportError, type CliIO } from '../io.js'
+import { formatFinding, pcrLabel } from '../format.js'
 import { authenticateLog } from '../../attest/authenticate_log.js'
 import { hasErrors } from '../../findings.js'
 import { stateFromEvidence } from '../../state/boot_state.js'
@@ -19,12 +20,15 @@ export async function runInspect(argv: string[], io: CliIO): Promise<number> {
   try {
     const { flags, positional } = parseArgs(argv, { booleans: ['json', 'state', 'ccel'] })
     json = flags.json === true
-    if (positional.length !== 1) throw new UsageError('inspect needs exactly one <log> path')
-    const log = parseEventLog(readInputFile(positional[0]!), flags.ccel ? { registers: 'cc-mr' } : {})
+    const bytes = readEventLogInput(logPathOrDefault(positional, 'inspect'))
+    progress('parsing')
+    const log = parseEventLog(bytes, flags.ccel ? { registers: 'cc-mr' } : {})
     if (flags.state) {
       // The log alone (no quote): facts are what a consistent log says. Its own findings
       // (structure, integrity) come first: a tampered log must not exit 0 (attacks L-04, S-02).
+      progress('replaying and checking integrity')
       const evidence = authenticateLog(log)
+      progress('reading the boot state')
       const r = stateFromEvidence(evidence)
       const findings = [...evidence.findings.filter((f) => f.severity !== 'info'), ...r.findings]
       if (json) io.out(JSON.stringify({ state: stateToJSON(r.state), findings }, null, 2))
@@ -56,9 +60,11 @@ function renderTable(log: EventLog): string {
   lines.push(`format: ${log.format}${log.registerKind === 'cc-mr' ? ' (CC measurement registers)' : ''}, ${log.events.length} events, banks: ${banks}, ${log.size} bytes`)
   if (log.startupLocality) lines.push(`startup locality: ${log.startupLocality.locality} (${log.startupLocality.source}, event ${log.startupLocality.eventIndex})`)
   lines.push('')
-  lines.push(`${'#'.padStart(4)}  ${'PCR'.padStart(3)}  ${'type'.padEnd(34)} ${'digest'.padEnd(25)} summary`)
+  // The PCR column widens only when an index needs hex (0xFFFFFFFF), so ordinary tables keep their layout.
+  const w = Math.max(3, ...log.events.map((ev) => pcrLabel(ev.pcrIndex).length))
+  lines.push(`${'#'.padStart(4)}  ${'PCR'.padStart(w)}  ${'type'.padEnd(34)} ${'digest'.padEnd(25)} summary`)
   for (const ev of log.events) {
-    const pcr = ev.pcrIndex === 0xffffffff ? ' -1' : String(ev.pcrIndex).padStart(3)
+    const pcr = pcrLabel(ev.pcrIndex).padStart(w)
     lines.push(`${String(ev.index).padStart(4)}  ${pcr}  ${ev.typeName.padEnd(34)} ${mainDigest(log, ev).padEnd(25)} ${summarizeEventData(ev.decoded)}`)
   }
   if (log.findings.length) {

@@ -7,7 +7,7 @@
  */
 import { parseBankList, pcr4PolicyRules, predictPcr4 } from '../../authenticode/predict_pcr4.js'
 import { parseEventLog } from '../../eventlog/parse.js'
-import { EXIT_OK, parseArgs, readInputFile, reportError, UsageError, type CliIO } from '../io.js'
+import { CLI_INPUT_LIMITS, EXIT_OK, parseArgs, readInputFile, reportError, UsageError, type CliIO } from '../io.js'
 
 export async function runPredictPcr4(argv: string[], io: CliIO): Promise<number> {
   let json = argv.includes('--json')
@@ -17,7 +17,7 @@ export async function runPredictPcr4(argv: string[], io: CliIO): Promise<number>
     if (positional.length === 0) throw new UsageError('predict-pcr4 needs at least one PE/EFI binary')
     const banks = typeof flags.bank === 'string' ? parseBankList(flags.bank) : undefined
     const template = typeof flags.template === 'string' ? parseEventLog(readInputFile(flags.template)) : undefined
-    const binaries = positional.map((p) => ({ name: p, bytes: readInputFile(p) }))
+    const binaries = positional.map((p) => ({ name: p, bytes: readInputFile(p, CLI_INPUT_LIMITS.pe) }))
     const p = predictPcr4(binaries, { ...(banks ? { banks } : {}), ...(template ? { template } : {}) })
     if (flags.policy) io.out(JSON.stringify(pcr4PolicyRules([p]), null, 2))
     else if (json) io.out(JSON.stringify(p, null, 2))

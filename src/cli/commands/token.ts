@@ -9,8 +9,11 @@
  * human output says so).
  *
  * JSON contract (issue 6): `{"valid":bool,"errors":[{"code","message"}],"header":{...},
- * "claims":{...}}` plus `kind`, `key` and, for EAR, `status`. An unparseable token prints the
- * same shape with `header`/`claims` null. Exit 0 valid, 1 invalid, 2 usage error or
+ * "claims":{...}}` plus `kind`, `key` and, for EAR, `status`. `claims` (and an EAR's `status`)
+ * are printed only for a token that verified, `null` otherwise: an unverified payload is the
+ * sender's say-so, and printing it next to the errors invites reading it anyway. The text output
+ * lists the verified claims one per line (`  name: <JSON value>`). An unparseable token prints
+ * the same shape with `header`/`claims` null. Exit 0 valid, 1 invalid, 2 usage error or
  * unparseable input.
  */
 import { verifyMaaToken } from '../../token/verify_maa.js'
@@ -21,15 +24,15 @@ import { jwksProblem, type JsonWebKeySetInput } from '../../token/jwks_source.js
 import { TOKEN_THROWN_CODES } from '../../token/error_codes.js'
 import { parseCertificates, type CertificateInfo } from '../../x509/certificate.js'
 import { isBootproofError } from '../../errors.js'
-import { EXIT_ERROR, EXIT_FAILED, EXIT_OK, parseArgs, readInputFile, reportError, UsageError, type CliIO } from '../io.js'
+import { CLI_INPUT_LIMITS, EXIT_ERROR, EXIT_FAILED, EXIT_OK, parseArgs, readInputFile, reportError, UsageError, type CliIO } from '../io.js'
 
 const USAGE =
   'usage: bootproof token verify <file> (--jwks <file> | --root <pem>...) [--issuer <url>] [--now <ISO time>] [--nonce <base64url>] [--policy-hash <b64url>] [--attestation-type <type>] [--max-age <seconds>] [--kind maa|ear] [--json]'
 
-function readJwks(path: string): JsonWebKeySetInput {
+export function readJwks(path: string): JsonWebKeySetInput {
   let v: unknown
   try {
-    v = parseStrictJson(new TextDecoder('utf-8', { fatal: true }).decode(readInputFile(path)).trim())
+    v = parseStrictJson(new TextDecoder('utf-8', { fatal: true }).decode(readInputFile(path, CLI_INPUT_LIMITS.json)).trim())
   } catch (e) {
     if (isBootproofError(e)) throw e
     throw new UsageError(`--jwks ${path}: not valid JSON (${(e as Error).message})`)
@@ -81,7 +84,7 @@ export async function runToken(argv: string[], io: CliIO): Promise<number> {
     }
     const nonce: string | false = typeof flags.nonce === 'string' ? flags.nonce : false
     const file = positional[0]!
-    const text = new TextDecoder('utf-8', { fatal: false }).decode(readInputFile(file))
+    const text = new TextDecoder('utf-8', { fatal: false }).decode(readInputFile(file, CLI_INPUT_LIMITS.token))
 
     let kind = flags.kind as string | undefined
     if (kind !== undefined && kind !== 'maa' && kind !== 'ear') throw new UsageError('--kind must be maa or ear')
@@ -95,10 +98,10 @@ export async function runToken(argv: string[], io: CliIO): Promise<number> {
         for (const f of ['issuer', 'policy-hash', 'attestation-type']) if (flags[f] !== undefined) throw new UsageError(`--${f} applies to MAA tokens, not to an EAR`)
         const r = await verifyEar(text, { key: readJwks(jwksPath), ...common })
         valid = r.valid
-        out = { valid: r.valid, errors: r.errors, header: r.header, claims: r.payload, kind: 'ear', status: r.status ?? null, key: r.key ?? null }
+        out = { valid: r.valid, errors: r.errors, header: r.header, claims: r.valid ? r.payload : null, kind: 'ear', status: r.valid ? r.status ?? null : null, key: r.key ?? null }
       } else {
         if (typeof flags.issuer !== 'string') throw new UsageError('an MAA token needs --issuer <instance URL>: every MAA instance signs with the same Microsoft chain')
-        const rootCerts: CertificateInfo[] = roots.flatMap((f) => parseCertificates(readInputFile(f)))
+        const rootCerts: CertificateInfo[] = roots.flatMap((f) => parseCertificates(readInputFile(f, CLI_INPUT_LIMITS.pem)))
         const r = await verifyMaaToken(text, {
           issuer: flags.issuer,
           ...(jwksPath ? { jwks: readJwks(jwksPath) } : {}),
@@ -108,15 +111,21 @@ export async function runToken(argv: string[], io: CliIO): Promise<number> {
           ...common,
         })
         valid = r.valid
-        out = { valid: r.valid, errors: r.errors, header: r.header, claims: r.payload, kind: 'maa', tokenKind: r.claims.kind, key: r.key ?? null }
+        out = { valid: r.valid, errors: r.errors, header: r.header, claims: r.valid ? r.payload : null, kind: 'maa', tokenKind: r.claims.kind, key: r.key ?? null }
       }
       if (json) io.out(JSON.stringify(out, null, 2))
       else {
         const errs = out.errors as { code: string; message: string }[]
-        const what = kind === 'ear' ? `EAR (status ${String(out.status)})` : `MAA ${String(out.tokenKind)} token from ${String((out.claims as { iss?: unknown }).iss)}`
+        const claims = out.claims as Record<string, unknown> | null
+        // The issuer and EAR status are claims too: named only once the token verified.
+        const what = kind === 'ear' ? (claims ? `EAR (status ${String(out.status)})` : 'EAR') : `MAA ${String(out.tokenKind)} token${claims ? ` from ${String(claims.iss)}` : ''}`
         io.out(`${valid ? 'valid' : 'INVALID'}: ${what}`)
         for (const e of errs) io.out(`  ${e.code}: ${e.message}`)
         if (nonce === false) io.out('  note: nonce not checked (no --nonce)')
+        if (claims) {
+          io.out('claims:')
+          for (const [name, value] of Object.entries(claims)) io.out(`  ${name}: ${JSON.stringify(value)}`)
+        } else io.out('claims: not shown (the token did not verify)')
       }
       return valid ? EXIT_OK : EXIT_FAILED
     } catch (e) {

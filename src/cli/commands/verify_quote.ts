@@ -12,6 +12,7 @@
  *
  * A bare SPKI given with `--ak` is treated as a key the operator pins (like
  * `tpm2_checkquote -u ak.pem`): the TPM attributes cannot be checked and the output says so.
+ * `--ak-eku <oid>` / `--cloud gce` set the EKUs an AK certificate may carry (src/cli/ak_profile.ts).
  */
 import { verifyQuote, type VerifyQuoteResult } from '../../tpm/verify_quote.js'
 import { parseAk, type AkMaterial } from '../../tpm/ak.js'
@@ -20,10 +21,12 @@ import type { PcrValues } from '../../tpm/pcr_values.js'
 import { parseCertificates } from '../../x509/certificate.js'
 import { fromHexOrUndefined } from '../../bytes/hex.js'
 import { BootproofError } from '../../errors.js'
-import { EXIT_FAILED, EXIT_OK, parseArgs, readInputFile, reportError, UsageError, type CliIO } from '../io.js'
+import { CLI_INPUT_LIMITS, EXIT_FAILED, EXIT_OK, parseArgs, readInputFile, reportError, UsageError, type CliIO } from '../io.js'
+import { parsePcrreadYaml } from '../pcr_yaml.js'
+import { akEkusFromFlags } from '../ak_profile.js'
 
 const USAGE =
-  'usage: bootproof verify-quote --ak <ak.pub|ak.pem|ak-cert> --quote <file> --sig <file> [--pcrs <file>] [--nonce <hex>] [--ca <pem>...] [--now <ISO time>] [--allow-sha1] [--no-nonce] [--json]'
+  'usage: bootproof verify-quote --ak <ak.pub|ak.pem|ak-cert> --quote <file> --sig <file> [--pcrs <file>] [--nonce <hex>] [--ca <pem>...] [--ak-eku <oid>...] [--cloud gce] [--now <ISO time>] [--allow-sha1] [--no-nonce] [--json]'
 
 export function mergeAk(parts: AkMaterial[]): AkMaterial {
   const out: AkMaterial = {}
@@ -38,10 +41,23 @@ export function mergeAk(parts: AkMaterial[]): AkMaterial {
   return out
 }
 
+/** The attester's PCR values: JSON, `tpm2_pcrread` output, or a `tpm2_quote -o` file. */
 export function readPcrs(path: string): PcrValues {
-  const bytes = readInputFile(path)
+  const bytes = readInputFile(path, CLI_INPUT_LIMITS.json)
   let i = 0
   while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)) i++
+  // A tpm2_quote -o file is binary (a TPML_PCR_SELECTION count first); text starting with a
+  // bank name is tpm2_pcrread output.
+  const head = new TextDecoder('latin1').decode(bytes.subarray(i, i + 16))
+  if (/^(sha1|sha256|sha384|sha512|sm3_256)\s*:/.test(head)) {
+    let text: string
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+    } catch {
+      throw new BootproofError('ERR_PCRS_INVALID', `${path}: not UTF-8 text`)
+    }
+    return parsePcrreadYaml(text, path)
+  }
   if (bytes[i] === 0x7b /* { */) {
     let parsed: unknown
     try {
@@ -90,8 +106,8 @@ export async function runVerifyQuote(argv: string[], io: CliIO): Promise<number>
   try {
     const { flags, positional } = parseArgs(argv, {
       booleans: ['json', 'allow-sha1', 'no-nonce', 'help'],
-      strings: ['quote', 'sig', 'pcrs', 'nonce', 'now'],
-      multi: ['ak', 'ca'],
+      strings: ['quote', 'sig', 'pcrs', 'nonce', 'now', 'cloud'],
+      multi: ['ak', 'ca', 'ak-eku'],
     })
     json = flags.json === true
     if (flags.help) {
@@ -115,13 +131,14 @@ export async function runVerifyQuote(argv: string[], io: CliIO): Promise<number>
       now = new Date(flags.now)
       if (Number.isNaN(now.getTime())) throw new UsageError('--now must be an ISO 8601 time')
     }
-    const ak = mergeAk(akFiles.map((f) => parseAk(readInputFile(f))))
-    const trustAnchors = ((flags.ca as string[] | undefined) ?? []).flatMap((f) => parseCertificates(readInputFile(f)))
+    const ak = mergeAk(akFiles.map((f) => parseAk(readInputFile(f, CLI_INPUT_LIMITS.pem))))
+    const trustAnchors = ((flags.ca as string[] | undefined) ?? []).flatMap((f) => parseCertificates(readInputFile(f, CLI_INPUT_LIMITS.pem)))
     const pcrs = typeof flags.pcrs === 'string' ? readPcrs(flags.pcrs) : undefined
     const bareKey = !ak.public && !ak.certificate
+    const akCertAllowedEkus = akEkusFromFlags(flags)
     const result = await verifyQuote({
-      attest: readInputFile(flags.quote),
-      signature: readInputFile(flags.sig),
+      attest: readInputFile(flags.quote, CLI_INPUT_LIMITS.tpm),
+      signature: readInputFile(flags.sig, CLI_INPUT_LIMITS.tpm),
       ak,
       ...(nonce ? { nonce } : {}),
       ...(pcrs ? { pcrs } : {}),
@@ -131,6 +148,7 @@ export async function runVerifyQuote(argv: string[], io: CliIO): Promise<number>
         trustBareKey: bareKey,
         trustAnchors,
         ...(now ? { now } : {}),
+        ...(akCertAllowedEkus ? { akCertAllowedEkus } : {}),
       },
     })
     if (json) io.out(JSON.stringify(quoteResultToJSON(result), null, 2))

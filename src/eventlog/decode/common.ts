@@ -29,13 +29,32 @@ export function expectEnd(r: ByteReader, what: string): void {
 export function unparsed(e: BootproofError): UnparsedData {
   const error: UnparsedData['error'] = { code: e.code, message: e.message }
   if (e.offset !== undefined) error.offset = e.offset
+  const structure = structureOf.get(e)
+  if (structure !== undefined) error.structure = structure
   return { kind: 'unparsed', error }
+}
+
+/** Structures whose malformation is its own finding, keyed by the error thrown inside them. */
+const structureOf = new WeakMap<BootproofError, string>()
+
+/**
+ * Run `read` and label a malformed or truncated body as a failure of `structure` (the parser
+ * turns an `EFI_SIGNATURE_LIST` failure into an error finding: attack S-02). Limits are not
+ * relabelled: they are the library's bound, not the structure's fault.
+ */
+export function within<T>(structure: string, read: () => T): T {
+  try {
+    return read()
+  } catch (e) {
+    if (isBootproofError(e) && (e.code === 'ERR_EVENTDATA_MALFORMED' || e.code === 'ERR_EVENTDATA_TRUNCATED')) structureOf.set(e, structure)
+    throw e
+  }
 }
 
 /**
  * Run a decoder and make it total: library errors become `unparsed` with their code and offset.
  * Anything else is a decoder bug (e.g. a RangeError from DataView); it is still contained, so a
- * bad body can never abort log parsing (tcg-event-log.md rule 1.6.8), but it is labelled so
+ * bad body can never abort log parsing (attack L-01), but it is labelled so
  * tests and fuzzing notice it.
  */
 export function guarded(input: DecodeInput, decode: () => DecodedEventData): DecodedEventData {

@@ -1,5 +1,5 @@
 /**
- * UEFI_GPT_DATA (PFP §10.4.4; tcg-event-log.md §8.6), the data of EV_EFI_GPT_EVENT(2):
+ * UEFI_GPT_DATA (PFP §10.4.4), the data of EV_EFI_GPT_EVENT(2):
  *
  *   { EFI_PARTITION_TABLE_HEADER (92 bytes, UEFI spec §5.3.2); u64 NumberOfPartitions;
  *     EFI_PARTITION_ENTRY Partitions[NumberOfPartitions] (SizeOfPartitionEntry bytes each) }

@@ -1,5 +1,5 @@
 /**
- * EFI_GUID (UEFI spec Appendix A; tcg-event-log.md §8.1): 16 bytes, mixed-endian. Data1 (u32),
+ * EFI_GUID (UEFI spec Appendix A, EFI_GUID): 16 bytes, mixed-endian. Data1 (u32),
  * Data2 and Data3 (u16) are little-endian, Data4 is eight bytes in order. Text form is
  * `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, lowercase. Tools that printed the bytes in storage
  * order (tpm2-tools < 5.2) produced strings that must never be matched against these.

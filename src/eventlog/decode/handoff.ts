@@ -1,5 +1,5 @@
 /**
- * Firmware-owned descriptors in PCR 0/1 (PFP §10.4.1; tcg-event-log.md §8.5, §8.7). Their
+ * Firmware-owned descriptors in PCR 0/1 (PFP §10.4.1; UEFI_PLATFORM_FIRMWARE_BLOB(2), UEFI_HANDOFF_TABLE_POINTERS(2)). Their
  * digests cover the memory region or table contents, not these pointers, so the decoded values
  * are hints only.
  *

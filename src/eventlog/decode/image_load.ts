@@ -1,5 +1,5 @@
 /**
- * UEFI_IMAGE_LOAD_EVENT (PFP §10.4.3; tcg-event-log.md §8.4), the data of
+ * UEFI_IMAGE_LOAD_EVENT (PFP §10.4.3), the data of
  * EV_EFI_BOOT_SERVICES_APPLICATION / _DRIVER and EV_EFI_RUNTIME_SERVICES_DRIVER:
  *
  *   { u64 ImageLocationInMemory; u64 ImageLengthInMemory; u64 ImageLinkTimeAddress;

@@ -3,7 +3,7 @@
  *
  * `decodeEventData` is total: it never throws for any input bytes. A body that does not fit its
  * structure comes back as `{kind:'unparsed', error}` (code, message, absolute offset) and the
- * raw bytes stay on the event (tcg-event-log.md rule 1.6.8; attack L-01). Types without a
+ * raw bytes stay on the event (attack L-01). Types without a
  * decoder, and unknown types, come back as `{kind:'raw', note}`.
  */
 import { EV, isKnownEventType } from '../event_types.js'

@@ -1,5 +1,5 @@
 /**
- * EV_NO_ACTION bodies (PFP §10.4.5; tcg-event-log.md §3.3), told apart by their 16-byte
+ * EV_NO_ACTION bodies (PFP §10.4.5; attack L-06), told apart by their 16-byte
  * signature. None of them is ever extended and none is measured, so every value here is
  * information only; the Spec ID event is validated separately by the parser (spec_id.ts).
  */
@@ -27,7 +27,7 @@ const SIG = {
   nvIndexDynamic: latin1('NvIndexDynamic\0\0'),
 } as const
 
-/** TCG_EfiSpecIDEvent (§1.4): reported as read; structural rules live in the parser. */
+/** TCG_EfiSpecIDEvent (TCG PFP): reported as read; structural rules live in the parser. */
 function specId03(r: ByteReader): DecodedEventData {
   r.skip(16, 'signature')
   const platformClass = r.u32le('platformClass')
@@ -59,7 +59,7 @@ function legacySpecId(r: ByteReader, signature: string): DecodedEventData {
   return { kind: 'spec-id-legacy', signature, platformClass, specVersionMinor, specVersionMajor, specErrata, uintnSize, vendorInfo }
 }
 
-/** TCG_EfiStartupLocalityEvent: exactly 16 + 1 bytes (pcrlock's rule, tcg-event-log.md §5.2). */
+/** TCG_EfiStartupLocalityEvent: exactly 16 + 1 bytes (systemd-pcrlock's rule; attack L-07). */
 function startupLocality(r: ByteReader): DecodedEventData {
   r.skip(16, 'signature')
   const locality = r.u8('StartupLocality')

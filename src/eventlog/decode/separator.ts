@@ -1,5 +1,5 @@
 /**
- * EV_SEPARATOR (PFP §10.4.1; tcg-event-log.md §6). The data is exactly four bytes
+ * EV_SEPARATOR (PFP §10.4.1; attacks R-01, R-03). The data is exactly four bytes
  * (u32 LE): 0 is the normal pre-OS/OS delimiter, 1 reports a firmware error, 0xFFFFFFFF is the
  * legacy value most verifiers accept (recorded here; policy decides). Windows closes PCR 12-14
  * with the ASCII marker "WBCL". Anything else (3 or 5 bytes: attack L-09) is `nonstandard`:

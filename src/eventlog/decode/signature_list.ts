@@ -1,5 +1,5 @@
 /**
- * EFI_SIGNATURE_LIST chains and EFI_SIGNATURE_DATA (UEFI spec §32.4.1; tcg-event-log.md §8.3):
+ * EFI_SIGNATURE_LIST chains and EFI_SIGNATURE_DATA (UEFI spec §32.4.1; attacks S-01, S-02):
  * the content of PK, KEK, db, dbx, dbt, dbr and shim's MokList*.
  *
  *   EFI_SIGNATURE_LIST { EFI_GUID SignatureType; u32 SignatureListSize; u32 SignatureHeaderSize;
@@ -154,7 +154,7 @@ export function derSequenceLength(bytes: Uint8Array): number | undefined {
 
 /**
  * EV_EFI_VARIABLE_AUTHORITY payload: one EFI_SIGNATURE_DATA (owner GUID + certificate or hash)
- * taken from the database that authorised an image (PFP, PCR 7 usage; tcg-event-log.md §8.3). shim logs its built-in
+ * taken from the database that authorised an image (TCG PFP, PCR 7 EV_EFI_VARIABLE_AUTHORITY). shim logs its built-in
  * vendor certificate and MOK certificates as a bare DER certificate without the owner GUID;
  * older shim also measured one extra byte (go-attestation #157/#158). Both are reported, not
  * rejected: they are real-world forms, and the digest check decides what can be trusted.

@@ -1,6 +1,7 @@
 /**
  * Event types whose data is a string, a descriptor or a short fixed structure (PFP §10.4.1;
- * tcg-event-log.md §3, §3.1, §8.5, §8.8, §9.2, §9.3). Each decoder is exact about lengths and
+ * EV_EFI_ACTION strings, UEFI_PLATFORM_FIRMWARE_BLOB(2), EV_S_CRTM_* / EV_NONHOST_INFO; GRUB
+ * and systemd-stub EV_IPL, systemd docs/TPM2_PCR_MEASUREMENTS.md). Each decoder is exact about lengths and
  * NULs: the same bytes are hashed for the digest check, so silently trimming them would let a
  * display differ from what was measured.
  */
@@ -10,7 +11,7 @@ import { formatGuid, guidName } from './guid.js'
 import { asciiText, isPrintableAscii, looksLikeUtf16Ascii, stripNul, stripNul16, utf16Text } from './text.js'
 import type { DecodeInput, DecodedEventData, FirmwareBlobData, IplData, TextData } from './types.js'
 
-/** EV_EFI_ACTION strings the PFP defines (tcg-event-log.md §3.1). */
+/** EV_EFI_ACTION strings the PFP defines (TCG PFP, EV_EFI_ACTION event data). */
 const WELL_KNOWN_ACTIONS: ReadonlySet<string> = new Set([
   'Calling EFI Application from Boot Option',
   'Returning from EFI Application from Boot Option',

@@ -1,16 +1,16 @@
 /**
- * EV_EVENT_TAG (PFP §10.4.1; tcg-event-log.md §8.9): TCG_PCClientTaggedEvent
+ * EV_EVENT_TAG (PFP §10.4.1): TCG_PCClientTaggedEvent
  * `{u32 taggedEventID; u32 taggedEventDataSize; u8 taggedEventData[size]}`.
  *
  * systemd and Linux write exactly one such record; Windows writes the whole body as a sequence
- * of SIPA TLVs with the same {u32 type, u32 size, value} framing (windows-wbcl-sipa.md). Both are
+ * of SIPA TLVs with the same {u32 type, u32 size, value} framing (Windows SDK wbcl.h). Both are
  * read as a flat list of top-level records that must cover the data exactly; SIPA containers
  * are not opened here (their nesting is decoded, with a depth cap, by the SIPA decoder).
  */
 import { malformed, readerFor } from './common.js'
 import type { DecodeInput, EventTagData, TaggedRecord } from './types.js'
 
-/** Tagged-event IDs of systemd (tcg-event-log.md §8.9) and the Linux EFI stub. */
+/** Tagged-event IDs of systemd (systemd docs/TPM2_PCR_MEASUREMENTS.md) and the Linux EFI stub. */
 const SYSTEMD_TAGS: ReadonlyMap<number, string> = new Map([
   [0xd5cb7cbc, 'systemd SMBIOS type 1'],
   [0xe0d47bc8, 'systemd SMBIOS type 2'],

@@ -1,12 +1,12 @@
 /**
  * Decoded event data: a tagged union keyed by `kind`. Decoders never throw on bad data: a
  * body that fails to decode becomes `{ kind: 'unparsed' }` with the error, and the raw bytes
- * stay on the event (tcg-event-log.md rule 1.6.8; attack L-01).
+ * stay on the event (attack L-01).
  *
  * Everything here is plain data. 64-bit addresses and lengths are `0x…` strings (JSON has no
  * 64-bit integers and BigInt does not serialise); byte strings are `Uint8Array` views into the
  * log, rendered as lowercase hex by the JSON serializer. Text read from the log is always an
- * unverified hint unless the event's digest equals H(data) (tcg-event-log.md §7).
+ * unverified hint unless the event's digest equals H(data) (attack R-02).
  */
 import type { EventLogLimits } from '../../limits.js'
 
@@ -24,6 +24,8 @@ export interface DecodeFailure {
   code: string
   message: string
   offset?: number
+  /** The structure that failed, when it is one with its own finding (`EFI_SIGNATURE_LIST`: S-02). */
+  structure?: string
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -42,7 +44,7 @@ export interface UnparsedData {
 }
 
 // ---------------------------------------------------------------------------------------------
-// EV_NO_ACTION (PFP §10.4.5; tcg-event-log.md §1.4, §3.3, §5.2, §8.10)
+// EV_NO_ACTION (PFP §10.4.5; TCG_EfiSpecIDEvent, TCG_EfiStartupLocalityEvent, SP800-155 Event)
 
 /** TCG_EfiSpecIDEvent ("Spec ID Event03"). Reported as read; the parser validates it. */
 export interface SpecIdData {
@@ -121,7 +123,7 @@ export interface NoActionUnknownData {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Strings (PFP §10.4.1; tcg-event-log.md §3.1, §8.8, §9)
+// Strings (PFP §10.4.1; shim / GRUB / systemd-stub EV_IPL, systemd docs/TPM2_PCR_MEASUREMENTS.md)
 
 /** EV_EFI_ACTION / EV_ACTION: ASCII, no NUL; the digest must be H(exact bytes). */
 export interface ActionData {
@@ -130,7 +132,7 @@ export interface ActionData {
   text: string
   /** False when the bytes contain anything outside 0x20-0x7E (a NUL included). */
   printable: boolean
-  /** The text is one of the fixed strings the PFP defines (tcg-event-log.md §3.1). */
+  /** The text is one of the fixed strings the PFP defines (TCG PFP, EV_EFI_ACTION event data). */
   wellKnown: boolean
 }
 
@@ -156,7 +158,7 @@ export interface GuidData {
   guidName?: string
 }
 
-/** UEFI_PLATFORM_FIRMWARE_BLOB(2) and blob-form EV_POST_CODE / EV_S_CRTM_CONTENTS (§8.5). */
+/** UEFI_PLATFORM_FIRMWARE_BLOB(2) and blob-form EV_POST_CODE / EV_S_CRTM_CONTENTS (TCG PFP). */
 export interface FirmwareBlobData {
   kind: 'firmware-blob'
   /** BLOB2 only: the u8-length-prefixed description. */
@@ -176,7 +178,7 @@ export interface IplData {
   printable: boolean
 }
 
-/** GCE "GCE NonHostInfo\0" + confidential-technology byte (tcg-event-log.md §8.8). */
+/** GCE "GCE NonHostInfo\0" + confidential-technology byte (EV_NONHOST_INFO; google/go-tpm-tools server/policy_constants.go). */
 export interface GceNonHostInfoData {
   kind: 'gce-nonhost-info'
   technology: number
@@ -184,7 +186,7 @@ export interface GceNonHostInfoData {
 }
 
 // ---------------------------------------------------------------------------------------------
-// EV_SEPARATOR (tcg-event-log.md §6)
+// EV_SEPARATOR (TCG PFP EV_SEPARATOR; attack R-03)
 
 export interface SeparatorData {
   kind: 'separator'
@@ -199,7 +201,7 @@ export interface SeparatorData {
 }
 
 // ---------------------------------------------------------------------------------------------
-// UEFI variables (tcg-event-log.md §8.2, §8.3; UEFI spec §3.3, §32.4)
+// UEFI variables (TCG PFP UEFI_VARIABLE_DATA; UEFI spec §3.3, §32.4)
 
 /**
  * One EFI_SIGNATURE_DATA. `owner` is the SignatureOwner GUID; it is the empty string only for
@@ -271,7 +273,7 @@ export interface UefiVariableData {
 // ---------------------------------------------------------------------------------------------
 // Images, partitions, tables, tags
 
-/** UEFI_IMAGE_LOAD_EVENT (§8.4). The digest is the Authenticode hash; this is a hint. */
+/** UEFI_IMAGE_LOAD_EVENT (TCG PFP). The digest is the Authenticode hash; this is a hint. */
 export interface ImageLoadData {
   kind: 'image-load'
   imageBase: string
@@ -297,7 +299,7 @@ export interface GptPartition {
   name: string
 }
 
-/** UEFI_GPT_DATA (§8.6). */
+/** UEFI_GPT_DATA (TCG PFP). */
 export interface GptData {
   kind: 'gpt'
   revision: number
@@ -313,7 +315,7 @@ export interface GptData {
   partitions: GptPartition[]
 }
 
-/** UEFI_HANDOFF_TABLE_POINTERS(2) (§8.7). */
+/** UEFI_HANDOFF_TABLE_POINTERS(2) (TCG PFP). */
 export interface HandoffTablesData {
   kind: 'handoff-tables'
   /** TABLES2 only. */
@@ -323,14 +325,14 @@ export interface HandoffTablesData {
 
 export interface TaggedRecord {
   id: number
-  /** systemd tag names (§8.9), when the ID is one of them. */
+  /** systemd tag names (systemd docs/TPM2_PCR_MEASUREMENTS.md), when the ID is one of them. */
   idName?: string
   size: number
   data: Uint8Array
 }
 
 /**
- * EV_EVENT_TAG: a flat list of top-level {u32 id, u32 size, data} records (§8.9). systemd and
+ * EV_EVENT_TAG: a flat list of top-level {u32 id, u32 size, data} records (TCG PFP). systemd and
  * Linux write one TCG_PCClientTaggedEvent; Windows writes a sequence of SIPA TLVs, kept
  * uninterpreted here.
  */

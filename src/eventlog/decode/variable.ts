@@ -1,5 +1,5 @@
 /**
- * UEFI_VARIABLE_DATA (PFP §10.4.2 / tcg-event-log.md §8.2), the body of
+ * UEFI_VARIABLE_DATA (PFP §10.4.2; attack L-09), the body of
  * EV_EFI_VARIABLE_DRIVER_CONFIG, _BOOT, _BOOT2 and _AUTHORITY:
  *
  *   { EFI_GUID VariableName; u64 UnicodeNameLength (CHAR16 units); u64 VariableDataLength;
@@ -14,7 +14,7 @@
  */
 import { EV } from '../event_types.js'
 import type { ByteReader } from '../../bytes/reader.js'
-import { readerFor, malformed } from './common.js'
+import { readerFor, malformed, within } from './common.js'
 import { EFI_GLOBAL_VARIABLE, EFI_IMAGE_SECURITY_DATABASE, SHIM_LOCK_GUID, guidName, readGuid } from './guid.js'
 import { isLoadOptionName, readBootOrder, readLoadOption } from './load_option.js'
 import { derSequenceLength, readSignatureData, readSignatureLists } from './signature_list.js'
@@ -71,7 +71,7 @@ const KNOWN: ReadonlyMap<string, ReadonlyMap<string, Content>> = new Map<string,
       ['MokIgnoreDB', 'uint8'],
       ['SbatLevel', 'text'],
       ['SbatLevelRT', 'text'],
-      // shim's built-in vendor certificate, measured as an authority (tcg-event-log.md §9.1).
+      // shim's built-in vendor certificate, measured as an authority (shim, PCR 7 EV_EFI_VARIABLE_AUTHORITY).
       ['Shim', 'certificate'],
     ]),
   ],
@@ -98,7 +98,7 @@ function readValue(r: ByteReader, input: DecodeInput, content: Content | undefin
     case 'uint16':
       return r.remaining === 2 ? { type: 'uint16', value: r.u16le(label) } : { type: 'bytes' }
     case 'signature-lists':
-      return readSignatureLists(r, input.limits, label)
+      return within('EFI_SIGNATURE_LIST', () => readSignatureLists(r, input.limits, label))
     case 'boot-order':
       return readBootOrder(r, input.limits, label)
     case 'load-option':

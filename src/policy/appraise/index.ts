@@ -21,7 +21,8 @@ import type { VerifyQuoteResult } from '../../tpm/verify_quote.js'
 import type { VerifyQuotesResult } from '../../tpm/verify_quotes.js'
 import type { AppraisalComponent } from '../codes.js'
 import type { Policy } from '../types.js'
-import { secureBootChecks, validatePolicy } from '../validate.js'
+import { pcrsReadByPolicy } from '../coverage.js'
+import { validatePolicy } from '../validate.js'
 import { checkAkKey } from './ak_key.js'
 import { checkAkRoots } from './ak_roots.js'
 import { checkAttestation } from './attestation.js'
@@ -33,6 +34,7 @@ import { checkFreshness } from './freshness.js'
 import { checkPcrValues } from './pcr_values.js'
 import { checkPlatform } from './platform.js'
 import { checkSecureBoot } from './secure_boot.js'
+import { checkTpmManufacturer } from './tpm_manufacturer.js'
 import type { AppraisalInput, AppraisalResult, AppraisalState, CheckName, CheckSummary, ComponentResult, ComponentStatus, QuoteEvidenceSummary } from './types.js'
 import { checkWindows } from './windows.js'
 
@@ -74,16 +76,6 @@ function evidenceOf(input: AppraisalInput, quote: QuoteEvidenceSummary | undefin
   return buildEvidence({ checks: checkLog(input.log), basis: 'quote', expected: quote?.valid ? quote.pcrs : {}, ...(problem ? { quoteProblem: problem } : {}) })
 }
 
-function relevantPcrs(p: Policy): Set<number> {
-  const s = new Set<number>(p.pcrs?.required ?? [])
-  for (const r of p.pcrValues ?? []) s.add(r.pcr)
-  for (const r of p.eventRules ?? []) s.add(r.pcr)
-  for (const d of [...(p.digests?.required ?? []), ...(p.digests?.forbidden ?? [])]) if (d.pcr !== undefined) s.add(d.pcr)
-  if (secureBootChecks(p.secureBoot)) s.add(7)
-  if (p.platform?.startupLocality !== undefined) s.add(0)
-  return s
-}
-
 const CHECKS: CheckName[] = ['quote', 'banks', 'pcrs', 'pcrValues', 'eventRules', 'digests', 'secureBoot', 'kernelCmdline', 'windows', 'platform', 'freshness', 'akRoots', 'tpm']
 /** Report order of the components (attestation first, then boot order); every AppraisalComponent is listed (checked below). */
 const ORDER = ['attestation', 'platform-firmware', 'platform-config', 'option-roms', 'secure-boot', 'boot-loader', 'boot-config', 'os-kernel', 'initrd', 'windows-boot', 'os-runtime', 'other'] as const satisfies readonly AppraisalComponent[]
@@ -119,7 +111,7 @@ export function appraisePolicy(input: AppraisalInput): AppraisalResult {
     authenticated: new Set(),
     pcrProblems: new Map(),
   }
-  const relevant = relevantPcrs(policy)
+  const relevant = pcrsReadByPolicy(policy).pcrs
   const evidence = evidenceOf(input, ctx.quote)
   checkAttestation(ctx, evidence, relevant)
   const state: AppraisalState | undefined = input.state ?? (evidence ? stateFromEvidence(evidence).state : undefined)
@@ -133,6 +125,7 @@ export function appraisePolicy(input: AppraisalInput): AppraisalResult {
   checkFreshness(ctx, input)
   checkAkRoots(ctx)
   checkAkKey(ctx, input.ak)
+  checkTpmManufacturer(ctx, input.ak)
 
   if (ctx.quoteProblem) for (const c of ctx.touched) attach(ctx, c, ctx.quoteProblem)
   const components: ComponentResult[] = ORDER.filter((c) => ctx.touched.has(c)).map((component) => {

@@ -31,8 +31,11 @@ export function checkSecureBoot(ctx: Ctx, state: AppraisalState | undefined): vo
       emit(ctx, 'secureBoot', { code: 'POLICY_SECUREBOOT_REQUIRED', component: 'secure-boot', pcr: 7, ...(s.enabled.events[0] !== undefined ? { eventIndex: s.enabled.events[0] } : {}), expected: 'enabled', observed: s.enabled.value === false ? 'disabled' : 'not measured / invalid', message: `Secure Boot is required but is ${s.enabled.value === false ? 'disabled' : 'not measured (or its value is invalid)'}` })
     }
   }
-  if (!sb.debugModeAllowed && s.debugMode.value) {
-    emit(ctx, 'secureBoot', { code: 'POLICY_SECUREBOOT_DEBUG_MODE', component: 'secure-boot', pcr: 7, ...(s.debugMode.events[0] !== undefined ? { eventIndex: s.debugMode.events[0] } : {}), message: 'a UEFI debugger was present during boot ("UEFI Debug Mode")' })
+  if (!sb.debugModeAllowed) {
+    // Shown even when untrusted (a debugger seen is bad either way); "no debugger" rests on the
+    // absence of the "UEFI Debug Mode" action in PCR 7, so it must be trusted to count (R-04).
+    if (s.debugMode.value) emit(ctx, 'secureBoot', { code: 'POLICY_SECUREBOOT_DEBUG_MODE', component: 'secure-boot', pcr: 7, ...(s.debugMode.events[0] !== undefined ? { eventIndex: s.debugMode.events[0] } : {}), message: 'a UEFI debugger was present during boot ("UEFI Debug Mode")' })
+    else useFact(ctx, 'secureBoot', 'secure-boot', 'the absence of UEFI debug mode', s.debugMode, 7)
   }
   if (sb.dbx && useFact(ctx, 'secureBoot', 'secure-boot', 'dbx', s.dbx, 7)) {
     const dbx = s.dbx.value ?? { certs: [], hashes: [], otherCount: 0 }

@@ -1,9 +1,9 @@
 /**
  * SIPA (System Integrity Platform Attestation) constants: the record IDs Windows writes into
  * EV_EVENT_TAG events of PCR 12/13/14 (and 19/20 for DRTM), their categories, how each payload
- * is laid out, and the value names MAA uses when it renders them (windows-wbcl-sipa.md §2-§5).
+ * is laid out, and the value names MAA uses when it renders them (Windows SDK wbcl.h; MAA ProcessedData).
  *
- * Every ID here is from the Windows SDK `wbcl.h` as listed in the reference; payload kinds not
+ * Every ID here is from the Windows SDK `wbcl.h` (SIPAEVENT_* constants); payload kinds not
  * confirmed by a source or by a real log are `bytes` (kept raw, never guessed).
  */
 
@@ -43,7 +43,7 @@ export const SIPAKSRHDRSIGNATURE = 0x4d52534b // "KSRM"
  *   go-attestation accepts up to 8 bytes);
  * - `utf16`: UTF-16LE text, usually NUL-terminated;
  * - `bytes`: opaque (hashes, keys, serials, and every payload without a confirmed layout);
- * - the remaining kinds are the wbcl.h payload structs (§5).
+ * - the remaining kinds are the wbcl.h payload structs (SIPAEVENT_*_PAYLOAD).
  */
 export type SipaPayloadKind =
   | 'aggregation'
@@ -83,7 +83,7 @@ function err(name: string): SipaIdInfo {
   return { name, constant: `SIPAERROR_${name}`, kind: 'bytes' }
 }
 
-/** All 108 SIPA IDs of windows-wbcl-sipa.md §3. */
+/** All 108 SIPA IDs of the Windows SDK wbcl.h (SIPAEVENT_*). */
 export const SIPA_IDS: ReadonlyMap<number, SipaIdInfo> = new Map<number, SipaIdInfo>([
   // Containers
   [0x40010001, ev('TRUSTBOUNDARY', 'aggregation')],
@@ -307,3 +307,15 @@ export const DEFENDER_ELAM_PATHS: readonly string[] = ['\\windows\\system32\\dri
 
 /** PCRs whose EV_EVENT_TAG events carry SIPA data (12-14 SRTM, 19/20 DRTM). */
 export const SIPA_PCRS: readonly number[] = [12, 13, 14, 19, 20]
+
+/**
+ * PCRs that must all be authenticated before a Windows claim that rests on absence ("test signing
+ * was never enabled", "not safe mode", "no ELAM driver") is trusted. Windows measures its boot
+ * configuration into PCR 11 (BitLocker access control, EV_COMPACT_HASH), 12 (configuration
+ * records), 13 (loaded modules, SI policy), 14 (boot authorities) and, after a DRTM launch, 19/20
+ * (System Guard). Only the sequence within a quoted, reproduced PCR is authenticated: events of
+ * an unquoted PCR can be left out of the log without breaking any replay, so a record that
+ * contradicts the claim could have been measured there and dropped. A policy with Windows claim
+ * rules must therefore require all six.
+ */
+export const WINDOWS_ABSENCE_PCRS: readonly number[] = [11, 12, 13, 14, 19, 20]

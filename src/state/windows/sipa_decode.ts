@@ -1,5 +1,5 @@
 /**
- * SIPA TLV decoder (windows-wbcl-sipa.md §2, §5). An EV_EVENT_TAG body on Windows is a sequence
+ * SIPA TLV decoder (Windows SDK wbcl.h: SIPAEVENTTYPE_* flags, SIPAEVENT_*_PAYLOAD layouts). An EV_EVENT_TAG body on Windows is a sequence
  * of little-endian `{u32 id; u32 size; u8 value[size]}` records; a record whose ID has the
  * AGGREGATION bit holds another such sequence.
  *
@@ -146,9 +146,8 @@ function readSequence(bytes: Uint8Array, base: number, depth: number, parentPath
       errors.push({ code: 'ERR_EVENTDATA_LIMIT', message: `more than ${st.maxRecords} SIPA records in one event (maxItemsPerEvent)`, offset: at })
       break
     }
-    const view = new DataView(bytes.buffer, bytes.byteOffset + pos, 8)
-    const id = view.getUint32(0, true)
-    const size = view.getUint32(4, true)
+    const id = (bytes[pos]! | (bytes[pos + 1]! << 8) | (bytes[pos + 2]! << 16) | (bytes[pos + 3]! << 24)) >>> 0
+    const size = (bytes[pos + 4]! | (bytes[pos + 5]! << 8) | (bytes[pos + 6]! << 16) | (bytes[pos + 7]! << 24)) >>> 0
     if (size > left - 8) {
       errors.push({ code: 'ERR_EVENTDATA_TRUNCATED', message: `SIPA record ${sipaName(id)} declares ${size} bytes but only ${left - 8} remain in the enclosing payload`, offset: at })
       break

@@ -1,5 +1,5 @@
 /**
- * Windows boot state from the WBCL part of a TCG log (issue 5; windows-wbcl-sipa.md §6-§8).
+ * Windows boot state from the WBCL part of a TCG log (issue 5), with MAA's claim rules.
  *
  * Every SIPA record of every EV_EVENT_TAG event in PCR 12/13/14 (19/20 for DRTM) is decoded,
  * then the claims are derived under MAA's names with MAA's rules (`ContainsOnlyValue`, defaults
@@ -13,40 +13,32 @@
  *   makes the claim untrusted;
  * - events are classified by content, not by the unmeasured EventType: SIPA data under another
  *   type is still decoded and counted (retyping cannot hide a fact) and the claim becomes
- *   untrusted with a finding; the WBCL boundary is recognised by its "WBCL" data;
+ *   untrusted with a finding; the WBCL boundary is recognised by its "WBCL" data, and only when
+ *   its digest binds that data (sipa_events.ts);
+ * - a claim that rests on absence (e.g. `testSigningDisabled` true: no record says otherwise) is
+ *   trusted only when every PCR of `WINDOWS_ABSENCE_PCRS` is authenticated; one decided by a
+ *   present record (a TESTSIGNING true) needs only its events;
+ * - a value picked by position ("last DEP value", "first non-zero BitLocker flags") from records
+ *   of different PCRs depends on the order of events across PCRs, which replay does not bind:
+ *   when such records disagree the claim is untrusted (FACT_ORDER_UNBOUND);
  * - only PCR 12/13/14/19/20 are read (SIPA data elsewhere creates nothing), and SIPA events after
  *   a PCR's WBCL separator (extendable from the OS after boot) are reported and ignored, as
  *   go-attestation does.
  */
-import { bytesEqual, toHex } from '../../bytes/hex.js'
+import { toHex } from '../../bytes/hex.js'
 import { EV } from '../../eventlog/event_types.js'
-import { EFI_GLOBAL_VARIABLE, formatGuid } from '../../eventlog/decode/guid.js'
-import type { IntegrityStatus } from '../../eventlog/integrity.js'
+import { EFI_GLOBAL_VARIABLE } from '../../eventlog/decode/guid.js'
 import type { TcgEvent } from '../../eventlog/types.js'
 import type { Finding } from '../../findings.js'
-import { fact, type Fact, type StateContext } from '../fact.js'
-import { DEFENDER_ELAM_PATHS, SIPA_CATEGORY_CONTAINER, SIPA_CATEGORY_MASK, SIPA_IDS, SIPA_PCRS } from './sipa_constants.js'
-import { decodeSipa, walkSipa, type SipaError, type SipaRecord } from './sipa_decode.js'
+import { fact, untrustedFact, type Fact, type StateContext } from '../fact.js'
+import { uefiVariableContent, wholeDataBound, withAbsence } from '../events.js'
+import { DEFENDER_ELAM_PATHS, WINDOWS_ABSENCE_PCRS } from './sipa_constants.js'
+import type { SipaRecord } from './sipa_decode.js'
+import { SipaIndex, type SipaHit } from './sipa_index.js'
+import { classify, finding, type WindowsSipaEvent } from './sipa_events.js'
 
-export interface WindowsSipaEvent {
-  eventIndex: number
-  pcr: number
-  eventType: number
-  typeName: string
-  /** By content: SIPA TLVs, the "WBCL" separator, or anything else. */
-  role: 'sipa' | 'separator' | 'unexpected'
-  /** The content contradicts the (unmeasured) event type. */
-  retyped: boolean
-  /** After this PCR's WBCL separator: decoded and listed, never used for claims. */
-  afterSeparator: boolean
-  integrity: IntegrityStatus | 'unknown'
-  /** Top-level SIPA records (empty for separators and unexpected events). */
-  records: SipaRecord[]
-  /** Framing errors of the top-level sequence. */
-  errors: SipaError[]
-  /** All records decoded without error. */
-  complete: boolean
-}
+export type { WindowsSipaEvent } from './sipa_events.js'
+export { WINDOWS_ABSENCE_PCRS } from './sipa_constants.js'
 
 export interface WindowsClaims {
   secureBootEnabled: Fact<boolean>
@@ -116,7 +108,6 @@ export interface WindowsState {
   findings: Finding[]
 }
 
-const WBCL = new Uint8Array([0x57, 0x42, 0x43, 0x4c])
 const ALL = [12, 13, 19, 20]
 const EARLY = [12, 19]
 
@@ -147,98 +138,65 @@ export function extractWindowsState(ctx: StateContext): WindowsState {
   return { detected, claims, bootModules, elamDrivers, sipaEvents, findings }
 }
 
-function classify(ctx: StateContext, findings: Finding[]): WindowsSipaEvent[] {
-  const out: WindowsSipaEvent[] = []
-  const separatorAt = new Map<number, number>()
-  for (const ev of ctx.log.events) {
-    if (!SIPA_PCRS.includes(ev.pcrIndex) || ev.eventType === EV.EV_NO_ACTION) continue
-    const integrity: IntegrityStatus | 'unknown' = ctx.integrity.events[ev.index]?.status ?? 'unknown'
-    const base = { eventIndex: ev.index, pcr: ev.pcrIndex, eventType: ev.eventType, typeName: ev.typeName, integrity, afterSeparator: separatorAt.has(ev.pcrIndex) }
-    if (bytesEqual(ev.data, WBCL)) {
-      const retyped = ev.eventType !== EV.EV_SEPARATOR
-      if (retyped) findings.push(finding('WINDOWS_EVENT_RETYPED', 'error', `event ${ev.index} in PCR ${ev.pcrIndex} carries the WBCL separator but is typed ${ev.typeName}`, ev))
-      if (separatorAt.has(ev.pcrIndex)) {
-        findings.push({ ...finding('WINDOWS_WBCL_SEPARATOR_DUPLICATE', 'error', `second WBCL separator in PCR ${ev.pcrIndex}`, ev), relatedEvents: [separatorAt.get(ev.pcrIndex)!] })
-      } else separatorAt.set(ev.pcrIndex, ev.index)
-      out.push({ ...base, role: 'separator', retyped, records: [], errors: [], complete: true })
-      continue
-    }
-    const dec = decodeSipa(ev.data, { base: ev.dataOffset, eventIndex: ev.index })
-    const first = dec.records[0]
-    const looksSipa = first !== undefined && SIPA_IDS.has(first.id) && dec.errors.length === 0
-    if (ev.eventType === EV.EV_EVENT_TAG || looksSipa) {
-      const retyped = ev.eventType !== EV.EV_EVENT_TAG
-      const rec: WindowsSipaEvent = { ...base, role: 'sipa', retyped, records: dec.records, errors: dec.errors, complete: dec.complete }
-      out.push(rec)
-      if (retyped) findings.push(finding('WINDOWS_EVENT_RETYPED', 'error', `event ${ev.index} in PCR ${ev.pcrIndex} carries SIPA data but is typed ${ev.typeName}: its facts are still counted, and the claims they feed are untrusted`, ev))
-      if (rec.afterSeparator) findings.push(finding('WINDOWS_SIPA_AFTER_SEPARATOR', 'warning', `SIPA event ${ev.index} follows the WBCL separator of PCR ${ev.pcrIndex}: ignored for claims`, ev))
-      if (integrity === 'mismatch') findings.push(finding('WINDOWS_SIPA_UNVERIFIED', 'error', `SIPA event ${ev.index} (PCR ${ev.pcrIndex}) does not hash to its digest: its content is not what was measured, and the Windows claims derived from it are untrusted`, ev))
-      if (!dec.complete) {
-        const errs = [...dec.errors, ...[...walkSipa(dec.records)].flatMap((r) => (r.error ? [r.error] : []))]
-        findings.push({ ...finding('WINDOWS_SIPA_MALFORMED', 'warning', `SIPA event ${ev.index}: ${errs.length} record(s) not decoded (kept raw): ${errs.slice(0, 3).map((e) => e.message).join('; ')}`, ev), offset: errs[0]?.offset })
-      }
-      if ((ev.pcrIndex === 12 || ev.pcrIndex === 13) && dec.records.some((r) => ((r.id & SIPA_CATEGORY_MASK) >>> 0) !== SIPA_CATEGORY_CONTAINER)) {
-        findings.push(finding('WINDOWS_SIPA_NOT_CONTAINED', 'info', `SIPA event ${ev.index} (PCR ${ev.pcrIndex}) has top-level records outside a container`, ev))
-      }
-      continue
-    }
-    if (ev.eventType === EV.EV_SEPARATOR) findings.push(finding('WINDOWS_WBCL_SEPARATOR_INVALID', 'error', `separator in PCR ${ev.pcrIndex} does not carry "WBCL"`, ev))
-    else findings.push(finding('WINDOWS_UNEXPECTED_EVENT', 'warning', `${ev.typeName} event ${ev.index} in SIPA PCR ${ev.pcrIndex} holds neither SIPA data nor the WBCL separator`, ev))
-    out.push({ ...base, role: 'unexpected', retyped: false, records: [], errors: [], complete: true })
-  }
-  return out
-}
-
-function finding(code: string, severity: Finding['severity'], message: string, ev: TcgEvent): Finding {
-  return { code, severity, message, pcr: ev.pcrIndex, eventIndex: ev.index }
-}
-
-interface Hit {
-  ev: WindowsSipaEvent
-  rec: SipaRecord
-}
+type Hit = SipaHit
 
 class Deriver {
+  private readonly index: SipaIndex
+
   constructor(
     private readonly ctx: StateContext,
     private readonly events: WindowsSipaEvent[],
     private readonly findings: Finding[],
-  ) {}
+  ) {
+    this.index = new SipaIndex(events)
+  }
 
   /** Events a claim over `pcrs` depends on (see the module comment). */
-  private scanned(pcrs: number[]): WindowsSipaEvent[] {
-    return this.events.filter((e) => pcrs.includes(e.pcr) && (e.retyped || (!e.afterSeparator && e.role !== 'separator')))
+  private scanned(pcrs: number[]): readonly WindowsSipaEvent[] {
+    return this.index.scanned(pcrs)
   }
 
   private hits(pcrs: number[], names: string[]): Hit[] {
-    const out: Hit[] = []
-    for (const ev of this.scanned(pcrs)) {
-      if (ev.role !== 'sipa' || ev.afterSeparator) continue
-      for (const rec of walkSipa(ev.records)) if (names.includes(rec.name)) out.push({ ev, rec })
-    }
-    return out
+    return this.index.hits(pcrs, names)
   }
 
-  private make<T>(value: T, pcrs: number[]): Fact<T> {
+  /** A claim over `pcrs`; `absence`: its value also says no contrary record was measured. */
+  private make<T>(value: T, pcrs: number[], absence = true): Fact<T> {
     const evs = this.scanned(pcrs)
     const f = fact(this.ctx, value, evs.map((e) => e.eventIndex), pcrs[0])
     const re = evs.find((e) => e.retyped)
-    if (f.trusted && re) return { value, trusted: false, events: f.events, reason: `event ${re.eventIndex} was retyped (${re.typeName} carrying Windows data)` }
-    return f
+    if (f.trusted && re) return untrustedFact(value, f.events, 'FACT_LABEL_UNBOUND', `event ${re.eventIndex} was retyped (${re.typeName} carrying Windows data)`)
+    return absence ? withAbsence(this.ctx, f, WINDOWS_ABSENCE_PCRS) : f
+  }
+
+  /**
+   * A value chosen by position among records of several PCRs: when the candidates disagree, which
+   * one is "first" or "last" is the order of events across PCRs, which replay does not bind.
+   */
+  private positional<T>(value: T, pcrs: number[], hs: Hit[], pick: (h: Hit) => unknown): Fact<T> {
+    const f = this.make(value, pcrs)
+    const spread = new Set(hs.map((h) => h.ev.pcr)).size > 1 && new Set(hs.map((h) => String(pick(h)))).size > 1
+    return f.trusted && spread ? untrustedFact(value, f.events, 'FACT_ORDER_UNBOUND', 'the records that decide this value are in different PCRs and disagree; their relative order is not measured') : f
   }
 
   /** MAA `ContainsOnlyValue`: non-empty and every record satisfies `ok` (undecodable records never do). */
   private only(pcrs: number[], names: string[], ok: (r: SipaRecord) => boolean, absent: boolean): Fact<boolean> {
     const hs = this.hits(pcrs, names)
-    return this.make(hs.length ? hs.every((h) => ok(h.rec)) : absent, pcrs)
+    const contrary = hs.some((h) => !ok(h.rec))
+    // A contrary record decides the value by itself; "all agree" and the default rest on absence.
+    return this.make(hs.length ? !contrary : absent, pcrs, !contrary)
   }
 
   claims(): WindowsClaims {
     const isFalse = (r: SipaRecord): boolean => r.value?.type === 'bool' && !r.value.value
     const isTrue = (r: SipaRecord): boolean => r.value?.type === 'bool' && r.value.value
-    const bitlocker = this.hits(EARLY, ['BITLOCKER_UNLOCK']).map((h) => (h.rec.value?.type === 'uint' ? h.rec.value.value : undefined))
-    const dep = this.hits(ALL, ['DATAEXECUTIONPREVENTION']).map((h) => (h.rec.value?.type === 'uint' ? h.rec.value.value : undefined))
-    const transfer = this.hits([12, 19], ['TRANSFER_CONTROL']).map((h) => (h.rec.value?.type === 'uint' ? h.rec.value.value : undefined))
+    const uintOf = (h: Hit): number | string | undefined => (h.rec.value?.type === 'uint' ? h.rec.value.value : undefined)
+    const bitlockerHits = this.hits(EARLY, ['BITLOCKER_UNLOCK'])
+    const bitlocker = bitlockerHits.map(uintOf)
+    const nonZero = bitlockerHits.filter((h) => { const v = uintOf(h); return v !== undefined && v !== 0 && v !== '0' })
+    const depHits = this.hits(ALL, ['DATAEXECUTIONPREVENTION'])
+    const dep = depHits.map(uintOf)
+    const transfer = this.hits([12, 19], ['TRANSFER_CONTROL']).map(uintOf)
     return {
       secureBootEnabled: this.secureBoot(),
       bootDebuggingDisabled: this.only(ALL, ['BOOTDEBUGGING'], isFalse, false),
@@ -248,15 +206,22 @@ class Deriver {
       testSigningDisabled: this.only(ALL, ['TESTSIGNING'], isFalse, false),
       vbsEnabled: this.only(EARLY, ['VBS_VSM_REQUIRED', 'VBS_MANDATORY_ENFORCEMENT'], isTrue, false),
       hvciEnabled: this.only(EARLY, ['VBS_HVCI_POLICY'], (r) => r.value?.type === 'uint' && r.value.value === 1, false),
-      bitlockerStatus: this.make(Number(bitlocker.find((v) => v !== undefined && v !== 0 && v !== '0') ?? 0), EARLY),
-      elamDriverLoaded: this.make(this.defenderElamLoaded(), ALL),
+      bitlockerStatus: this.positional(Number(bitlocker.find((v) => v !== undefined && v !== 0 && v !== '0') ?? 0), EARLY, nonZero, uintOf),
+      elamDriverLoaded: this.elam(),
       bootCount: this.bootCount(),
       osKernelDebuggingDisabled: this.only(ALL, ['OSKERNELDEBUG'], isFalse, false),
       flightSigningNotEnabled: this.only(ALL, ['FLIGHTSIGNING'], isFalse, false),
       iommuEnabled: this.only(EARLY, ['VBS_IOMMU_REQUIRED'], isTrue, false),
-      depPolicy: this.make(dep.length ? (dep[dep.length - 1] ?? 0) : 0, ALL),
-      coldBoot: this.make(transfer.length ? transfer.includes(1) : null, [12, 19]),
+      depPolicy: this.positional(dep.length ? (dep[dep.length - 1] ?? 0) : 0, ALL, depHits, uintOf),
+      // A TRANSFER_CONTROL 1 decides "cold boot" by itself; anything else rests on absence.
+      coldBoot: this.make(transfer.length ? transfer.includes(1) : null, [12, 19], !transfer.includes(1)),
     }
+  }
+
+  /** A loaded Defender ELAM driver is a present record; "none loaded" rests on absence. */
+  private elam(): Fact<boolean> {
+    const loaded = this.defenderElamLoaded()
+    return this.make(loaded, ALL, !loaded)
   }
 
   private defenderElamLoaded(): boolean {
@@ -275,7 +240,7 @@ class Deriver {
     const f = this.make<number | string | null>(values[0] ?? null, ALL)
     if (distinct.length > 1) {
       this.findings.push({ code: 'WINDOWS_BOOTCOUNT_CONFLICT', severity: 'error', message: `conflicting SIPA boot counters: ${distinct.join(', ')}`, eventIndex: hs[0]!.ev.eventIndex, relatedEvents: hs.slice(1).map((h) => h.ev.eventIndex) })
-      return { ...f, trusted: false, reason: `conflicting boot counter values (${distinct.join(', ')})` }
+      return untrustedFact(f.value, f.events, 'FACT_AMBIGUOUS', `conflicting boot counter values (${distinct.join(', ')})`)
     }
     return f
   }
@@ -287,28 +252,33 @@ class Deriver {
    */
   private secureBoot(): Fact<boolean> {
     const pcr7 = this.ctx.log.events.filter((e) => e.pcrIndex === 7 && e.eventType !== EV.EV_NO_ACTION)
-    const sep = pcr7.find((e) => e.eventType === EV.EV_SEPARATOR || (e.data.length === 4 && (e.data.every((b) => b === 0) || e.data.every((b) => b === 0xff))))
+    // The boundary by bound content: an event whose digest is H(00000000) or H(FFFFFFFF) (TCG PFP
+    // §3.3.4.1), whatever its type; 4 such bytes its digest does not bind are not a separator.
+    const sep = pcr7.find((e) => wholeDataBound(this.ctx, e) && e.data.length === 4 && (e.data.every((b) => b === 0) || e.data.every((b) => b === 0xff)))
     const found: { ev: TcgEvent; data: Uint8Array }[] = []
     for (const ev of pcr7) {
-      const v = uefiVariable(ev.data)
+      const v = uefiVariableContent(ev.data)
       if (v && v.guid === EFI_GLOBAL_VARIABLE && v.name === 'SecureBoot') found.push({ ev, data: v.data })
     }
     const before = found.filter((x) => !sep || x.ev.index < sep.index)
     const value = before.length === 1 && before[0]!.data.length === 1 && before[0]!.data[0] === 1
-    const f = fact(this.ctx, value, found.map((x) => x.ev.index), 7)
-    const problems: string[] = []
+    // "Exactly one SecureBoot variable" also says no other was measured in PCR 7.
+    const f = withAbsence(this.ctx, fact(this.ctx, value, found.map((x) => x.ev.index), 7), [7])
+    const problems: { code: 'FACT_LABEL_UNBOUND' | 'FACT_AFTER_BOUNDARY' | 'FACT_AMBIGUOUS'; text: string }[] = []
     for (const x of found) {
       if (x.ev.eventType !== EV.EV_EFI_VARIABLE_DRIVER_CONFIG) {
-        problems.push(`event ${x.ev.index} holds the SecureBoot variable but is typed ${x.ev.typeName}`)
-        this.findings.push(finding('WINDOWS_EVENT_RETYPED', 'error', problems[problems.length - 1]!, x.ev))
+        problems.push({ code: 'FACT_LABEL_UNBOUND', text: `event ${x.ev.index} holds the SecureBoot variable but is typed ${x.ev.typeName}` })
+        this.findings.push(finding('WINDOWS_EVENT_RETYPED', 'error', problems[problems.length - 1]!.text, x.ev))
+      } else if (f.trusted && !wholeDataBound(this.ctx, x.ev)) {
+        problems.push({ code: 'FACT_LABEL_UNBOUND', text: `event ${x.ev.index}'s digest does not bind the variable's GUID and name` })
       }
       if (sep && x.ev.index > sep.index) {
-        problems.push(`SecureBoot variable event ${x.ev.index} follows the PCR 7 separator`)
-        this.findings.push(finding('WINDOWS_SECUREBOOT_AFTER_SEPARATOR', 'error', problems[problems.length - 1]!, x.ev))
+        problems.push({ code: 'FACT_AFTER_BOUNDARY', text: `SecureBoot variable event ${x.ev.index} follows the PCR 7 separator` })
+        this.findings.push(finding('WINDOWS_SECUREBOOT_AFTER_SEPARATOR', 'error', problems[problems.length - 1]!.text, x.ev))
       }
     }
-    if (before.length > 1) problems.push(`${before.length} SecureBoot variable events (MAA requires exactly one)`)
-    return f.trusted && problems.length ? { value, trusted: false, events: f.events, reason: problems[0]! } : f
+    if (before.length > 1) problems.push({ code: 'FACT_AMBIGUOUS', text: `${before.length} SecureBoot variable events (MAA requires exactly one)` })
+    return f.trusted && problems.length ? untrustedFact(value, f.events, problems[0]!.code, problems[0]!.text) : f
   }
 
   bootModules(): BootModule[] {
@@ -413,17 +383,4 @@ class Deriver {
     const re = this.events.find((e) => events.includes(e.eventIndex) && e.retyped)
     return re ? { trusted: false, reason: `event ${re.eventIndex} was retyped (${re.typeName} carrying Windows data)` } : { trusted: true }
   }
-}
-
-/** UEFI_VARIABLE_DATA with exact lengths, or undefined (used to find SecureBoot by content). */
-function uefiVariable(d: Uint8Array): { guid: string; name: string; data: Uint8Array } | undefined {
-  if (d.length < 32) return undefined
-  const v = new DataView(d.buffer, d.byteOffset, d.byteLength)
-  const nameLen = v.getBigUint64(16, true)
-  const dataLen = v.getBigUint64(24, true)
-  if (32n + 2n * nameLen + dataLen !== BigInt(d.length)) return undefined
-  const n = Number(nameLen)
-  let name = ''
-  for (let i = 0; i < n; i++) name += String.fromCharCode(v.getUint16(32 + 2 * i, true))
-  return { guid: formatGuid(d), name: name.replace(/\u0000+$/, ''), data: d.subarray(32 + 2 * n) }
 }

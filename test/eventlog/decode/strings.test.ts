@@ -128,7 +128,7 @@ describe('other string-like events', () => {
   })
 })
 
-describe('EV_SEPARATOR (§6)', () => {
+describe('EV_SEPARATOR (TCG PFP)', () => {
   const sep = (data: Uint8Array, pcr = 0) => decode(EV.EV_SEPARATOR, data, pcr)
   it('value 0 is normal', () => {
     const d = sep(u32(0))

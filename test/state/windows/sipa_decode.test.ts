@@ -4,7 +4,7 @@ import { decodeSipa, walkSipa } from '../../../src/state/windows/sipa_decode.js'
 import { cat, tlv, u32, u64, utf16z } from './build.js'
 
 describe('SIPA constants', () => {
-  test('all 108 documented IDs, unique names, spot-checked decimals (windows-wbcl-sipa.md §3)', () => {
+  test('all 108 documented IDs, unique names, spot-checked decimals (Windows SDK wbcl.h)', () => {
     expect(SIPA_IDS.size).toBe(108)
     expect(new Set([...SIPA_IDS.values()].map((i) => i.name)).size).toBe(108)
     expect(SIPA.TRUSTBOUNDARY!).toBe(1073807361)

@@ -8,14 +8,13 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { EV } from '../../../src/eventlog/event_types.js'
-import { verifyEventIntegrity } from '../../../src/eventlog/integrity.js'
+import { authenticateLog } from '../../../src/attest/authenticate_log.js'
 import { parseEventLog } from '../../../src/eventlog/parse.js'
 import type { EventLog } from '../../../src/eventlog/types.js'
 import { contextFor } from '../../../src/state/fact.js'
-import { authenticateLog } from '../../../src/attest/authenticate_log.js'
 import { SIPA } from '../../../src/state/windows/sipa_constants.js'
 import { decodeSipa, walkSipa } from '../../../src/state/windows/sipa_decode.js'
-import { extractWindowsState, type WindowsState } from '../../../src/state/windows/windows_state.js'
+import { extractWindowsState, WINDOWS_ABSENCE_PCRS, type WindowsState } from '../../../src/state/windows/windows_state.js'
 import { announceCorpus, CORPUS, corpusBytes } from '../../helpers/corpus.js'
 import { cat, globalVariable, makeLog, tlv, u64 } from './build.js'
 import { diffProcessed, projectRecords, type DiffStats } from './maa_projection.js'
@@ -84,7 +83,7 @@ describe.skipIf(!CORPUS)('go-attestation TestParseWinEvents vector (windows_gcp_
   })
 })
 
-// bootproof's values for the other Windows logs (no upstream oracle; MAA rules, §6). dell1 and
+// bootproof's values for the other Windows logs (no upstream oracle; MAA TPM policy v1.2 rules). dell1 and
 // ideapad1 measure a third-party ELAM driver (McAfee mfeelamk.sys, Symantec SymELAM.sys), so
 // MAA's Defender-only `elamDriverLoaded` is false there.
 const CORPUS_CLAIMS: Record<string, Record<string, unknown>> = {
@@ -167,7 +166,7 @@ describe.skipIf(!CORPUS)('differential against MAA (report_boot.jwt, decoded wit
     }
     expect(stats.mismatches).toEqual([])
     expect(stats.matched).toBe(1256)
-    // Decoded by bootproof but not carried in MAA's ProcessedData (§6.2, plus MORBIT_NOT_CANCELABLE).
+    // Decoded by bootproof but not carried in MAA's ProcessedData (Attestation-Client-Samples report_boot.jwt).
     expect(stats.onlyOurs).toEqual({
       EVENT_HYPERVISOR_MMIO_NX_POLICY: 2,
       EVENT_HYPERVISOR_MSR_FILTER_POLICY: 2,
@@ -178,7 +177,7 @@ describe.skipIf(!CORPUS)('differential against MAA (report_boot.jwt, decoded wit
     })
   })
 
-  test('the claims MAA derives from that log (policy rules of §6)', () => {
+  test('the claims MAA derives from that log (MAA TPM policy v1.2 rules)', () => {
     const events = maaEvents()
     const log = makeLog(events.map((e) => ({ pcr: e.PcrIndex, type: e.EventType, data: new Uint8Array(Buffer.from(e.RawData ?? '', 'base64url')), digest: new Uint8Array(Buffer.from(e.Digests.SHA256, 'base64url')) })))
     const w = stateOf(log)
@@ -265,8 +264,13 @@ describe.skipIf(!CORPUS)('tamper: SIPA data edited, digest kept', () => {
     const w = stateOfBytes(corpusBytes(GCP), [0, 1, 2, 3, 4, 5, 6, 7, 12])
     expect(w.claims.bootDebuggingDisabled.trusted).toBe(false)
     expect(w.claims.bootDebuggingDisabled.reason).toMatch(/PCR 13/)
-    expect(w.claims.bitlockerStatus.trusted).toBe(true) // PCR 12 only
+    // "First non-zero BitLocker flags, else 0" also says no other record was measured: with PCR
+    // 11, 13, 14, 19 and 20 outside the quote that absence is not authenticated.
+    expect(w.claims.bitlockerStatus).toMatchObject({ trusted: false, reasonCode: 'PCR_NOT_QUOTED' })
     expect(w.claims.secureBootEnabled.trusted).toBe(true)
+    const all = stateOfBytes(corpusBytes(GCP), [0, 1, 2, 3, 4, 5, 6, 7, ...WINDOWS_ABSENCE_PCRS])
+    expect(all.claims.bitlockerStatus.trusted).toBe(true)
+    expect(all.claims.bootDebuggingDisabled.trusted).toBe(true)
   })
 })
 

@@ -1,0 +1,53 @@
+/**
+ * Fleet throughput and memory: `bootproof batch` over generated fleets with 1..N workers, under
+ * `/usr/bin/time -v` for the peak RSS of the whole process (main thread + workers).
+ *
+ *   npx tsx scripts/make-fleet.ts 10000 --out /tmp/f10k.ndjson
+ *   npx tsx scripts/make-fleet.ts 100000 --out /tmp/f100k.ndjson
+ *   node bench/fleet.mjs /tmp/f10k.ndjson /tmp/f100k.ndjson [--workers 1,2] [--dist]
+ *
+ * Runs the TypeScript sources through tsx by default (`--dist`: node dist/cli/main.js after a
+ * build); tsx transpiles on load only, so steady-state rates are close, but startup differs.
+ * Output: one row per (file, workers) and the scaling of the rate from 1 worker to the most.
+ * The load average is printed with each row: on a shared machine, compare rates only at similar load.
+ */
+import { spawnSync } from 'node:child_process'
+import { statSync } from 'node:fs'
+import { join } from 'node:path'
+
+const root = join(import.meta.dirname, '..')
+const args = process.argv.slice(2)
+const flag = (n) => (args.includes(n) ? args[args.indexOf(n) + 1] : undefined)
+const files = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1] === '--workers'))
+const workers = (flag('--workers') ?? '1,2').split(',').map(Number)
+const cli = args.includes('--dist') ? [join(root, 'dist/cli/main.js')] : ['--import', 'tsx', join(root, 'src/cli/bin.ts')]
+const policy = join(root, 'examples/policies/ovmf-sb-esp.derived.json')
+if (!files.length) {
+  console.error('usage: node bench/fleet.mjs <fleet.ndjson>... [--workers 1,2] [--dist]')
+  process.exit(2)
+}
+
+const rows = []
+for (const file of files) {
+  for (const w of workers) {
+    const r = spawnSync('/usr/bin/time', ['-v', process.execPath, ...cli, 'batch', file, '--policy', policy, '-o', '/dev/null', '--workers', String(w)], { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 })
+    const err = r.stderr ?? ''
+    const final = err.split('\n').find((l) => l.startsWith('batch: ') && l.includes(' attestations in ')) ?? ''
+    const m = /batch: (\d+) attestations in ([\d.]+) s \(([\d.]+)\/s.*at this rate: (\d+) min/.exec(final)
+    const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(err)
+    const wall = /Elapsed \(wall clock\) time.*: ([\d:.]+)/.exec(err)
+    // CPU seconds (all threads) per 1000 attestations: what a busy shared machine distorts least.
+    const cpu = Number(/User time \(seconds\): ([\d.]+)/.exec(err)?.[1]) + Number(/System time \(seconds\): ([\d.]+)/.exec(err)?.[1])
+    const load = (await import('node:os')).loadavg()[0].toFixed(1)
+    const row = { file, bytes: statSync(file).size, workers: w, exit: r.status, lines: m ? Number(m[1]) : NaN, seconds: m ? Number(m[2]) : NaN, rate: m ? Number(m[3]) : NaN, projectionMin: m ? Number(m[4]) : NaN, peakRssMiB: rss ? Math.round(Number(rss[1]) / 1024) : NaN, wall: wall?.[1], cpuSecPer1000: m ? Number(((cpu / Number(m[1])) * 1000).toFixed(2)) : NaN, loadavg1: Number(load) }
+    rows.push(row)
+    console.log(JSON.stringify(row))
+    if (!m) console.error(err.slice(-2000))
+  }
+}
+for (const file of files) {
+  const mine = rows.filter((r) => r.file === file)
+  const one = mine.find((r) => r.workers === Math.min(...workers))
+  const most = mine.find((r) => r.workers === Math.max(...workers))
+  if (one && most && one !== most) console.log(`${file}: ${one.rate}/s with ${one.workers} worker(s) → ${most.rate}/s with ${most.workers}: ×${(most.rate / one.rate).toFixed(2)}; peak RSS ${one.peakRssMiB} → ${most.peakRssMiB} MiB`)
+}

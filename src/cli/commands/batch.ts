@@ -1,0 +1,210 @@
+/**
+ * `bootproof batch <in.ndjson | -> --policy <policy.json> [-o out.ndjson] [--summary summary.json]
+ *   [--baseline <policy or summary>] [--workers N] [--ca <pem>...] [--now <iso>]`
+ *
+ * One attestation per input line (`{"id", "bundle", "nonce", "ak"?, "akEnrolled"?}`: the
+ * verifier-side members are read as `verify --bundle` reads --nonce / --ak / --ak-enrolled), one
+ * output line per input line in input order: `{"id","ear_status","verdict"}` or
+ * `{"id","error":{"code","message"}}`. Lines are verified on a worker-thread pool; input is read
+ * only as fast as results are written (bounded window), so memory stays flat for any length.
+ * Progress goes to stderr: redrawn on a terminal, a plain line every 10 s otherwise.
+ * Exit 0 when every line is affirming, 1 otherwise, 2 on a usage error.
+ */
+import { createWriteStream, writeFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
+import type { Readable, Writable } from 'node:stream'
+import { BootproofError } from '../../errors.js'
+import { validatePolicy } from '../../policy/validate.js'
+import { parseCertificates } from '../../x509/certificate.js'
+import { splitLines } from '../../fleet/lines.js'
+import { DEFAULT_MAX_LINE_BYTES, type FleetVerifyOptions } from '../../fleet/line.js'
+import { verifyFleet } from '../../fleet/verify_fleet.js'
+import { fleetResultLine } from '../../fleet/output.js'
+import { FleetSummaryBuilder, isFleetSummary } from '../../fleet/summary.js'
+import type { FleetResult } from '../../fleet/types.js'
+import { createFleetWorkerPool } from '../../node/fleet_pool.js'
+import { openLineStream } from '../../node/read_file.js'
+import { escapeText } from '../../text/escape.js'
+import { CLI_INPUT_LIMITS, EXIT_FAILED, EXIT_OK, parseArgs, readInputFile, reportError, UsageError, type CliIO } from '../io.js'
+
+/** The fleet the final projection speaks of (issue "Fleet scale"). */
+const PROJECTION_FLEET = 8_500_000
+/** Largest summary read back as a baseline (one id per machine: 8.5 M machines fit). */
+export const MAX_SUMMARY_BYTES = 512 * 1024 * 1024
+/** Lines in flight per worker: enough to keep each worker's asynchronous signature checks overlapped. */
+const LINES_PER_WORKER = 16
+const PLAIN_PROGRESS_MS = 10_000
+const TTY_PROGRESS_MS = 250
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+export function readJsonFile(path: string, maxBytes: number, what: string): unknown {
+  const bytes = readInputFile(path, maxBytes, what)
+  try {
+    return JSON.parse(utf8.decode(bytes))
+  } catch (e) {
+    throw new BootproofError('ERR_JSON_INVALID', `${path}: not valid JSON (${(e as Error).message})`)
+  }
+}
+
+function duration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?'
+  const s = Math.round(seconds)
+  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`
+}
+
+/** Counts, rate and ETA on stderr. ETA needs the input size (a file, not stdin). */
+class Progress {
+  private readonly started = performance.now()
+  // The first periodic line comes one interval in, not on the first result.
+  private last = performance.now()
+  done = 0
+  affirming = 0
+  errors = 0
+  bytesRead = 0
+  constructor(
+    private readonly io: CliIO,
+    private readonly tty: boolean,
+    private readonly totalBytes: number | undefined,
+    private readonly workers: number,
+  ) {}
+
+  elapsed(): number {
+    return (performance.now() - this.started) / 1000
+  }
+
+  private text(): string {
+    const t = this.elapsed()
+    const rate = this.done / Math.max(t, 1e-9)
+    let eta = ''
+    if (this.totalBytes && this.bytesRead > 0) {
+      const frac = Math.min(1, this.bytesRead / this.totalBytes)
+      eta = ` | ${(frac * 100).toFixed(0)}% ETA ${duration(frac > 0 ? (t / frac) * (1 - frac) : Infinity)}`
+    }
+    return `batch: ${this.done} lines (${this.affirming} affirming, ${this.errors} errors) | ${rate.toFixed(0)}/s${eta}`
+  }
+
+  tick(): void {
+    const now = performance.now()
+    if (now - this.last < (this.tty ? TTY_PROGRESS_MS : PLAIN_PROGRESS_MS)) return
+    this.last = now
+    if (this.tty) process.stderr.write(`\r\x1b[K${this.text()}`)
+    else this.io.err(this.text())
+  }
+
+  final(status: Record<string, number>): string {
+    if (this.tty) process.stderr.write('\r\x1b[K')
+    const t = this.elapsed()
+    const rate = this.done / Math.max(t, 1e-9)
+    const counts = Object.entries(status).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ')
+    const minutes = rate > 0 ? Math.ceil(PROJECTION_FLEET / rate / 60) : Infinity
+    return `batch: ${this.done} attestations in ${t.toFixed(1)} s (${rate.toFixed(1)}/s, ${this.workers} worker${this.workers === 1 ? '' : 's'}): ${counts || 'nothing'}; 8.5 M attestations at this rate: ${minutes} min`
+  }
+}
+
+/** Yield the stream's chunks, counting bytes for the ETA. */
+async function* counted(stream: Readable, progress: Progress): AsyncGenerator<Uint8Array> {
+  for await (const chunk of stream) {
+    progress.bytesRead += (chunk as Uint8Array).length
+    yield chunk as Uint8Array
+  }
+}
+
+/** Buffered writes that wait for 'drain': a slow reader of the output slows the whole run. */
+class LineWriter {
+  private buf: string[] = []
+  private size = 0
+  constructor(private readonly out: Writable) {}
+  async write(line: string): Promise<void> {
+    this.buf.push(line)
+    this.size += line.length
+    if (this.size >= 256 * 1024) await this.flush()
+  }
+  async flush(): Promise<void> {
+    if (!this.buf.length) return
+    const s = this.buf.join('')
+    this.buf = []
+    this.size = 0
+    if (!this.out.write(s)) await new Promise<void>((resolve, reject) => {
+      const done = (e?: Error) => {
+        this.out.off('drain', done)
+        this.out.off('error', done)
+        if (e) reject(e)
+        else resolve()
+      }
+      this.out.on('drain', done)
+      this.out.on('error', done)
+    })
+  }
+}
+
+export async function runBatch(argv: string[], io: CliIO): Promise<number> {
+  try {
+    const { flags, positional } = parseArgs(argv.map((a) => (a === '-o' ? '--out' : a)), {
+      strings: ['policy', 'out', 'summary', 'baseline', 'workers', 'now'],
+      multi: ['ca'],
+    })
+    if (positional.length !== 1) throw new UsageError(positional.length ? `unexpected argument ${positional[1]}` : 'give the input file (NDJSON, one attestation per line), or - for standard input')
+    if (typeof flags.policy !== 'string') throw new UsageError('--policy <policy.json> is required (without one no verdict can be affirming)')
+    let workers = availableParallelism()
+    if (flags.workers !== undefined) {
+      workers = Number(flags.workers)
+      if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new UsageError('--workers takes an integer from 1 to 256')
+    }
+    const verify: FleetVerifyOptions = { policy: validatePolicy(readJsonFile(flags.policy, CLI_INPUT_LIMITS.json, 'policy')) }
+    if (typeof flags.now === 'string') {
+      const now = new Date(flags.now)
+      if (Number.isNaN(now.getTime())) throw new UsageError(`--now: not an ISO time: ${flags.now}`)
+      verify.now = now
+    }
+    if (flags.ca) verify.trustAnchors = (flags.ca as string[]).flatMap((p) => parseCertificates(readInputFile(p, CLI_INPUT_LIMITS.pem)))
+    let baseline: unknown
+    if (typeof flags.baseline === 'string') {
+      baseline = readJsonFile(flags.baseline, MAX_SUMMARY_BYTES, 'baseline')
+      // Not a summary: then it must be a valid policy (a typo'd file must not compare as "everything is new").
+      if (!isFleetSummary(baseline)) baseline = validatePolicy(baseline)
+    }
+    if (flags.baseline !== undefined && typeof flags.summary !== 'string') throw new UsageError('--baseline is reported in the summary: give --summary <file.json> too')
+    const { stream, size } = openLineStream(positional[0]!, 'batch input')
+    const output = typeof flags.out === 'string' ? createWriteStream(flags.out) : process.stdout
+    const pool = await createFleetWorkerPool({ workers, verify })
+    const progress = new Progress(io, process.stderr.isTTY === true, size, pool.workers)
+    const summary = typeof flags.summary === 'string' ? new FleetSummaryBuilder() : undefined
+    const status: Record<string, number> = { affirming: 0, warning: 0, contraindicated: 0, none: 0, error: 0 }
+    const writer = new LineWriter(output)
+    try {
+      const lines = splitLines(counted(stream, progress), DEFAULT_MAX_LINE_BYTES)
+      for await (const r of verifyFleet(lines, { runner: pool.run, window: pool.workers * LINES_PER_WORKER })) {
+        // The same escape every command applies to what it prints: JSON stays the same value.
+        await writer.write(escapeText(fleetResultLine(r)) + '\n')
+        count(r, status, progress)
+        summary?.add(r)
+        progress.tick()
+      }
+      await writer.flush()
+    } finally {
+      await pool.close()
+      stream.destroy()
+    }
+    if (output !== process.stdout) await new Promise<void>((resolve, reject) => output.end((e?: Error | null) => (e ? reject(e) : resolve())))
+    if (summary && typeof flags.summary === 'string') {
+      const s = summary.finish({ ...(baseline !== undefined ? { baseline } : {}) })
+      writeFileSync(flags.summary, JSON.stringify(s, null, 1) + '\n')
+    }
+    io.err(progress.final(status))
+    return progress.done === status.affirming ? EXIT_OK : EXIT_FAILED
+  } catch (e) {
+    return reportError(e, io, false)
+  }
+}
+
+function count(r: FleetResult, status: Record<string, number>, progress: Progress): void {
+  progress.done++
+  if (r.ear_status && !r.error) {
+    status[r.ear_status] = (status[r.ear_status] ?? 0) + 1
+    if (r.ear_status === 'affirming') progress.affirming++
+  } else {
+    status.error = (status.error ?? 0) + 1
+    progress.errors++
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * `bootproof fleet query <summary.json> --component <name or hash> [--json]`
+ *
+ * Which machines loaded a component, from a `batch --summary` file. A hex query (8+ digits, with
+ * or without `sha256:`) matches the measured digests the quotes authenticated; anything else
+ * matches labels, which are marked unverified unless a digest binds them (an image path never
+ * is). Exit 0 when something matched, 1 when nothing did, 2 on a usage error.
+ */
+import { BootproofError } from '../../errors.js'
+import { isFleetSummary } from '../../fleet/summary.js'
+import { queryFleet } from '../../fleet/query.js'
+import { EXIT_FAILED, EXIT_OK, parseArgs, reportError, UsageError, type CliIO } from '../io.js'
+import { MAX_SUMMARY_BYTES, readJsonFile } from './batch.js'
+
+/** Machine ids printed per match in text output (--json lists all). */
+const SHOWN_IDS = 20
+
+export async function runFleet(argv: string[], io: CliIO): Promise<number> {
+  let json = argv.includes('--json')
+  try {
+    const [sub, ...rest] = argv
+    if (sub !== 'query') throw new UsageError('usage: bootproof fleet query <summary.json> --component <name or hash> [--json]')
+    const { flags, positional } = parseArgs(rest, { booleans: ['json'], strings: ['component'] })
+    json = flags.json === true
+    if (positional.length !== 1) throw new UsageError('give one summary file (from bootproof batch --summary)')
+    if (typeof flags.component !== 'string' || !flags.component.trim()) throw new UsageError('--component <name or hash> is required')
+    const summary = readJsonFile(positional[0]!, MAX_SUMMARY_BYTES, 'fleet summary')
+    if (!isFleetSummary(summary)) throw new BootproofError('ERR_JSON_INVALID', `${positional[0]}: not a bootproof fleet summary (kind "bootproof-fleet-summary", version 1)`)
+    const res = queryFleet(summary, flags.component)
+    if (json) io.out(JSON.stringify(res, null, 2))
+    else {
+      const lines: string[] = []
+      for (const m of res.matches) {
+        const c = m.component
+        const label = `${c.label}${c.labelVerified ? '' : ' (unverified label)'}`
+        lines.push(`${c.digest}  ${c.group}, PCR ${c.pcr}: ${label}${m.by === 'label' ? '  [matched by label]' : ''}`)
+        const ids = m.machineIds.slice(0, SHOWN_IDS).join(', ')
+        lines.push(`  ${m.machines} machine(s) in ${m.clusters.length} cluster(s): ${ids}${m.machineIds.length > SHOWN_IDS ? `, … (${m.machineIds.length - SHOWN_IDS} more)` : ''}`)
+      }
+      lines.push(res.matches.length ? `${res.machines} machine(s) loaded a component matching ${JSON.stringify(res.query)}` : `no component matches ${JSON.stringify(res.query)}`)
+      io.out(lines.join('\n'))
+    }
+    return res.matches.length ? EXIT_OK : EXIT_FAILED
+  } catch (e) {
+    return reportError(e, io, json)
+  }
+}

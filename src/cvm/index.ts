@@ -1,0 +1,2 @@
+/** Confidential-VM evidence (docs/cvm.md). */
+export * from './snp/index.js'

@@ -1,0 +1,148 @@
+/**
+ * A machine's boot chain as its quote authenticates it: the cluster key of `summarizeFleet`.
+ *
+ * Only what the quote authenticates decides the key: each group's PCR statuses and, for the
+ * authenticated PCRs, the sequence of event digests in one quoted bank (the sequence is what the
+ * TPM measured, whatever the unmeasured event types and data say: src/attest/evidence.ts).
+ * Events are never selected by type or name, so editing a label cannot move an event in or out
+ * of the key. Labels (variable names, image paths, GRUB commands) ride along for people, marked
+ * verified only when the event's digest binds them (`eventTrust`).
+ */
+import { eventTrust, pcrTrust, type AuthenticatedEvidence, type PcrStatus } from '../attest/evidence.js'
+import { toHex } from '../bytes/hex.js'
+import { EV } from '../eventlog/event_types.js'
+import { isWindowsLog } from '../eventlog/windows_marker.js'
+import type { TcgEvent } from '../eventlog/types.js'
+import type { DecodedEventData } from '../eventlog/decode/types.js'
+import { defaultHashProvider } from '../hash/provider.js'
+import type { BootState } from '../state/boot_state.js'
+import { FLEET_GROUPS, type FleetBootChain, type FleetComponent, type FleetGroup, type FleetGroupState } from './types.js'
+
+/**
+ * PCRs per group (TCG PFP §3.3.4): 0 platform firmware, 7 Secure Boot policy (PK, KEK, db, dbx
+ * and the authorities used), 4 boot applications (Authenticode digests), 8-9 GRUB's commands
+ * with the kernel command line, and the files it read (kernel, initrd). Windows boot drivers are
+ * read from the SIPA records of PCRs 12-13 instead of whole PCRs: Windows also measures boot
+ * counters there, which differ on every boot.
+ */
+export const GROUP_PCRS: Record<FleetGroup, readonly number[]> = {
+  firmware: [0],
+  'secure-boot': [7],
+  'boot-loader': [4],
+  kernel: [8, 9],
+  'windows-drivers': [12, 13],
+}
+
+/** Bank preference for a component's identity: the strongest the quote authenticated. */
+const BANK_ORDER = ['sha256', 'sha384', 'sha512', 'sm3_256', 'sha1']
+const STATUS_RANK: Record<PcrStatus, number> = { authenticated: 0, consistent: 1, unknown: 2, tainted: 3 }
+const utf8 = new TextEncoder()
+
+function shortHash(text: string): string {
+  return toHex(defaultHashProvider().digest('sha256', utf8.encode(text))).slice(0, 16)
+}
+
+/** The quoted bank that reproduced this PCR, in preference order. */
+function quotedBank(ev: AuthenticatedEvidence, pcr: number): string | undefined {
+  const banks = pcrTrust(ev, pcr).banks
+  return BANK_ORDER.find((b) => banks[b] === 'match')
+}
+
+/** A human label from the decoded data; `bound` when that data is what the digest binds. */
+function labelOf(e: TcgEvent): { text: string; bound: boolean } {
+  const d = e.decoded as DecodedEventData
+  switch (d.kind) {
+    case 'uefi-variable':
+      return { text: `${e.typeName} ${d.known ?? d.name}`, bound: true }
+    case 'image-load':
+      // The digest is the image's Authenticode hash: the path is never bound by it.
+      return { text: `${e.typeName} ${d.filePath ?? d.devicePath}`, bound: false }
+    case 'ipl':
+    case 'action':
+    case 'text':
+      return { text: `${e.typeName} ${d.text}`, bound: true }
+    case 'firmware-blob':
+      return { text: `${e.typeName} ${d.description ?? ''} base ${d.base} length ${d.length}`.replace(/ {2,}/g, ' '), bound: false }
+    case 'separator':
+      return { text: `${e.typeName} ${d.meaning}`, bound: true }
+    default:
+      return { text: e.typeName, bound: false }
+  }
+}
+
+function worst(statuses: PcrStatus[]): FleetGroupState['status'] {
+  let w: PcrStatus = 'authenticated'
+  for (const s of statuses) if (STATUS_RANK[s] > STATUS_RANK[w]) w = s
+  // A quote-basis evidence never yields `consistent`; map it to `unknown` defensively.
+  return w === 'consistent' ? 'unknown' : w
+}
+
+/** The boot chain of one verified attestation (absent groups when no event log was given). */
+export function bootChainOf(r: { evidence?: AuthenticatedEvidence; state?: BootState }): FleetBootChain {
+  const groups = {} as Record<FleetGroup, FleetGroupState>
+  const components: FleetComponent[] = []
+  const ev = r.evidence
+  if (!ev) {
+    for (const g of FLEET_GROUPS) groups[g] = { status: 'absent', fingerprint: shortHash(`${g}:absent`) }
+    return { fingerprint: shortHash(FLEET_GROUPS.map((g) => groups[g].fingerprint).join(',')), groups, components }
+  }
+  const byPcr = new Map<number, TcgEvent[]>()
+  for (const e of ev.log.events) {
+    // EV_NO_ACTION is never extended (replay rules), so it is no part of what the TPM measured.
+    if (e.eventType === EV.EV_NO_ACTION) continue
+    const list = byPcr.get(e.pcrIndex)
+    if (list) list.push(e)
+    else byPcr.set(e.pcrIndex, [e])
+  }
+  const windows = isWindowsLog(ev.log)
+  for (const g of FLEET_GROUPS) {
+    if (g === 'windows-drivers') {
+      groups[g] = windows ? windowsDrivers(ev, r.state, components) : { status: 'absent', fingerprint: shortHash(`${g}:absent`) }
+      continue
+    }
+    const parts: string[] = []
+    const statuses: PcrStatus[] = []
+    for (const pcr of GROUP_PCRS[g]) {
+      const t = pcrTrust(ev, pcr)
+      statuses.push(t.status)
+      const bank = t.status === 'authenticated' ? quotedBank(ev, pcr) : undefined
+      if (!bank) {
+        parts.push(`${pcr}:${t.status}`)
+        continue
+      }
+      const digests: string[] = []
+      for (const e of byPcr.get(pcr) ?? []) {
+        const d = e.digests.find((x) => x.bank === bank)
+        if (!d) continue
+        const digest = `${bank}:${toHex(d.digest)}`
+        digests.push(digest)
+        const label = labelOf(e)
+        components.push({ group: g, pcr, digest, event: e.typeName, label: label.text, labelVerified: label.bound && eventTrust(ev, e.index).trusted })
+      }
+      parts.push(`${pcr}:authenticated:${digests.join(',')}`)
+    }
+    groups[g] = { status: worst(statuses), fingerprint: shortHash(`${g}|${parts.join('|')}`) }
+  }
+  return { fingerprint: shortHash(FLEET_GROUPS.map((g) => groups[g].fingerprint).join(',')), groups, components }
+}
+
+/**
+ * Windows boot drivers by name and Authenticode hash, from SIPA records the state extractor
+ * trusts (their event digests bind the record, name included, in an authenticated PCR).
+ * Untrusted records are left out of the key: the log alone says nothing about them.
+ */
+function windowsDrivers(ev: AuthenticatedEvidence, state: BootState | undefined, components: FleetComponent[]): FleetGroupState {
+  const status = worst(GROUP_PCRS['windows-drivers'].map((p) => pcrTrust(ev, p).status))
+  const keys: string[] = []
+  for (const m of state?.windows?.bootModules ?? []) {
+    if (!m.trusted || !m.authenticodeHash) continue
+    const alg = (m.hashAlgorithm?.name ?? 'unknown').toLowerCase()
+    const digest = `authenticode-${alg}:${m.authenticodeHash.toLowerCase()}`
+    const name = m.filePath ?? ''
+    keys.push(`${name}|${digest}`)
+    const first = m.events[0]
+    components.push({ group: 'windows-drivers', event: 'SIPA_LOADEDMODULE_AGGREGATION', pcr: first !== undefined ? (ev.log.events[first]?.pcrIndex ?? 13) : 13, digest, label: name, labelVerified: true })
+  }
+  keys.sort()
+  return { status, fingerprint: shortHash(`windows-drivers|${status}|${keys.join(',')}`) }
+}

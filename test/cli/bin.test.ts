@@ -1,0 +1,25 @@
+/** The executable: a reader that leaves early (`| head`) is not a crash. */
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { REPO_ROOT } from '../helpers/corpus.js'
+import { buildAgileLog, efiActionEvent } from '../fixtures/eventlog/log_builder.js'
+
+describe('bootproof executable', () => {
+  it('stdout closed early (| head -c 1): no EPIPE stack trace, exit code unchanged', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bootproof-bin-'))
+    const log = join(dir, 'many.bin')
+    // ~3000 events: megabytes of --json output, far more than a pipe buffer.
+    writeFileSync(log, buildAgileLog({ events: Array.from({ length: 3000 }, (_, i) => efiActionEvent(4, `action ${i}`)) }).bytes)
+    const tsx = pathToFileURL(join(REPO_ROOT, 'node_modules/tsx/dist/loader.mjs')).href
+    const errFile = join(dir, 'stderr.txt')
+    const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
+    const script = `${q(process.execPath)} --import ${q(tsx)} ${q(join(REPO_ROOT, 'src/cli/bin.ts'))} inspect ${q(log)} --json 2>${q(errFile)} | head -c 1 >/dev/null; echo "\${PIPESTATUS[0]}"`
+    const r = spawnSync('bash', ['-c', script], { encoding: 'utf8', timeout: 120_000 })
+    expect(readFileSync(errFile, 'utf8')).toBe('')
+    expect(r.stdout.trim()).toBe('0')
+  })
+})

@@ -1,0 +1,11 @@
+import type { Family } from '../harness.js'
+import { eventlogFamilies } from './eventlog.js'
+import { tpmFamilies } from './tpm.js'
+import { x509Family } from './x509.js'
+import { imaFamilies } from './ima.js'
+import { earFamily, maaFamily } from './tokens.js'
+import { policyFamily } from './policy.js'
+import { bundleFamily } from './bundle.js'
+
+/** Every fuzz family, in run order. */
+export const FAMILIES: Family<any>[] = [...eventlogFamilies, ...tpmFamilies, x509Family, ...imaFamilies, maaFamily, earFamily, policyFamily, bundleFamily]
