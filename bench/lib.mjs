@@ -1,6 +1,10 @@
 /**
  * Shared helpers of `npm run bench`: timing (interleaved rounds, so a floor and what is compared
  * with it see the same machine load), formatting, and the bare node:crypto signature floor.
+ *
+ * Every figure is process CPU time per call (user + system of every thread, `process.cpuUsage`),
+ * not wall time: on a shared machine a process that is descheduled accrues wall time but no CPU
+ * time, and GC / thread-pool work is counted where it happens. Rounds end on wall time.
  */
 import * as nodeCrypto from 'node:crypto'
 import { readFileSync } from 'node:fs'
@@ -24,21 +28,26 @@ export function target(label, ratio, max) {
   return `${ratio.toFixed(2)}x (target <= ${max}x): ${verdict(ratio, max)}`
 }
 
+/** Process CPU µs (user + system, every thread: GC, WebCrypto's pool) since `c0`. */
+function cpuSince(c0) {
+  const c = process.cpuUsage(c0)
+  return c.user + c.system
+}
+
 /**
- * µs per call of several synchronous fns, rounds interleaved (a, b, c, a, b, c, ...): warm-up of
+ * CPU µs per call of several synchronous fns, rounds interleaved (a, b, c, a, b, c, ...): warm-up of
  * ~warmMs each, then the median of 7 rounds of ~roundMs each.
  */
 export function timeSync(fns, roundMs = 15, warmMs = 40) {
   const until = (fn, ms) => {
     let n = 0
+    const c0 = process.cpuUsage()
     const t0 = process.hrtime.bigint()
-    let el = 0
-    while (el < ms * 1e6) {
+    while (Number(process.hrtime.bigint() - t0) < ms * 1e6) {
       fn()
       n++
-      el = Number(process.hrtime.bigint() - t0)
     }
-    return el / n / 1000
+    return cpuSince(c0) / n
   }
   for (const fn of fns) until(fn, warmMs)
   const rounds = fns.map(() => [])
@@ -46,21 +55,20 @@ export function timeSync(fns, roundMs = 15, warmMs = 40) {
   return rounds.map(median)
 }
 
-/** µs per call of one synchronous fn (the old `time()`): same method, one fn. */
+/** CPU µs per call of one synchronous fn (the old `time()`): same method, one fn. */
 export const time = (fn, roundMs, warmMs) => timeSync([fn], roundMs, warmMs)[0]
 
 /** The same as timeSync for fns that may return promises (each call is awaited). */
 export async function timeInterleaved(fns, roundMs = 40, warmMs = 150) {
   const until = async (fn, ms) => {
     let n = 0
+    const c0 = process.cpuUsage()
     const t0 = process.hrtime.bigint()
-    let el = 0
-    while (el < ms * 1e6) {
+    while (Number(process.hrtime.bigint() - t0) < ms * 1e6) {
       await fn()
       n++
-      el = Number(process.hrtime.bigint() - t0)
     }
-    return el / n / 1000
+    return cpuSince(c0) / n
   }
   for (const fn of fns) await until(fn, warmMs)
   const rounds = fns.map(() => [])

@@ -36,6 +36,14 @@ export class CappedFindings {
     return this.#list.length
   }
 
+  /**
+   * Whether the next finding of `code` is kept in full. When not, only its `eventIndex` (or
+   * `relatedEvents`) is kept, so a caller may skip wording it.
+   */
+  keepsInFull(code: string): boolean {
+    return (this.#counts.get(code) ?? 0) < MAX_FINDINGS_PER_CODE
+  }
+
   get length(): number {
     return this.#list.length
   }

@@ -98,6 +98,10 @@ function checkEntries(log: ImaLog, options: ParseImaLogOptions): void {
       out.push({ code: 'IMA_PCR_OUT_OF_RANGE', severity: 'error', message: `entry ${e.index} names PCR ${e.pcr}, which a TPM does not have; it is not replayed`, eventIndex: e.index, offset: e.offset, pcr: e.pcr })
     }
     if (e.violation) {
+      if (!out.keepsInFull('IMA_VIOLATION')) {
+        out.push({ code: 'IMA_VIOLATION', severity: 'warning', message: '', eventIndex: e.index })
+        continue
+      }
       out.push({
         code: 'IMA_VIOLATION',
         severity: 'warning',
@@ -118,6 +122,11 @@ function checkEntries(log: ImaLog, options: ParseImaLogOptions): void {
     if (bytesEqual(h, e.templateHash)) e.templateHashStatus = 'verified'
     else {
       e.templateHashStatus = 'mismatch'
+      // Past the cap only the entry index is kept: do not word (and decode) what is folded.
+      if (!out.keepsInFull('IMA_TEMPLATE_HASH_MISMATCH')) {
+        out.push({ code: 'IMA_TEMPLATE_HASH_MISMATCH', severity: 'error', message: '', eventIndex: e.index })
+        continue
+      }
       out.push({
         code: 'IMA_TEMPLATE_HASH_MISMATCH',
         severity: 'error',

@@ -9,13 +9,23 @@
  * Integers are in host byte order unless the kernel runs with ima_canonical_fmt (little
  * endian). H is the size of the list's bank (20 for the classic list). Every length is checked
  * against what remains and against a named limit before use.
+ *
+ * Memory: like ASCII lists (parse_ascii.ts), an entry is decoded and checked once while parsing
+ * (every finding is raised then) and only a compact entry is kept: the list context, the
+ * entry's offset and index, and its template-hash status. The shortest entry is 33 bytes and
+ * fully decoded entries (an object, its fields and several subarray views) cost about 12.7
+ * heap bytes per input byte. Every other property is read again from a private copy of the
+ * input when accessed (`BinaryImaEntry`): `pcr`, `templateHash` and `violation` directly at
+ * their fixed offsets, the rest by decoding the entry again (the last decoded entry of each
+ * list is cached). Byte views (`templateHash`, `templateData`, `rawFields[].data`, digests)
+ * point into that copy, which the caller cannot change.
  */
 import { BootproofError, TruncatedInputError } from '../errors.js'
 import { ByteReader } from '../bytes/reader.js'
 import type { Finding } from '../findings.js'
 import { CappedFindings, type FindingSink } from './findings_cap.js'
 import { decodeField, IMA_NAME_MAX, summarize, templateFields, type FieldDecodeContext } from './templates.js'
-import type { ImaEntry, ImaFields, ImaLimits, ImaRawField } from './types.js'
+import type { ImaDigest, ImaEntry, ImaFields, ImaLimits, ImaRawField, ImaTemplateHashStatus } from './types.js'
 
 const CODES = { truncated: 'ERR_EVENTLOG_TRUNCATED', limit: 'ERR_EVENTLOG_LIMIT' } as const
 const FIELD_CODES = { truncated: 'ERR_EVENTDATA_TRUNCATED', limit: 'ERR_EVENTDATA_LIMIT' } as const
@@ -33,11 +43,123 @@ export interface BinaryParseResult {
   truncatedTail?: { offset: number; bytes: number }
 }
 
+/** A u32 at a position already bounds-checked (at parse time). */
+function u32At(b: Uint8Array, p: number, le: boolean): number {
+  return le ? (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0 : ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0
+}
+
 function u32(r: ByteReader, le: boolean, field: string): number {
   return le ? r.u32le(field) : r.u32be(field)
 }
 
-export function parseImaBinary(bytes: Uint8Array, s: BinaryParseSettings): BinaryParseResult {
+/** What every entry of one list shares: the private copy of the input, the settings, a cache. */
+interface BinaryListContext {
+  readonly bytes: Uint8Array
+  readonly settings: BinaryParseSettings
+  /**
+   * The last entry decoded in full, so that reading several properties of the same entry in a
+   * row (templateData, templateName and rawFields in the hash check) decodes it once. Per list:
+   * its views point into this list's copy of the input, so a module-wide cache would pin it.
+   */
+  cachedIndex: number
+  cached: DecodedEntry | undefined
+}
+
+/** An entry decoded in full (what `readEntry` builds); kept only transiently. */
+type DecodedEntry = Omit<ImaEntry, 'index' | 'offset' | 'line' | 'templateHashStatus'>
+
+/**
+ * An entry of a binary list. Own state is the index, the offset and the template-hash status;
+ * every other `ImaEntry` property is a getter that reads the entry again from the list's
+ * private copy of the input (which the caller cannot change), so it always returns what was
+ * checked at parse time. Objects returned by the getters may be fresh on each read: do not
+ * rely on identity (`e.fields !== e.fields` may hold).
+ */
+class BinaryImaEntry implements ImaEntry {
+  readonly #ctx: BinaryListContext
+  readonly index: number
+  readonly offset: number
+  templateHashStatus: ImaTemplateHashStatus = 'not-applicable'
+
+  constructor(ctx: BinaryListContext, index: number, offset: number) {
+    this.#ctx = ctx
+    this.index = index
+    this.offset = offset
+  }
+
+  #decoded(): DecodedEntry {
+    const ctx = this.#ctx
+    if (ctx.cached && ctx.cachedIndex === this.index) return ctx.cached
+    const r = new ByteReader(ctx.bytes, CODES)
+    r.pos = this.offset
+    // Parse-time findings were reported already; a re-decode's go nowhere.
+    const d = readEntry(r, this.index, ctx.settings, [])
+    ctx.cachedIndex = this.index
+    ctx.cached = d
+    return d
+  }
+
+  get pcr(): number {
+    return u32At(this.#ctx.bytes, this.offset, this.#ctx.settings.littleEndian)
+  }
+  get templateHash(): Uint8Array {
+    const start = this.offset + 4
+    return this.#ctx.bytes.subarray(start, start + this.#ctx.settings.templateHashSize)
+  }
+  // The template name and data are read at their offsets (validated at parse time) without a
+  // full decode: the hash check needs only them, and the name is checked to be printable ASCII.
+  get templateName(): string {
+    const ctx = this.#ctx
+    const at = this.offset + 4 + ctx.settings.templateHashSize
+    const len = u32At(ctx.bytes, at, ctx.settings.littleEndian)
+    let name = ''
+    for (let i = at + 4; i < at + 4 + len; i++) name += String.fromCharCode(ctx.bytes[i]!)
+    return name
+  }
+  get templateData(): Uint8Array | undefined {
+    const ctx = this.#ctx
+    const b = ctx.bytes
+    const le = ctx.settings.littleEndian
+    const nameAt = this.offset + 4 + ctx.settings.templateHashSize
+    const nameLen = u32At(b, nameAt, le)
+    const dataAt = nameAt + 4 + nameLen
+    if (nameLen === 3 && b[nameAt + 4] === 0x69 && b[nameAt + 5] === 0x6d && b[nameAt + 6] === 0x61) {
+      // `ima`: d[20] ‖ u32 len ‖ n, no template-data length.
+      return b.subarray(dataAt, dataAt + 24 + u32At(b, dataAt + 20, le))
+    }
+    return b.subarray(dataAt + 4, dataAt + 4 + u32At(b, dataAt, le))
+  }
+  get fields(): ImaFields {
+    return this.#decoded().fields
+  }
+  get rawFields(): ImaRawField[] {
+    return this.#decoded().rawFields
+  }
+  get filename(): string | undefined {
+    return this.#decoded().filename
+  }
+  get fileDigest(): ImaDigest | undefined {
+    return this.#decoded().fileDigest
+  }
+  get violation(): boolean {
+    const b = this.#ctx.bytes
+    const start = this.offset + 4
+    const end = start + this.#ctx.settings.templateHashSize
+    for (let i = start; i < end; i++) if (b[i] !== 0) return false
+    return true
+  }
+
+  /** The plain object (getters are not own properties, so `JSON.stringify` needs this). */
+  toJSON(): ImaEntry {
+    const { index, offset, templateHashStatus } = this
+    return { index, offset, ...this.#decoded(), templateHashStatus }
+  }
+}
+
+export function parseImaBinary(input: Uint8Array, s: BinaryParseSettings): BinaryParseResult {
+  // Private copy: lazily decoded entries must keep reading the bytes that were checked.
+  const bytes = input.slice()
+  const ctx: BinaryListContext = { bytes, settings: s, cachedIndex: -1, cached: undefined }
   const r = new ByteReader(bytes, CODES)
   const entries: ImaEntry[] = []
   // Capped per code: a list of hostile entries must not cost a finding object per entry.
@@ -47,9 +169,8 @@ export function parseImaBinary(bytes: Uint8Array, s: BinaryParseSettings): Binar
     const start = r.pos
     r.eventIndex = entries.length
     if (entries.length >= s.limits.maxEntries) r.limit('maxEntries', entries.length + 1, s.limits.maxEntries)
-    let entry: ImaEntry
     try {
-      entry = readEntry(r, entries.length, s, findings)
+      readEntry(r, entries.length, s, findings)
     } catch (e) {
       // A cut inside the last entry: tolerated only on request, and only after a complete entry.
       if (e instanceof TruncatedInputError && e.code === 'ERR_EVENTLOG_TRUNCATED' && s.truncatedTail === 'finding' && entries.length > 0) {
@@ -66,13 +187,13 @@ export function parseImaBinary(bytes: Uint8Array, s: BinaryParseSettings): Binar
       }
       throw e
     }
-    entries.push(entry)
+    entries.push(new BinaryImaEntry(ctx, entries.length, start))
   }
   out.findings = findings.finish()
   return out
 }
 
-function readEntry(r: ByteReader, index: number, s: BinaryParseSettings, findings: FindingSink): ImaEntry {
+function readEntry(r: ByteReader, index: number, s: BinaryParseSettings, findings: FindingSink): DecodedEntry {
   const le = s.littleEndian
   const offset = r.offset
   r.eventIndex = index
@@ -115,8 +236,10 @@ function readEntry(r: ByteReader, index: number, s: BinaryParseSettings, finding
     const lenAt = r.offset
     const dataLen = u32(r, le, 'templateDataLength')
     if (dataLen > s.limits.maxTemplateDataBytes) r.limit('maxTemplateDataBytes', dataLen, s.limits.maxTemplateDataBytes, lenAt)
-    const sub = r.sub(dataLen, 'templateData', FIELD_CODES)
-    templateData = sub.bytes
+    // r.sub() with FIELD_CODES, without its per-call options spread (this runs twice per entry).
+    const dataAt = r.offset
+    templateData = r.take(dataLen, 'templateData')
+    const sub = new ByteReader(templateData, { truncated: FIELD_CODES.truncated, limit: FIELD_CODES.limit, base: dataAt, eventIndex: index })
     const ids = templateFields(templateName)
     if (!ids) {
       findings.push({
@@ -147,8 +270,6 @@ function readEntry(r: ByteReader, index: number, s: BinaryParseSettings, finding
   for (const f of rawFields) decodeField(ctx, fields, f)
   const violation = templateHash.every((b) => b === 0)
   return {
-    index,
-    offset,
     pcr,
     templateHash,
     templateName,
@@ -157,6 +278,5 @@ function readEntry(r: ByteReader, index: number, s: BinaryParseSettings, finding
     rawFields,
     ...summarize(fields),
     violation,
-    templateHashStatus: 'not-applicable',
   }
 }

@@ -53,7 +53,7 @@ export interface ImaFields {
 export interface ImaRawField {
   /** Field id from the template descriptor, or `#<position>` for an undescribed field. */
   id: string
-  /** Field data without its length prefix. Binary lists: a view into the input. */
+  /** Field data without its length prefix. Binary lists: a view into the list's private copy of the input. */
   data: Uint8Array
   /** Absolute byte offset of the field data (binary lists only). */
   offset?: number
@@ -76,7 +76,8 @@ export interface ImaEntry {
   templateName: string
   /**
    * The template data. Binary lists: the bytes after the template-data length (for the `ima`
-   * template, which has no length field: `d[20] ‖ u32 len ‖ name`), a view into the input.
+   * template, which has no length field: `d[20] ‖ u32 len ‖ name`), a view into the list's
+   * private copy of the input.
    * ASCII lists: rebuilt from the printed fields; undefined when the template has fields that
    * cannot be rebuilt from their printed form (unknown fields, iuid/igid/imode, ambiguous
    * spacing).

@@ -12,6 +12,7 @@ import { BootproofError } from '../errors.js'
 import { TPM_ALG, CURVE_BY_TPM_ID, algName, type ObjectAttributeName, type WebCryptoCurve } from './constants.js'
 import type { AkMaterial } from './ak.js'
 import { tpmPublicToKeyMaterial, importVerifyKey, type KeyMaterial } from './keys.js'
+import { nodeCryptoVerifier, nodeKeyObject } from './node_verify.js'
 import { spkiToKeyMaterial, keyMaterialEqual, rsaBits, describeKey } from '../x509/spki.js'
 import { akCertificateProblems } from '../x509/ak_cert.js'
 import { verifyCertificateChain, type CertificateInput } from '../x509/chain.js'
@@ -147,7 +148,11 @@ export async function evaluateAk(ak: AkMaterial, policy: AkPolicy = {}): Promise
     }
     // Fail closed on keys the runtime rejects (point not on curve, bad exponent): go-attestation 5e9eb5d.
     try {
-      await importVerifyKey(key, key.kty === 'RSA' ? 'RSASSA-PKCS1-v1_5' : 'ECDSA', 'sha256', subtle)
+      // The runtime that will verify the signature imports the key: node:crypto where present
+      // (and no SubtleCrypto was injected), WebCrypto elsewhere.
+      const nc = policy.crypto ? undefined : nodeCryptoVerifier()
+      if (nc) nodeKeyObject(nc, key)
+      else await importVerifyKey(key, key.kty === 'RSA' ? 'RSASSA-PKCS1-v1_5' : 'ECDSA', 'sha256', subtle)
       checks.push(ok('ak.key', `AK key ${describeKey(key)} imports`))
       out.key = key
     } catch (e) {

@@ -55,21 +55,22 @@ function roots(product: SnpProduct, ark: string, ask: string, asvk: string, sha2
 }
 
 /** The pinned roots, by product line. */
-export const SNP_ROOTS: Readonly<Record<SnpProduct, SnpProductRoots>> = Object.freeze({
+// Marked pure so that bundles which never use the roots drop them (and their 20 KB of base64).
+export const SNP_ROOTS: Readonly<Record<SnpProduct, SnpProductRoots>> = /* @__PURE__ */ Object.freeze({
   // ARK-Milan 2020-10-22..2045-10-22; SEV-Milan 2020-10-22..2045-10-22; SEV-VLEK-Milan 2022-11-16..2047-11-16
-  Milan: roots('Milan', MILAN_ARK, MILAN_ASK, MILAN_ASVK, {
+  Milan: /* @__PURE__ */ roots('Milan', MILAN_ARK, MILAN_ASK, MILAN_ASVK, {
     ark: '69d063b45344d26a2e94e1f4210de49ef555308287d4c174445c95639a540bcd',
     ask: '67d303bd3905fd38db8b20e0793699870e7fa612eaad5dec358293fd8c0bac1b',
     asvk: 'c5e081f59b7efab1fe2f8b505e159704e72f29cab7ef7cf628a05a42439082f5',
   }),
   // ARK-Genoa 2022-01-26..2047-01-26; SEV-Genoa 2022-10-31..2047-10-31; SEV-VLEK-Genoa 2022-11-18..2047-11-18
-  Genoa: roots('Genoa', GENOA_ARK, GENOA_ASK, GENOA_ASVK, {
+  Genoa: /* @__PURE__ */ roots('Genoa', GENOA_ARK, GENOA_ASK, GENOA_ASVK, {
     ark: '4c6598d19c18719c5dfd4a7d335f674e5bfe1d8f800cea2cf270c10d103db2f1',
     ask: '5464738c1546aed5f2cecf1dc98c5c960a92e8913238a61711bc90ec6e828521',
     asvk: '197e610743a917d6b9bb982a5a9226ccc0a15b611be0619e626aca9151457372',
   }),
   // ARK-Turin, SEV-Turin, SEV-VLEK-Turin: 2023-05-15..2048-05-15
-  Turin: roots('Turin', TURIN_ARK, TURIN_ASK, TURIN_ASVK, {
+  Turin: /* @__PURE__ */ roots('Turin', TURIN_ARK, TURIN_ASK, TURIN_ASVK, {
     ark: '1f084161a44bb6d93778a904877d4819cafa5d05ef4193b2ded9dd9c73dd3f6a',
     ask: '5b77ef5fe7a7a004fd9032668fba9d0fda22f88c4442069a479636a6ae3b3185',
     asvk: '104e10a8bd060a3c20a434261a57d0588fd65a88915b4f65b08bdecaf8df1a3c',
