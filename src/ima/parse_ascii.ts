@@ -53,17 +53,19 @@ interface AsciiListContext {
    * (the entries stay listed in IMA_TEMPLATE_HASH_UNVERIFIED). Bounded by the findings cap.
    */
   readonly unknownTemplates: Set<string>
+  /**
+   * The last decoded entry of this list, so that reading several properties of one entry in a
+   * row (pcr, violation, templateHash in the replay; templateData and rawFields in the hash
+   * check) decodes it once. Kept per list, not module-wide: it goes with the list. (A WeakRef
+   * does not do: every target created in a synchronous job is kept alive until the job ends,
+   * so a caller parsing many lists in one loop retained them all.)
+   */
+  cachedIndex: number
+  cached: DecodedLine | undefined
 }
 
 /** An entry decoded in full (what `parseLine` builds); kept only transiently. */
 type DecodedLine = Omit<ImaEntry, 'index' | 'offset' | 'line' | 'templateHashStatus'>
-
-// One decoded entry is kept, so that reading several properties of the same entry in a row
-// (pcr, violation, templateHash in the replay; templateData and rawFields in the hash check)
-// decodes it once. The entry is held weakly: a strong reference would pin the whole list (its
-// input copy) after the caller dropped it; the decoded line references no list bytes.
-let lastEntry: WeakRef<AsciiImaEntry> | undefined
-let lastDecoded: DecodedLine | undefined
 
 /**
  * An entry of an ASCII list. Own state is the index, the offset and the template-hash status;
@@ -87,13 +89,13 @@ class AsciiImaEntry implements ImaEntry {
   }
 
   #decoded(): DecodedLine {
-    if (lastDecoded && lastEntry?.deref() === this) return lastDecoded
     const ctx = this.#ctx
+    if (ctx.cached && ctx.cachedIndex === this.index) return ctx.cached
     const line = ctx.bytes.subarray(this.offset, this.offset + this.#length)
     // Parse-time findings were reported already; a re-decode's go nowhere.
     const d = parseLine(line, this.offset, this.index + 1, this.index, ctx, ctx.settings, [])
-    lastEntry = new WeakRef(this)
-    lastDecoded = d
+    ctx.cachedIndex = this.index
+    ctx.cached = d
     return d
   }
 
@@ -142,7 +144,7 @@ export function parseImaAscii(input: Uint8Array, s: AsciiParseSettings): AsciiPa
   const entries: ImaEntry[] = []
   // Capped per code: every line may raise a finding, which costs more than the line.
   const findings = new CappedFindings()
-  const ctx: AsciiListContext = { bytes, settings: s, templateHashSize: s.templateHashSize ?? 0, unknownTemplates: new Set() }
+  const ctx: AsciiListContext = { bytes, settings: s, templateHashSize: s.templateHashSize ?? 0, unknownTemplates: new Set(), cachedIndex: -1, cached: undefined }
   const out: AsciiParseResult = { entries, findings: [], templateHashSize: s.templateHashSize ?? 0 }
   let pos = 0
   let lineNo = 0

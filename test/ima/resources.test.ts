@@ -167,3 +167,27 @@ describe('binary list: memory and time per input byte', () => {
     expect(first).toMatchObject({ index: 0, offset: 0, pcr: 10, templateName: 'ima-ng', filename: before[0]![3], violation: false, templateHashStatus: 'verified' })
   })
 })
+
+describe('many lists parsed in one synchronous loop (a fleet in one job)', () => {
+  // Regression (found by the fuzz run): each ASCII entry kept its last decoded line through a
+  // module-wide WeakRef; every WeakRef target created in a synchronous job stays alive until the
+  // job ends, so parsing thousands of lists in one loop retained all of them (~12 KB each).
+  it('retained heap does not grow with the number of lists parsed', () => {
+    const seed = enc.encode(Array.from({ length: 40 }, (_, i) => `10 ${hash40(i)} ima-ng sha1:${hash40(i + 1000)} /bin/f${i}\n`).join(''))
+    const lists = (n: number) => {
+      for (let i = 0; i < n; i++) {
+        const b = seed.slice()
+        b[b.length - 2] = 0x30 + (i % 10) // a distinct list each time, still valid
+        for (const e of parseImaLog(b).entries) void (e.pcr + e.templateName.length + (e.filename?.length ?? 0))
+      }
+    }
+    lists(200)
+    gc()
+    const h0 = process.memoryUsage().heapUsed
+    lists(3000)
+    gc()
+    const grown = process.memoryUsage().heapUsed - h0
+    // 3000 lists of ~3.3 KB: retaining them would cost tens of MB.
+    expect(grown).toBeLessThan(4 * 1024 * 1024)
+  })
+})

@@ -6,7 +6,7 @@
  * repository's node_modules (no registry access).
  */
 import { execFile } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -16,8 +16,35 @@ export const run = promisify(execFile)
 export const NODE_MODULES = join(REPO_ROOT, 'node_modules')
 const pkgJson = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { files: string[]; dependencies: Record<string, string> }
 
-/** tsup with the repository config, `--out-dir` elsewhere; `dts: false` skips the slow declaration build. */
+function newestMtime(path: string): number {
+  const st = statSync(path)
+  if (!st.isDirectory()) return st.mtimeMs
+  let m = st.mtimeMs
+  for (const e of readdirSync(path)) m = Math.max(m, newestMtime(join(path, e)))
+  return m
+}
+
+/**
+ * Whether the repository's dist/ is a complete build newer than every input (what `npm test`
+ * builds right before vitest): then it is copied instead of built again, so the declaration
+ * build runs once per test run (it is the slowest step).
+ */
+export function freshRepoDist(): string | undefined {
+  const dist = join(REPO_ROOT, 'dist')
+  const marker = join(dist, 'index.d.ts')
+  if (!existsSync(marker) || !existsSync(join(dist, 'token/index.d.ts'))) return undefined
+  const built = statSync(marker).mtimeMs
+  const inputs = Math.max(newestMtime(join(REPO_ROOT, 'src')), statSync(join(REPO_ROOT, 'tsup.config.ts')).mtimeMs, statSync(join(REPO_ROOT, 'package.json')).mtimeMs)
+  return built >= inputs ? dist : undefined
+}
+
+/** tsup with the repository config, `--out-dir` elsewhere; `dts: false` skips the slow declaration build. A fresh dist/ is copied instead. */
 export async function tsupBuild(outDir: string, o: { dts?: boolean } = {}): Promise<void> {
+  const fresh = freshRepoDist()
+  if (fresh) {
+    cpSync(fresh, outDir, { recursive: true })
+    return
+  }
   const args = [join(NODE_MODULES, 'tsup/dist/cli-default.js'), '--out-dir', outDir, '--silent']
   if (o.dts === false) args.push('--no-dts')
   await run(process.execPath, args, { cwd: REPO_ROOT, maxBuffer: 64 << 20 })
