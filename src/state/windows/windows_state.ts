@@ -114,7 +114,7 @@ const EARLY = [12, 19]
 /**
  * Extract the Windows boot state.
  * @example
- * const ctx = makeContext(log, verifyEventIntegrity(log), quotedPcrs)
+ * const ctx = contextFor(authenticateLog(log, { onlyPcrs: quotedPcrs }))
  * const win = extractWindowsState(ctx)
  * if (!win.claims.bootDebuggingDisabled.value) …
  */
