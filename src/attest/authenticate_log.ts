@@ -95,7 +95,7 @@ export function buildEvidence(input: EvidenceInput): AuthenticatedEvidence {
     const bad = Object.entries(t.banks).find(([, s]) => s !== 'match')
     const compared = Object.keys(t.banks).length > 0
     const taint = tainted.get(t.pcr)
-    if (bad && bad[1] !== 'not-quoted') {
+    if (bad) {
       t.status = 'tainted'
       t.reason = { code: 'PCR_NOT_REPRODUCED', message: `${bad[0]}:${t.pcr}: the event log does not reproduce the ${basis === 'quote' ? 'quoted' : 'expected'} value (${bad[1]})`, pcr: t.pcr }
     } else if (taint) {

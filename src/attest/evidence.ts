@@ -8,7 +8,7 @@
  * binds the data (`verifyEventIntegrity`, attack R-02) and its PCR is authenticated.
  */
 import type { IntegrityReport } from '../eventlog/integrity.js'
-import type { ReplayResult } from '../eventlog/replay.js'
+import type { PcrComparison, ReplayResult } from '../eventlog/replay.js'
 import type { EventLog } from '../eventlog/types.js'
 import type { Finding } from '../findings.js'
 
@@ -47,8 +47,8 @@ export interface TrustReason {
   eventIndex?: number
 }
 
-/** Per-bank outcome of one PCR: a replay comparison status, or why it was not compared. */
-export type PcrBankStatus = 'match' | 'mismatch' | 'bank-not-in-log' | 'bank-not-replayable' | 'pcr-not-replayable' | 'not-quoted' | 'not-compared'
+/** Per-bank outcome of one PCR: its replay comparison status (a bank that did not select it has no entry). */
+export type PcrBankStatus = PcrComparison['status']
 
 export interface PcrTrust {
   pcr: number

@@ -8,21 +8,13 @@
  */
 import { defaultHashProvider, type HashProvider } from '../hash/provider.js'
 import { digestSize, hashAlgId, type HashAlgName } from '../alg.js'
-import { toHex } from '../bytes/hex.js'
+import { concatBytes, toHex } from '../bytes/hex.js'
 import { EV } from '../eventlog/event_types.js'
 
 // ---------------------------------------------------------------------------------------------
 // Bytes
 
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.length
-  }
-  return out
-}
+export { concatBytes }
 
 function le(size: 1 | 2 | 4 | 8, v: number | bigint): Uint8Array {
   const b = new Uint8Array(size)

@@ -8,11 +8,12 @@
  */
 import { defaultHashProvider } from '../hash/provider.js'
 import { digestSize, hashAlgId, isHashAlgName, type HashAlgName } from '../alg.js'
-import { fromHex, toHex } from '../bytes/hex.js'
+import { fromHex } from '../bytes/hex.js'
 import { parseEventLog, type ParseEventLogOptions } from '../eventlog/parse.js'
 import { replayEventLog, replayedValues } from '../eventlog/replay.js'
 import type { VerifyAttestationInput } from '../verify.js'
-import { concatBytes } from './log_builder.js'
+import { concatBytes } from '../bytes/hex.js'
+import { pcrValuesToJSON } from '../pcr_values.js'
 
 const ALG = { RSA: 0x0001, NULL: 0x0010, RSASSA: 0x0014, RSAPSS: 0x0016, ECDSA: 0x0018, ECC: 0x0023 } as const
 const TPM_GENERATED = 0xff544347
@@ -195,13 +196,7 @@ export async function buildQuote(ak: SoftwareAk, o: QuoteOptions): Promise<Built
 
 /** The PCR values an event log replays to, per bank, as hex. */
 export function replayedPcrs(log: Uint8Array, options?: ParseEventLogOptions): PcrMap {
-  const v = replayedValues(replayEventLog(parseEventLog(log, options)))
-  const out: PcrMap = {}
-  for (const [bank, regs] of Object.entries(v)) {
-    out[bank] = {}
-    for (const [pcr, value] of Object.entries(regs ?? {})) out[bank]![pcr] = toHex(value as Uint8Array)
-  }
-  return out
+  return pcrValuesToJSON(replayedValues(replayEventLog(parseEventLog(log, options))))
 }
 
 export interface AttestLogOptions {

@@ -66,17 +66,8 @@ export function writeUint(b: Uint8Array, off: number, size: number, le: boolean,
   }
 }
 
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0
-  for (const p of parts) n += p.length
-  const out = new Uint8Array(n)
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.length
-  }
-  return out
-}
+import { concatBytes as concat } from '../../../src/bytes/hex.js'
+export { concat }
 
 const INTERESTING_8 = [0, 1, 0x7f, 0x80, 0xff]
 const INTERESTING_16 = [0, 1, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0x8000, 0xffff]
