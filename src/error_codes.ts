@@ -245,4 +245,20 @@ export type SnpErrorCode = SnpParseErrorCode | SnpCheckErrorCode
 /** The SNP codes that are thrown rather than returned. */
 export const SNP_THROWN_CODES: readonly SnpParseErrorCode[] = ['ERR_SNP_REPORT_SIZE', 'ERR_SNP_REPORT_VERSION', 'ERR_SNP_REPORT_UNSUPPORTED', 'ERR_SNP_REPORT_RESERVED', 'ERR_SNP_REPORT_MALFORMED']
 
-export type BootproofErrorCode = CommonErrorCode | EventLogErrorCode | TpmErrorCode | TokenErrorCode | AuthenticodeErrorCode | PolicyErrorCode | SnpErrorCode | CelErrorCode
+// Intel TDX quotes (Intel TDX DCAP Quote Generation Library and Quote Verification Library API,
+// quote format v4 / v5), docs/cvm.md. Parse codes are thrown; check codes are returned in `errors[]`.
+export type TdxErrorCode =
+  /** The quote cannot be parsed (truncated, a length that runs past the end, trailing bytes). */
+  | 'ERR_TDX_QUOTE_MALFORMED'
+
+// Confidential-VM evidence binding the vTPM to the hardware report (Azure HCL report), docs/cvm.md.
+export type CvmErrorCode =
+  /** The HCL report cannot be parsed. */
+  | 'ERR_HCL_REPORT_MALFORMED'
+
+// Unified kernel images and systemd-stub PCR 11 measurements (UAPI UKI specification), docs/linux.md.
+export type UkiErrorCode =
+  /** The file is not a PE image with the sections of a UKI. */
+  | 'ERR_UKI_MALFORMED'
+
+export type BootproofErrorCode = CommonErrorCode | EventLogErrorCode | TpmErrorCode | TokenErrorCode | AuthenticodeErrorCode | PolicyErrorCode | SnpErrorCode | CelErrorCode | TdxErrorCode | CvmErrorCode | UkiErrorCode

@@ -20,6 +20,11 @@ export type {
   TokenCheckErrorCode,
   AuthenticodeErrorCode,
   PolicyErrorCode,
+  SnpErrorCode,
+  CelErrorCode,
+  TdxErrorCode,
+  CvmErrorCode,
+  UkiErrorCode,
 } from './error_codes.js'
 export { TOKEN_THROWN_CODES, AUTHENTICODE_ERROR_CODES, POLICY_ERROR_CODES } from './error_codes.js'
 
