@@ -65,7 +65,7 @@ export const nobleHashProvider: HashProvider = {
   },
 }
 
-interface NodeCryptoLike {
+export interface NodeCryptoLike {
   createHash(alg: string): { update(d: Uint8Array): unknown; digest(): Uint8Array }
   hash?: (alg: string, data: Uint8Array, enc: 'buffer') => Uint8Array
   getHashes(): string[]

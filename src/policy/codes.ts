@@ -8,7 +8,9 @@ import type { AppraisalComponent } from './types.js'
 /** Re-exported where it was first defined (API stability); defined with ComponentKind in types.ts. */
 export type { AppraisalComponent } from './types.js'
 
-export type Ar4siClaim = 'instance-identity' | 'configuration' | 'executables' | 'file-system' | 'hardware' | 'runtime-opaque' | 'storage-opaque' | 'sourced-data'
+import type { Ar4siClaim } from '../ear/model.js'
+/** One definition (the EAR model); re-exported here where the policy codes first named it. */
+export type { Ar4siClaim }
 
 export interface PolicyCodeInfo {
   claim: Ar4siClaim

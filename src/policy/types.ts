@@ -7,6 +7,7 @@
  *
  * Hex values are lowercase, without `0x`, full length for their bank.
  */
+import type { WindowsClaimName } from '../state/windows/windows_state.js'
 
 /** Banks a policy may name (digest sizes from alg.ts). */
 export type PolicyBank = 'sha1' | 'sha256' | 'sha384' | 'sha512' | 'sm3_256'
@@ -270,7 +271,7 @@ export interface Policy {
   trustedAkRoots?: string[]
 }
 
-/** MAA claim names bootproof can evaluate (src/state/windows). */
+/** MAA claim names bootproof can evaluate (src/state/windows; the names are its `WindowsClaimName`). */
 export const WINDOWS_CLAIM_NAMES = [
   'secureBootEnabled',
   'bootDebuggingDisabled',
@@ -288,4 +289,4 @@ export const WINDOWS_CLAIM_NAMES = [
   'iommuEnabled',
   'depPolicy',
   'coldBoot',
-] as const
+] as const satisfies readonly WindowsClaimName[]

@@ -58,4 +58,5 @@ export {
   type BootproofMatchers,
   type MatcherResult,
   type FindingFields,
+  type MatcherContext,
 } from './matchers.js'

@@ -20,7 +20,7 @@ export interface MatcherResult {
 }
 
 /** The matcher context `expect.extend` passes as `this` (only `isNot` is read). */
-interface MatcherContext {
+export interface MatcherContext {
   isNot?: boolean
 }
 

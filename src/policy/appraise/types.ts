@@ -11,7 +11,8 @@ import type { AkInput } from '../../tpm/ak.js'
 import type { VerifyQuoteResult } from '../../tpm/verify_quote.js'
 import type { VerifyQuotesResult } from '../../tpm/verify_quotes.js'
 import type { AppraisalComponent, PolicyFinding } from '../codes.js'
-import type { Policy, WINDOWS_CLAIM_NAMES } from '../types.js'
+import type { Policy } from '../types.js'
+import type { WindowsClaimName } from '../../state/windows/windows_state.js'
 
 /** A boot-state fact as the appraisal reads it (structurally `Fact<T>` of src/state/fact.ts). */
 export interface PolicyFact<T = unknown> {
@@ -28,7 +29,8 @@ export interface WindowsStateLike {
   bootModules?: { authenticodeHash?: string; filePath?: string; events: number[] }[]
 }
 
-export type WindowsClaimName = (typeof WINDOWS_CLAIM_NAMES)[number]
+/** One definition: the Windows boot-state claim names (src/state/windows). */
+export type { WindowsClaimName }
 
 /** A `BootState`, or a hand-built one whose Windows part has only what the appraisal reads. */
 export type AppraisalState = Omit<BootState, 'windows'> & { windows?: WindowsStateLike }
