@@ -35,7 +35,8 @@ export class FleetSummaryBuilder {
 
   add(r: FleetResult): void {
     this.lines++
-    if (r.error || !r.verdict || !r.ear_status) {
+    const v = r.verdict ?? r.verdictDigest
+    if (r.error || !v || !r.ear_status) {
       this.errors++
       const code = r.error?.code ?? 'ERR_INTERNAL'
       this.errorCodes.set(code, (this.errorCodes.get(code) ?? 0) + 1)
@@ -43,7 +44,6 @@ export class FleetSummaryBuilder {
     }
     this.verified++
     this.status[r.ear_status]++
-    const v = r.verdict
     if (v.bootproof_policy_id && v.bootproof_policy_id !== 'none') this.policyId ??= v.bootproof_policy_id
     for (const [name, sub] of Object.entries(v.submods)) {
       let c = this.submods.get(name)

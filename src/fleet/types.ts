@@ -79,6 +79,21 @@ export interface FleetResult {
   verdict?: Verdict
   error?: FleetLineError
   bootChain?: FleetBootChain
+  /**
+   * The output line (`fleetResultLine`, terminal-safe), rendered where the line was verified.
+   * Set, with `verdictDigest` in place of `verdict`, by a worker pool created with
+   * `renderLines: true`: the verdict object then never crosses the thread boundary.
+   */
+  ndjson?: string
+  /** What a summary reads of the verdict (see `ndjson`). */
+  verdictDigest?: FleetVerdictDigest
+}
+
+/** The parts of a verdict a fleet summary counts: policy id, submodule statuses, finding codes. */
+export interface FleetVerdictDigest {
+  bootproof_policy_id?: string
+  submods: Record<string, { ear_status: EarStatus }>
+  bootproof_findings: { code: string; severity: string }[]
 }
 
 /** Counts per EAR status. */

@@ -13,6 +13,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { availableParallelism } from 'node:os'
 import { createFleetLineVerifier, type FleetLineVerifier, type FleetTask, type FleetVerifyOptions } from '../fleet/line.js'
 import type { FleetResult } from '../fleet/types.js'
+import { renderedFleetResult } from '../fleet/output.js'
 
 const MARK = 'bootproofFleetWorker'
 
@@ -21,6 +22,12 @@ export interface FleetWorkerPoolOptions {
   workers?: number
   /** Passed to every worker's `createFleetLineVerifier` (structured-cloned: plain data only). */
   verify: FleetVerifyOptions
+  /**
+   * Results carry their output line (`ndjson`, rendered and made terminal-safe in the worker)
+   * and a `verdictDigest` instead of the `verdict` object, which then never crosses threads
+   * (`renderedFleetResult`). What `bootproof batch` uses; default false (whole verdicts).
+   */
+  renderLines?: boolean
 }
 
 export interface FleetWorkerPool {
@@ -38,9 +45,9 @@ interface Slot {
 
 type Reply = { id: number; result: FleetResult } | { id: number; error: string }
 
-function spawn(verify: FleetVerifyOptions): Worker {
+function spawn(verify: FleetVerifyOptions, renderLines: boolean): Worker {
   const url = import.meta.url
-  const data = { [MARK]: true, verify }
+  const data = { [MARK]: true, verify, renderLines }
   if (url.endsWith('.ts')) {
     const api = import.meta.resolve('tsx/esm/api')
     const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(url)}) })`
@@ -66,7 +73,7 @@ export async function createFleetWorkerPool(options: FleetWorkerPoolOptions): Pr
   let closed = false
   const start = (): Promise<Slot> =>
     new Promise((resolve, reject) => {
-      const slot: Slot = { worker: spawn(options.verify), pending: new Map() }
+      const slot: Slot = { worker: spawn(options.verify, options.renderLines === true), pending: new Map() }
       let ready = false
       slot.worker.on('message', (m: Reply | { ready: true }) => {
         if ('ready' in m) {
@@ -125,18 +132,21 @@ export async function createFleetWorkerPool(options: FleetWorkerPoolOptions): Pr
   }
 }
 
-function serveWorker(verify: FleetVerifyOptions): void {
+function serveWorker(verify: FleetVerifyOptions, renderLines: boolean): void {
   const port = parentPort!
   // An invalid policy throws here, before `ready`: the pool fails to start with that error
   // instead of failing every line.
   const verifier = createFleetLineVerifier(verify)
   port.on('message', ({ id, task }: { id: number; task: FleetTask }) => {
     verifier(task).then(
-      (result) => port.postMessage({ id, result }),
+      (result) => port.postMessage({ id, result: renderLines ? renderedFleetResult(result) : result }),
       (e: unknown) => port.postMessage({ id, error: String((e as Error)?.message ?? e) }),
     )
   })
   port.postMessage({ ready: true })
 }
 
-if (!isMainThread && (workerData as Record<string, unknown> | null)?.[MARK]) serveWorker((workerData as { verify: FleetVerifyOptions }).verify)
+if (!isMainThread && (workerData as Record<string, unknown> | null)?.[MARK]) {
+  const data = workerData as { verify: FleetVerifyOptions; renderLines?: boolean }
+  serveWorker(data.verify, data.renderLines === true)
+}

@@ -167,7 +167,7 @@ export async function runBatch(argv: string[], io: CliIO): Promise<number> {
     if (flags.baseline !== undefined && typeof flags.summary !== 'string') throw new UsageError('--baseline is reported in the summary: give --summary <file.json> too')
     const { stream, size } = openLineStream(positional[0]!, 'batch input')
     const output = typeof flags.out === 'string' ? createWriteStream(flags.out) : process.stdout
-    const pool = await createFleetWorkerPool({ workers, verify })
+    const pool = await createFleetWorkerPool({ workers, verify, renderLines: true })
     const progress = new Progress(io, process.stderr.isTTY === true, size, pool.workers)
     const summary = typeof flags.summary === 'string' ? new FleetSummaryBuilder() : undefined
     const status: Record<string, number> = { affirming: 0, warning: 0, contraindicated: 0, none: 0, error: 0 }
@@ -176,7 +176,8 @@ export async function runBatch(argv: string[], io: CliIO): Promise<number> {
       const lines = splitLines(counted(stream, progress), DEFAULT_MAX_LINE_BYTES)
       for await (const r of verifyFleet(lines, { runner: pool.run, window: pool.workers * LINES_PER_WORKER })) {
         // The same escape every command applies to what it prints: JSON stays the same value.
-        await writer.write(escapeText(fleetResultLine(r)) + '\n')
+        // Rendered (and escaped, as every command's output is) in the worker: renderLines.
+        await writer.write((r.ndjson ?? escapeText(fleetResultLine(r))) + '\n')
         count(r, status, progress)
         summary?.add(r)
         progress.tick()
