@@ -197,6 +197,8 @@ export type CelErrorCode =
   | 'ERR_CEL_DIGEST_INVALID'
   /** A CEL-JSON record is not valid JSON (or repeats a member), or a member has the wrong type. */
   | 'ERR_CEL_JSON_INVALID'
+  /** A CEL log and a firmware log given together use different register kinds (CC MRs vs PCRs): they cannot be replayed into one set. */
+  | 'ERR_CEL_REGISTER_KIND'
 
 // AMD SEV-SNP attestation reports (SEV Secure Nested Paging Firmware ABI Specification, doc 56860,
 // ATTESTATION_REPORT), docs/cvm.md. Parse codes are thrown; check codes are returned in `errors[]`.
@@ -247,18 +249,170 @@ export const SNP_THROWN_CODES: readonly SnpParseErrorCode[] = ['ERR_SNP_REPORT_S
 
 // Intel TDX quotes (Intel TDX DCAP Quote Generation Library and Quote Verification Library API,
 // quote format v4 / v5), docs/cvm.md. Parse codes are thrown; check codes are returned in `errors[]`.
-export type TdxErrorCode =
-  /** The quote cannot be parsed (truncated, a length that runs past the end, trailing bytes). */
+/** Thrown: the quote, a certificate list inside it, or caller collateral cannot be parsed. */
+export type TdxParseErrorCode =
+  /** The PCK chain (certification data type 5) is empty, holds anything but CERTIFICATE PEM blocks, or more than maxPckChainCertificates. */
   | 'ERR_TDX_QUOTE_MALFORMED'
+  /** The quote ends inside a field (truncated input). */
+  | 'ERR_TDX_QUOTE_TRUNCATED'
+  /** A declared length disagrees with the structure (v5 body size, signature data length, certification data size), or the quote exceeds maxQuoteBytes. */
+  | 'ERR_TDX_QUOTE_LENGTH'
+  /** Bytes follow the signature data (non-zero ones always; zero padding only under `trailing: 'reject'`). */
+  | 'ERR_TDX_QUOTE_TRAILING'
+  /** The quote version is not 4 or 5. */
+  | 'ERR_TDX_QUOTE_VERSION'
+  /** Attestation key type, TEE type, v5 body type or certification data type is not one this library verifies. */
+  | 'ERR_TDX_QUOTE_UNSUPPORTED'
+  /** TCB Info / QE Identity collateral is not the JSON shape Intel PCS serves (missing or mistyped member, bad hex). */
+  | 'ERR_TDX_COLLATERAL_MALFORMED'
+  /** A CRL does not decode (DER or PEM X509 CRL). */
+  | 'ERR_TDX_CRL_MALFORMED'
+
+/** Returned in `errors[]`: the quote parses but a check failed. */
+export type TdxCheckErrorCode =
+  /** The quote signature (ECDSA P-256 over header and TD quote body) does not verify with the attestation key. */
+  | 'ERR_TDX_SIGNATURE'
+  /** The QE report signature does not verify with the PCK leaf key. */
+  | 'ERR_TDX_QE_REPORT_SIGNATURE'
+  /** QE report REPORTDATA is not SHA-256(attestation key || QE authentication data) followed by 32 zero bytes. */
+  | 'ERR_TDX_QE_BINDING'
+  /** The PCK chain does not validate to the pinned Intel SGX Root CA at `now`, or has the wrong shape. */
+  | 'ERR_TDX_CHAIN'
+  /** The PCK leaf lacks a well-formed SGX extension (FMSPC, PCE-ID, TCB components), needed for the TCB evaluation. */
+  | 'ERR_TDX_PCK_EXTENSIONS'
+  /** The QE vendor ID is not Intel's. */
+  | 'ERR_TDX_QE_VENDOR'
+  /** TDATTRIBUTES.DEBUG is set and `allowDebug` is not. */
+  | 'ERR_TDX_DEBUG'
+  /** REPORTDATA differs from the caller's expected value. */
+  | 'ERR_TDX_REPORT_DATA'
+  /** MRTD differs from the caller's expected value. */
+  | 'ERR_TDX_MRTD'
+  /** An RTMR differs from the caller's expected value. */
+  | 'ERR_TDX_RTMR'
+  /** A collateral document's signature or its signing chain (to the pinned root) does not verify. */
+  | 'ERR_TDX_COLLATERAL'
+  /** A collateral document is not valid at `now` (before issueDate or after nextUpdate). */
+  | 'ERR_TDX_COLLATERAL_EXPIRED'
+  /** TCB Info is for another platform: FMSPC or PCE-ID differs from the PCK certificate, or the id / version is not TDX's. */
+  | 'ERR_TDX_COLLATERAL_MISMATCH'
+  /** MRSIGNERSEAM / SEAMATTRIBUTES do not match the TDX module identity of the TCB Info. */
+  | 'ERR_TDX_MODULE_IDENTITY'
+  /** The QE report does not match the QE Identity (MRSIGNER, ISVPRODID, MISCSELECT or ATTRIBUTES under their masks). */
+  | 'ERR_TDX_QE_IDENTITY'
+  /** No TCB level matches, or the TCB status is not allowed by the policy (default: OutOfDate and Revoked fail). */
+  | 'ERR_TDX_TCB_STATUS'
+  /** A certificate of the PCK or collateral chains is listed in a CRL given by the caller. */
+  | 'ERR_TDX_REVOKED'
+  /** A CRL is not signed by its issuer in the chain, is outside thisUpdate..nextUpdate, or a required CRL is missing. */
+  | 'ERR_TDX_CRL'
+  /** A CCEL log does not replay to the quote's RTMR. */
+  | 'ERR_TDX_RTMR_MISMATCH'
+  /** A CCEL log extends a measurement register that is not an RTMR (MR index 0 = MRTD, or above 4). */
+  | 'ERR_TDX_CCEL_MR_INDEX'
+
+export type TdxErrorCode = TdxParseErrorCode | TdxCheckErrorCode
+
+/** The TDX codes that are thrown rather than returned. */
+export const TDX_THROWN_CODES: readonly TdxParseErrorCode[] = ['ERR_TDX_QUOTE_MALFORMED', 'ERR_TDX_QUOTE_TRUNCATED', 'ERR_TDX_QUOTE_LENGTH', 'ERR_TDX_QUOTE_TRAILING', 'ERR_TDX_QUOTE_VERSION', 'ERR_TDX_QUOTE_UNSUPPORTED', 'ERR_TDX_COLLATERAL_MALFORMED', 'ERR_TDX_CRL_MALFORMED']
 
 // Confidential-VM evidence binding the vTPM to the hardware report (Azure HCL report), docs/cvm.md.
-export type CvmErrorCode =
-  /** The HCL report cannot be parsed. */
+export type CvmErrorCode = CvmParseErrorCode | CvmCheckErrorCode
+
+/** Thrown: the HCL report (or its runtime data) cannot be parsed. */
+export type CvmParseErrorCode =
+  /** The HCL report cannot be parsed: no `HCLA` signature, a size field that disagrees with another or runs past the buffer, non-zero padding. */
   | 'ERR_HCL_REPORT_MALFORMED'
+  /** The HCL report names a hardware report type (not 2 = SEV-SNP, 4 = TDX) or a runtime-data hash type (not 1-3) this library does not know. */
+  | 'ERR_HCL_REPORT_UNSUPPORTED'
+  /** The runtime data is not strict UTF-8 JSON of the expected shape (duplicate member, a key that is not an RSA JWK, an oversized document). */
+  | 'ERR_HCL_RUNTIME_DATA_INVALID'
+
+/** Returned in `errors[]`: the evidence parses but a binding or CVM check failed. */
+export type CvmCheckErrorCode =
+  /** The hash of the HCL runtime data (hash type of the IGVM header) is not the hardware report's REPORT_DATA (rest zero): the runtime data, and the AK in it, are not bound to the hardware. */
+  | 'ERR_HCL_REPORT_DATA'
+  /** The AK in the runtime data (`HCLAkPub`) is not the AK that signed the TPM quote (or the one the caller gave). */
+  | 'ERR_HCL_AK_MISMATCH'
+  /** The runtime data carries no `HCLAkPub` key: no AK is bound to the hardware report. */
+  | 'ERR_HCL_AK_MISSING'
+  /** The SEV-SNP report inside the HCL report was not requested at VMPL 0 (the paravisor): a guest at a lower privilege can choose its REPORT_DATA. */
+  | 'ERR_HCL_VMPL'
+  /** TDX: the TD report inside the HCL report differs from the TD quote's body (MRTD, RTMRs, REPORTDATA, attributes, XFAM, TEE_TCB_SVN). */
+  | 'ERR_HCL_TD_REPORT_MISMATCH'
+  /** The hardware report's endorsement was not given: the VCEK / VLEK of a SEV-SNP report, or the TD quote of a TDX HCL report (its TD report is MAC'd by the CPU, not signed). */
+  | 'ERR_CVM_ENDORSEMENT_MISSING'
+  /** TDX: the TD attributes allow debugging (TDATTRIBUTES bit 0) and debugging was not allowed. */
+  | 'ERR_CVM_DEBUG'
+  /** The launch measurement (SEV-SNP MEASUREMENT / TDX MRTD) is not one of the allowed values. */
+  | 'ERR_CVM_MEASUREMENT'
+  /** SEV-SNP HOST_DATA is not one of the expected values. */
+  | 'ERR_CVM_HOST_DATA'
+
+/** The CVM codes that are thrown rather than returned. */
+export const CVM_THROWN_CODES: readonly CvmParseErrorCode[] = ['ERR_HCL_REPORT_MALFORMED', 'ERR_HCL_REPORT_UNSUPPORTED', 'ERR_HCL_RUNTIME_DATA_INVALID']
 
 // Unified kernel images and systemd-stub PCR 11 measurements (UAPI UKI specification), docs/linux.md.
-export type UkiErrorCode =
-  /** The file is not a PE image with the sections of a UKI. */
+// Parse codes are thrown; `.pcrsig` check codes are returned in `errors[]` of verifyPcrSignature.
+/** Thrown: the UKI, its `.pcrsig` or a key cannot be used for prediction / verification. */
+export type UkiParseErrorCode =
+  /**
+   * The file is not a PE image with the sections of a UKI: a measured section name repeated or
+   * ambiguous (a longer name the 252 stub's prefix compare would take for it), sections that
+   * overlap in memory, or a `.sdmagic` that is not systemd-stub's.
+   */
   | 'ERR_UKI_MALFORMED'
+  /** No non-empty `.linux` section (input): the stub has nothing to boot, systemd-measure needs `--linux`. */
+  | 'ERR_UKI_NO_LINUX'
+  /** A section larger than the configured limit (`DEFAULT_UKI_LIMITS`), its zero-filled tail included. */
+  | 'ERR_UKI_LIMIT'
+  /**
+   * The stub version is unknown (no systemd-stub `.sdmagic` and no `stubVersion` given) or older
+   * than 252, so which sections are measured into PCR 11 cannot be told.
+   */
+  | 'ERR_UKI_STUB_VERSION'
+  /**
+   * A UKI the prediction does not cover: a multi-profile UKI (`.profile`), or sections the stub
+   * picks per device at boot (`.dtbauto`, `.efifw`); or a section name no systemd-stub measures.
+   */
+  | 'ERR_UKI_UNSUPPORTED'
+  /** A boot phase path that cannot be measured (contains NUL) or too many / too long phases. */
+  | 'ERR_UKI_PHASE_INVALID'
+  /** The `.pcrsig` JSON is not `{bank: [{pcrs, pkfp?, pol, sig}]}` (strictly: types, hex, base64, sizes, duplicate members). */
+  | 'ERR_UKI_PCRSIG_MALFORMED'
+  /** No `.pcrsig` to verify (the UKI has none and no JSON was given). */
+  | 'ERR_UKI_PCRSIG_MISSING'
+  /** No public key: the UKI has no `.pcrpkey` and no key was given. */
+  | 'ERR_UKI_KEY_MISSING'
+
+/** Returned in `errors[]`: a `.pcrsig` entry parses but a check failed. */
+export type UkiCheckErrorCode =
+  /** `pkfp` is not the SHA-256 of the key's PKCS#1 RSAPublicKey DER: signed by another key. */
+  | 'ERR_UKI_PCRSIG_KEY_MISMATCH'
+  /** The RSASSA-PKCS1-v1_5 signature over `pol` does not verify with the key. */
+  | 'ERR_UKI_PCRSIG_SIGNATURE'
+  /** `pol` equals the PolicyPCR digest of no phase of this UKI's recomputed PCR 11 (a section changed after signing, another UKI's signature). */
+  | 'ERR_UKI_PCRSIG_POLICY_MISMATCH'
+  /** The entry selects PCRs other than exactly [11]: its policy cannot be recomputed from a UKI. */
+  | 'ERR_UKI_PCRSIG_PCRS'
+  /** A phase the caller requires is not authorised by a valid entry in every bank of the file. */
+  | 'ERR_UKI_PCRSIG_PHASE'
+  /** The key is not an RSA key, the only kind systemd signs PCR policies with. */
+  | 'ERR_UKI_PCRSIG_KEY_UNSUITABLE'
+
+export type UkiErrorCode = UkiParseErrorCode | UkiCheckErrorCode
+
+/** The UKI codes that are thrown rather than returned. */
+export const UKI_THROWN_CODES: readonly UkiParseErrorCode[] = [
+  'ERR_UKI_MALFORMED',
+  'ERR_UKI_NO_LINUX',
+  'ERR_UKI_LIMIT',
+  'ERR_UKI_STUB_VERSION',
+  'ERR_UKI_UNSUPPORTED',
+  'ERR_UKI_PHASE_INVALID',
+  'ERR_UKI_PCRSIG_MALFORMED',
+  'ERR_UKI_PCRSIG_MISSING',
+  'ERR_UKI_KEY_MISSING',
+]
 
 export type BootproofErrorCode = CommonErrorCode | EventLogErrorCode | TpmErrorCode | TokenErrorCode | AuthenticodeErrorCode | PolicyErrorCode | SnpErrorCode | CelErrorCode | TdxErrorCode | CvmErrorCode | UkiErrorCode

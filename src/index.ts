@@ -54,6 +54,7 @@ export type { SecureBootState, SignatureDb, SignatureDbEntry, Authority } from '
 export type { BootAppsState, BootApplication, BootEntry } from './state/boot_apps.js'
 export type { LinuxState, MeasuredFile } from './state/linux.js'
 export type { PlatformState, FirmwareBlob } from './state/platform.js'
+export type { SystemdState, SystemdMeasurement, SystemdNvPcr } from './state/systemd.js'
 export { stateToJSON } from './state/render.js'
 
 // Linux IMA measurement lists (PCR 10)
@@ -93,9 +94,15 @@ export { verifyFleet, summarizeFleet, queryFleet, FleetSummaryBuilder, createFle
 export type { VerifyFleetOptions, FleetVerifyOptions, FleetTask, FleetLineVerifier, FleetResult, FleetSummary, FleetCluster, FleetComponent, FleetChange, FleetBootChain, FleetGroup, FleetGroupState, FleetLineError, FleetLineErrorCode, FleetQueryResult, FleetQueryMatch, SummarizeFleetOptions } from './fleet/index.js'
 
 export { parseSnpReport, verifySnpReport, summarizeSnpReport, SNP_ROOTS, SNP_THROWN_CODES, type SnpReport, type SnpReportSummary, type VerifySnpOptions, type SnpVerifyResult, type SnpCheck, type SnpProduct, type SnpTcb, type SnpMinimumTcb, type SnpErrorCode } from './cvm/index.js'
+// Confidential-VM evidence: Azure HCL reports (vTPM AK binding) and one entry point for every form
+export { verifyCvm, verifyHclReport, parseHclReport, parseRuntimeData, parseTdReport, compareTdReport, checkRuntimeDataBinding, checkAkBinding, rsaSpkiDer, DEFAULT_HCL_REPORT_LIMITS, CVM_THROWN_CODES, type CvmEvidence, type VerifyCvmOptions, type CvmVerifyResult, type CvmCheck, type CvmError, type HclReport, type HclRuntimeData, type HclJwk, type HclPlatform, type HclReportLimits, type TdReport, type CvmErrorCode } from './cvm/index.js'
+export { parseTdxQuote, verifyTdxQuote, verifyCcelAgainstTdQuote, summarizeTdxQuote, INTEL_SGX_ROOT_CA, INTEL_SGX_ROOT_CA_SHA256, TDX_TCB_STATUSES, TDX_THROWN_CODES, type TdxQuote, type TdxQuoteHeader, type TdxQuoteBody, type TdxTdAttributes, type SgxReportBody, type ParseTdxQuoteOptions, type VerifyTdxOptions, type TdxVerifyResult, type TdxPckSummary, type TdxCollateral, type TdxCollateralDocument, type TdxTcbStatus, type TdxTcbEvaluation, type TdxCheck, type TdxError, type TdxQuoteSummary, type PckExtensions, type VerifyCcelOptions, type TdxCcelResult, type TdxRtmrComparison, type TdxErrorCode, type TdxParseErrorCode, type TdxCheckErrorCode } from './cvm/tdx/index.js'
 
 // TCG Canonical Event Log (CEL-TLV, CEL-JSON, systemd tpm2-measure.log): parse and replay
-export { parseCel, parseCelTlv, parseCelJson, detectCelFormat, isCelLog, replayCelLog, CEL_TLV, type CelLog, type CelRecord, type CelDigest, type CelContent, type CelManagement, type CelHandleKind, type CelFormat, type ParseCelOptions, type CelReplayOptions, type CelReplayResult, type CelErrorCode } from './cel/index.js'
+export { parseCel, parseCelTlv, parseCelJson, detectCelFormat, isCelLog, replayCelLog, verifyCelContent, CEL_TLV, type CelIntegrityReport, type CelRecordIntegrity, type CelContentStatus, type CelLog, type CelRecord, type CelDigest, type CelContent, type CelManagement, type CelHandleKind, type CelFormat, type ParseCelOptions, type CelReplayOptions, type CelReplayResult, type CelErrorCode } from './cel/index.js'
+
+// Unified kernel images: PCR 11 prediction (systemd-stub / systemd-measure) and .pcrsig verification
+export { parseUki, predictPcr11, verifyPcrSignature, parsePcrSignature, parsePcrPublicKey, policyPcrDigest, sectionTable, parseStubMagic, normalizePhasePath, resolvePhasePaths, UKI_SECTIONS, PCR11_BANKS, DEFAULT_PHASE_PATHS, ALL_PHASE_PATHS, PHASE_WORDS, DEFAULT_UKI_LIMITS, UKI_THROWN_CODES, type UkiImage, type UkiSection, type Pcr11Prediction, type Pcr11Calculation, type Pcr11Entry, type Pcr11Bank, type Pcr11MeasuredSection, type Pcr11SectionFiles, type Pcr11Input, type PredictPcr11Options, type PcrSignatureDocument, type PcrSignatureEntry, type PcrPublicKey, type VerifyPcrSignatureOptions, type VerifyPcrSignatureResult, type PcrSignatureCheck, type PcrSignatureError, type PcrSignatureEntryResult, type PcrSignatureSubject, type UkiLimits, type UkiSectionInfo, type StubInfo, type PolicyPcrInput, type ParseUkiOptions, type UkiErrorCode, type UkiParseErrorCode, type UkiCheckErrorCode } from './uki/index.js'
 
 // Types named in the signatures above (parameters, results, union members), exported so a
 // consumer can name them and the API reference links them.

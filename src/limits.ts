@@ -17,6 +17,14 @@ export interface EventLogLimits {
   maxNestingDepth: number
   /** Largest number of device-path nodes, signature lists or entries decoded from one event. */
   maxItemsPerEvent: number
+  /**
+   * Most bytes of one string (EV_IPL, EV_EFI_ACTION, descriptors, text variables) decoded into
+   * text; the rest of a longer string stays in the event's data only and the decoded value is
+   * marked `truncated`. Real strings are far shorter (corpus maximum: a 10 200-byte GRUB
+   * `submenu` block; Linux caps its command line at 2-4 KiB on most architectures), while an
+   * event of `maxEventDataBytes` escaped as text would cost 4 characters per byte.
+   */
+  maxDecodedTextBytes: number
 }
 
 export const DEFAULT_EVENTLOG_LIMITS: Readonly<EventLogLimits> = Object.freeze({
@@ -26,6 +34,7 @@ export const DEFAULT_EVENTLOG_LIMITS: Readonly<EventLogLimits> = Object.freeze({
   maxAlgorithms: 8,
   maxNestingDepth: 16,
   maxItemsPerEvent: 8192,
+  maxDecodedTextBytes: 64 * 1024,
 })
 
 export function resolveLimits(overrides?: Partial<EventLogLimits>): EventLogLimits {

@@ -31,10 +31,20 @@ import { validatePolicy } from './policy/validate.js'
 import type { Policy } from './policy/types.js'
 import { policyTrustAnchors } from './policy/appraise.js'
 import { pcrsReadByPolicy } from './policy/coverage.js'
+import { parseCel } from './cel/index.js'
+import { verifyCvm, type CvmEvidence } from './cvm/verify_cvm.js'
+import type { CvmVerifyResult } from './cvm/azure/cvm_checks.js'
+import { cvmSubmod, CVM_SUBMOD } from './cvm/verdict/submod.js'
 
 export interface VerifyAttestationInput {
   /** The firmware event log (binary_bios_measurements, WBCL, ...). */
   eventLog?: Uint8Array
+  /**
+   * The Canonical Event Log of the same boot (CEL-TLV or CEL-JSON, e.g. systemd's
+   * /run/log/systemd/tpm2-measure.log), with `eventLog`: each PCR is replayed as its firmware
+   * events then its CEL records and compared with the quote (src/attest/combine_cel.ts).
+   */
+  celLog?: Uint8Array
   eventLogOptions?: ParseEventLogOptions
   /** One or more TPM2 quotes (TPMS_ATTEST + TPMT_SIGNATURE) made by the AK for `nonce`. */
   quotes: QuoteEvidence[]
@@ -72,6 +82,13 @@ export interface VerifyAttestationInput {
    * (`verifyMaaToken`) and reported as its own submodule `maa` (issue 6).
    */
   maa?: { token: string; options: VerifyMaaOptions }
+  /**
+   * Confidential-VM hardware evidence (an evidence bundle's `cvm`): an Azure HCL report binds the
+   * quote's AK to a SEV-SNP report or TD quote; reported as the `cvm` submodule (docs/cvm.md).
+   */
+  cvm?: CvmEvidence
+  /** Verifier settings for `cvm` (never from the evidence): accept a debuggable guest, SEV-SNP intermediates, TDX collateral. */
+  cvmOptions?: { allowDebug?: boolean; chain?: readonly CertificateInput[]; tdx?: { collateral?: unknown; ccel?: Uint8Array } }
 }
 
 export interface AttestationResult {
@@ -85,6 +102,8 @@ export interface AttestationResult {
   state?: BootState
   /** PCR indices whose values were authenticated by the quote and reproduced by the log. */
   trustedPcrs: number[]
+  /** The confidential-VM evidence's verification (when `cvm` was given). */
+  cvm?: CvmVerifyResult
 }
 
 const KEY_CODES = /^ERR_(AK|CHAIN)_/
@@ -121,9 +140,32 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
     steps.parse = { status: 'skipped', note: 'no event log given' }
   }
 
+  // 1b. confidential-VM hardware evidence, bound to the AK (Azure HCL report). Before the quote:
+  // an AK that a verified hardware report binds needs no TPM public area (Azure publishes the
+  // vTPM AK only as the runtime data's JWK), so its bare key is then accepted for the quote.
+  let cvm: CvmVerifyResult | undefined
+  const cvmPolicy = validated?.cvm
+  if (input.cvm) {
+    const allowDebug = input.cvmOptions?.allowDebug ?? cvmPolicy?.allowDebug
+    cvm = await verifyCvm(input.cvm, {
+      ak: input.ak,
+      now,
+      ...(allowDebug !== undefined ? { allowDebug } : {}),
+      ...(cvmPolicy?.minimumTcb ? { minimumTcb: cvmPolicy.minimumTcb } : {}),
+      ...(cvmPolicy?.measurements ? { measurements: cvmPolicy.measurements } : {}),
+      ...(cvmPolicy?.hostData ? { hostData: cvmPolicy.hostData } : {}),
+      ...(input.cvmOptions?.chain ? { chain: input.cvmOptions.chain } : {}),
+      ...(input.cvmOptions?.tdx ? { tdx: input.cvmOptions.tdx } : {}),
+      ...(input.hash ? { hash: input.hash } : {}),
+    })
+  }
+  // 1c. the CEL of the same boot, replayed after the firmware log's events of each PCR.
+  const celLog = log && input.celLog ? parseCel(input.celLog) : undefined
+  if (celLog && steps.parse) steps.parse.note += `; ${celLog.format}, ${celLog.records.length} records`
   // 2-3. authentication, once: quotes, then replay / integrity / structure against them.
   const auth = await authenticateAttestation({
     ...(log ? { log } : {}),
+    ...(celLog ? { celLog } : {}),
     quotes: input.quotes,
     ak: input.ak,
     nonce: input.nonce,
@@ -131,13 +173,13 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
     trustAnchors,
     now,
     ...(input.previous ? { previous: input.previous } : {}),
-    ...(input.quoteOptions ? { quoteOptions: input.quoteOptions } : {}),
+    ...(input.quoteOptions || cvm?.akBound ? { quoteOptions: { ...input.quoteOptions, ...(cvm?.akBound ? { trustBareKey: true } : {}) } } : {}),
     coverage: policyCoverage(validated),
     ...(input.hash ? { hash: input.hash } : {}),
   })
   const { quote, evidence } = auth
   for (const f of auth.quoteFindings) findings.push({ ...f, step: KEY_CODES.test(f.code) ? 'key' : 'quote', submod: 'tpm' })
-  steps.key = { status: quote.errors.some((e) => KEY_CODES.test(e.code)) ? 'failed' : 'success', note: `AK ${quote.ak.kind}${input.akEnrolled ? ', enrolled' : ''}` }
+  steps.key = { status: quote.errors.some((e) => KEY_CODES.test(e.code)) ? 'failed' : 'success', note: `AK ${quote.ak.kind}${input.akEnrolled ? ', enrolled' : ''}${cvm?.akBound ? ', bound by the confidential-VM hardware report' : ''}` }
   steps.quote = { status: quote.valid ? 'success' : 'failed', note: `${input.quotes.length} quote(s)` }
   for (const f of auth.replayFindings) findings.push({ ...f, step: 'replay', submod: 'tpm' })
 
@@ -146,6 +188,7 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
     analysis = { replay: evidence.replay, integrity: evidence.integrity, findings: [...evidence.findings], ok: evidence.ok }
     add('replay', evidence.replay.findings)
     add('integrity', [...evidence.integrity.findings, ...evidence.structure])
+    if (evidence.cel) add('integrity', [...evidence.cel.log.findings, ...evidence.cel.integrity.findings, ...evidence.findings.filter((f) => f.code === 'CEL_NV_INDEX_NOT_QUOTED')])
     const cmp = evidence.replay.comparisons ?? []
     steps.replay = { status: !quote.valid ? 'failed' : evidence.replay.ok ? 'success' : 'failed', note: `${cmp.filter((c) => c.status === 'match').length}/${cmp.length} quoted PCR values reproduced` }
     const c = evidence.integrity.counts
@@ -198,6 +241,15 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
     steps.token = { status: res.valid ? 'success' : 'failed', note: `Azure Attestation token ${res.valid ? 'verified' : 'rejected'}` }
   }
 
+  const cvmSub = cvmSubmod({ ...(cvm ? { result: cvm } : {}), ...(cvmPolicy ? { policy: cvmPolicy } : {}), ...(policyId ? { policyId } : {}), quoteValid: quote.valid })
+  if (cvmSub) {
+    findings.push(...cvmSub.findings)
+    extraSubmods[CVM_SUBMOD] = cvmSub.appraisal
+    steps.cvm = cvmSub.step
+  } else {
+    steps.cvm = { status: 'skipped', note: 'no confidential-VM evidence' }
+  }
+
   // 6. verdict.
   // Every submodule that applies to the evidence, plus every one the appraisal or a finding
   // touched: a failing rule must count even when its evidence (a log, a Windows WBCL) is absent.
@@ -208,7 +260,9 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
   for (const f of findings) if (f.submod && f.submod in SUBMODS) present.add(f.submod as SubmodName)
   // Identified by certificate only when its chain validated to the caller's (or the policy's) roots.
   const chainOk = quote.checks.some((c) => c.id === 'ak.chain' && c.ok) && !quote.checks.some((c) => c.id === 'ak.chain' && !c.ok)
-  const akIdentity = quote.valid && chainOk ? 'certificate' : input.akEnrolled ? 'enrolled' : 'unknown'
+  // An AK that a verified hardware report binds (Azure HCL runtime data) is identified by that
+  // hardware's endorsement chain, like a certificate chain to a pinned root.
+  const akIdentity = quote.valid && chainOk ? 'certificate' : input.akEnrolled ? 'enrolled' : quote.valid && cvm?.akBound ? 'hardware' : 'unknown'
   const verdict = buildVerdict({
     now,
     ...(input.verifier ? { verifier: input.verifier } : {}),
@@ -222,5 +276,5 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
     present: [...present],
     extraSubmods,
   })
-  return { verdict, ...(log ? { log } : {}), quote, ...(analysis ? { analysis } : {}), ...(evidence ? { evidence } : {}), ...(state ? { state } : {}), trustedPcrs }
+  return { verdict, ...(log ? { log } : {}), quote, ...(analysis ? { analysis } : {}), ...(evidence ? { evidence } : {}), ...(state ? { state } : {}), trustedPcrs, ...(cvm ? { cvm } : {}) }
 }

@@ -12,6 +12,7 @@
 import type { Finding } from '../findings.js'
 import type { HashProvider } from '../hash/provider.js'
 import type { EventLog } from '../eventlog/types.js'
+import type { CelLog } from '../cel/types.js'
 import type { AkInput } from '../tpm/ak.js'
 import type { QuoteEvidence, VerifyQuoteOptions } from '../tpm/quote_core.js'
 import type { PcrValues } from '../tpm/pcr_values.js'
@@ -31,6 +32,12 @@ export interface LogCoverage {
 
 export interface AuthenticateInput {
   log?: EventLog
+  /**
+   * The Canonical Event Log of the same boot (systemd's tpm2-measure.log, `parseCel`), with `log`:
+   * each PCR is replayed as its firmware events then its CEL records and compared with the quote
+   * (src/attest/combine_cel.ts). Ignored without `log`.
+   */
+  celLog?: CelLog
   quotes: readonly QuoteEvidence[]
   ak: AkInput
   nonce: Uint8Array | undefined
@@ -55,9 +62,10 @@ export interface Authentication {
 }
 
 /** PCRs a firmware log is compared on: those it extends, the firmware and loader PCRs 0-9, and the caller's. */
-function coveredPcrs(log: EventLog, quoted: readonly number[], coverage: LogCoverage | undefined): Set<number> {
+function coveredPcrs(log: EventLog, quoted: readonly number[], coverage: LogCoverage | undefined, celPcrs: readonly number[] = []): Set<number> {
   const out = new Set<number>([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
   for (const e of log.events) if (e.eventType !== 3 && e.pcrIndex <= 23) out.add(e.pcrIndex)
+  for (const p of celPcrs) if (p <= 23) out.add(p)
   for (const p of coverage?.pcrs ?? []) out.add(p)
   if (coverage?.allQuoted) for (const q of quoted) out.add(q)
   return out
@@ -67,8 +75,8 @@ export async function authenticateAttestation(input: AuthenticateInput): Promise
   const { log } = input
   const attests = parseAttests(input.quotes)
   const banks = selectedBanks(attests)
-  const checks = log ? checkLog(log, { ...(input.hash ? { hash: input.hash } : {}), ...(banks ? { banks } : {}) }) : undefined
-  const candidate = input.pcrs ?? (log && checks ? pcrsFromReplay(log, checks.replay, attests) : undefined)
+  const checks = log ? checkLog(log, { ...(input.hash ? { hash: input.hash } : {}), ...(banks ? { banks } : {}), ...(input.celLog ? { celLog: input.celLog } : {}) }) : undefined
+  const candidate = input.pcrs ?? (log && checks ? pcrsFromReplay(log, checks.cel?.combined ?? checks.replay, attests) : undefined)
   const quote = await verifyQuotes({
     quotes: input.quotes,
     ak: input.ak,
@@ -86,7 +94,7 @@ export async function authenticateAttestation(input: AuthenticateInput): Promise
   if (!log || !checks) return { quote, quoteFindings, replayFindings }
 
   const quoted = quotedPcrIndices(attests)
-  const covered = coveredPcrs(log, quoted, input.coverage)
+  const covered = coveredPcrs(log, quoted, input.coverage, checks.cel?.pcrs)
   if (!quote.valid && !input.pcrs && candidate && quote.errors.some((e) => e.code === 'ERR_PCR_DIGEST_MISMATCH')) {
     const outside = quoted.filter((i) => !covered.has(i))
     replayFindings.push({
@@ -99,11 +107,15 @@ export async function authenticateAttestation(input: AuthenticateInput): Promise
   }
   // Compare on the PCRs the log speaks for; other quoted PCRs (IMA's 10, OS-owned 11-15, DRTM
   // 17-22) belong to other logs: authenticated by the quote, but saying nothing about this log.
-  const expected: Record<string, Record<string, string>> = {}
+  // Without attester values the authenticated PCRs are the replay's own bytes (the quote check
+  // hashed exactly those and reports them as hex): the comparison takes a copy of the bytes
+  // instead of decoding the hex again.
+  const own = input.pcrs ? undefined : (candidate as Record<string, Record<string, Uint8Array>> | undefined)
+  const expected: Record<string, Record<string, string | Uint8Array>> = {}
   const notCovered = new Set<number>()
   for (const [bank, regs] of Object.entries(quote.pcrs)) {
     for (const [idx, v] of Object.entries(regs)) {
-      if (covered.has(Number(idx))) (expected[bank] ??= {})[idx] = v
+      if (covered.has(Number(idx))) (expected[bank] ??= {})[idx] = own?.[bank]?.[idx]?.slice() ?? v
       else notCovered.add(Number(idx))
     }
   }

@@ -12,12 +12,19 @@ import type { PcrValues, PcrValuesInput } from '../eventlog/pcr_values.js'
 import { compareReplay, isExtended, replayEventLog, type ReplayResult } from '../eventlog/replay.js'
 import { checkEventLogStructure } from '../eventlog/structure.js'
 import type { EventLog } from '../eventlog/types.js'
+import type { CelLog } from '../cel/types.js'
+import { checkCel, compareCombined, type CelChecks } from './combine_cel.js'
 import type { AuthenticatedEvidence, PcrTrust, TrustBasis, TrustReason } from './evidence.js'
 
 export interface AuthenticateLogOptions {
   hash?: HashProvider
   /** Replay and integrity-check only these banks (the quoted ones: other banks prove nothing, attack Q-07). */
   banks?: readonly string[]
+  /**
+   * The Canonical Event Log of the same boot (e.g. systemd's tpm2-measure.log, `parseCel`): its
+   * PCR records are replayed after the firmware events of each PCR (src/attest/combine_cel.ts).
+   */
+  celLog?: CelLog
 }
 
 /** Replay (uncompared), integrity and structure of one log: the raw material of the evidence. */
@@ -26,6 +33,8 @@ export interface LogChecks {
   replay: ReplayResult
   integrity: ReturnType<typeof verifyEventIntegrity>
   structure: Finding[]
+  /** The CEL's checks and the combined replay, when `celLog` was given. */
+  cel?: CelChecks
 }
 
 /** Run replay, integrity and structure once. */
@@ -34,7 +43,8 @@ export function checkLog(log: EventLog, options: AuthenticateLogOptions = {}): L
   const replay = replayEventLog(log, opts)
   const integrity = verifyEventIntegrity(log, opts)
   const structure = checkEventLogStructure(log, { ...(options.hash ? { hash: options.hash } : {}), integrity })
-  return { log, replay, integrity, structure }
+  const cel = options.celLog ? checkCel(log, replay, options.celLog, opts) : undefined
+  return { log, replay, integrity, structure, ...(cel ? { cel } : {}) }
 }
 
 export interface EvidenceInput {
@@ -79,7 +89,9 @@ function structuralTrust(structure: readonly Finding[]): { tainted: Map<number, 
 export function buildEvidence(input: EvidenceInput): AuthenticatedEvidence {
   const { checks, basis } = input
   const { log } = checks
-  const replay = input.expected ? compareReplay(log, checks.replay, input.expected) : checks.replay
+  // With a CEL, PCRs are compared on firmware events then CEL records (one boot, one register set).
+  const cel = checks.cel
+  const replay = cel ? (input.expected ? compareCombined(log, cel, input.expected) : cel.combined) : input.expected ? compareReplay(log, checks.replay, input.expected) : checks.replay
   const { tainted, unbounded } = structuralTrust(checks.structure)
   const pcrs = new Map<number, PcrTrust>()
   const get = (pcr: number): PcrTrust => {
@@ -88,6 +100,7 @@ export function buildEvidence(input: EvidenceInput): AuthenticatedEvidence {
     return t
   }
   for (const e of log.events) if (isExtended(log, e.eventType, e.pcrIndex)) get(e.pcrIndex)
+  for (const p of cel?.pcrs ?? []) if (p <= 23) get(p)
   for (const c of replay.comparisons ?? []) get(c.pcr).banks[c.bank] = c.status
   for (const t of pcrs.values()) {
     // A PCR is authenticated when every quoted bank that covers it reproduces it: a bank whose
@@ -116,7 +129,7 @@ export function buildEvidence(input: EvidenceInput): AuthenticatedEvidence {
     const ub = unbounded.get(t.pcr)
     if (ub) t.contentReason = ub
   }
-  const findings = [...log.findings, ...checks.structure, ...checks.integrity.findings, ...replay.findings]
+  const findings = [...log.findings, ...checks.structure, ...checks.integrity.findings, ...(cel ? [...cel.log.findings, ...cel.integrity.findings, ...nvFindings(cel)] : []), ...replay.findings]
   const authenticatedPcrs = [...pcrs.values()].filter((t) => t.status === 'authenticated').map((t) => t.pcr).sort((a, b) => a - b)
   const ev: AuthenticatedEvidence = {
     basis,
@@ -130,8 +143,16 @@ export function buildEvidence(input: EvidenceInput): AuthenticatedEvidence {
     authenticatedPcrs,
     ...(input.quoteProblem ? { quoteProblem: input.quoteProblem } : {}),
     ...(input.onlyPcrs ? { onlyPcrs: [...input.onlyPcrs] } : {}),
+    ...(cel ? { cel: { log: cel.log, integrity: cel.integrity, replay: cel.replay, pcrs: cel.pcrs } } : {}),
   }
   return Object.freeze(ev)
+}
+
+/** NV indices are replayed and reported, never authenticated: no TPM2_Quote selects them (TPM 2.0 Part 3 §18.4). */
+function nvFindings(cel: CelChecks): Finding[] {
+  const nv = [...new Set(cel.log.records.filter((r) => r.handle === 'nv_index').map((r) => r.register))]
+  if (!nv.length) return []
+  return [{ code: 'CEL_NV_INDEX_NOT_QUOTED', severity: 'info', message: `the CEL extends NV index(es) ${nv.map((i) => `0x${i.toString(16)}`).join(', ')} (systemd NvPCRs): replayed and reported under nvpcrs, but no quote covers NV indices, so nothing read from them is trusted` }]
 }
 
 /**

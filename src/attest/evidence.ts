@@ -7,6 +7,9 @@
  * Part 1 §17.3; TCG PFP §10.4.5); an event's type and data are attacker data unless its digest
  * binds the data (`verifyEventIntegrity`, attack R-02) and its PCR is authenticated.
  */
+import type { CelIntegrityReport } from '../cel/integrity.js'
+import type { CelReplayResult } from '../cel/replay.js'
+import type { CelLog } from '../cel/types.js'
 import type { IntegrityReport } from '../eventlog/integrity.js'
 import type { PcrComparison, ReplayResult } from '../eventlog/replay.js'
 import type { EventLog } from '../eventlog/types.js'
@@ -89,6 +92,23 @@ export interface AuthenticatedEvidence {
   readonly quoteProblem?: TrustReason
   /** Log basis restricted by the caller to these PCRs (the others are `unknown`). */
   readonly onlyPcrs?: readonly number[]
+  /**
+   * The Canonical Event Log of the same boot (systemd's tpm2-measure.log, a COS CEL), when one
+   * was given: its PCR records were replayed after the firmware events (`replay` is then the
+   * combined replay), so the PCR statuses above already account for them.
+   */
+  readonly cel?: CelEvidence
+}
+
+/** What the authentication stage established about a CEL given with the firmware log. */
+export interface CelEvidence {
+  readonly log: CelLog
+  /** Content binding per record (`verifyCelContent`, attack R-02). */
+  readonly integrity: CelIntegrityReport
+  /** The CEL replayed alone; NV indices (systemd NvPCRs) under `nvpcrs`, never compared with a quote. */
+  readonly replay: CelReplayResult
+  /** PCRs (or MRs) the CEL extends. */
+  readonly pcrs: readonly number[]
 }
 
 /** The trust record of one PCR (an `unknown` record for a PCR nothing mentions). */
@@ -123,6 +143,26 @@ export function eventTrust(ev: AuthenticatedEvidence, index: number): EventTrust
       : { trusted: false, reason: { code: 'EVENT_CONTENT_UNBOUND', message: `event ${index} (${e.typeName}) content is not bound by its digest`, pcr: e.pcrIndex, eventIndex: index } }
   }
   return pcrContentTrust(ev, e.pcrIndex)
+}
+
+/**
+ * Whether one CEL record's content may decide a fact: the same rule as `eventTrust`. Its content
+ * must re-hash to its digest in every checked bank (`verifyCelContent`; a label beside a keyed or
+ * foreign digest is attacker data), and its PCR's content must be trusted, which with a quote
+ * means the firmware events and CEL records together reproduce the quoted value. An NV index
+ * record is never trusted: no TPM2_Quote covers NV indices (TPM 2.0 Part 3 §18.4).
+ */
+export function celRecordTrust(ev: AuthenticatedEvidence, index: number): EventTrust {
+  const r = ev.cel?.log.records[index]
+  if (!r) return { trusted: false, reason: { code: 'EVENT_MISSING', message: `CEL record ${index} does not exist`, eventIndex: index } }
+  const st = ev.cel!.integrity.records[index]
+  if (st?.status !== 'verified') {
+    return st?.status === 'mismatch'
+      ? { trusted: false, reason: { code: 'EVENT_CONTENT_MISMATCH', message: `CEL record ${index} content is not what was measured (digest mismatch)`, ...(r.handle !== 'nv_index' ? { pcr: r.register } : {}), eventIndex: index } }
+      : { trusted: false, reason: { code: 'EVENT_CONTENT_UNBOUND', message: `CEL record ${index} content is not bound by its digest${st?.unboundReason ? ` (${st.unboundReason})` : ''}`, ...(r.handle !== 'nv_index' ? { pcr: r.register } : {}), eventIndex: index } }
+  }
+  if (r.handle === 'nv_index') return { trusted: false, reason: { code: 'PCR_NOT_QUOTED', message: `CEL record ${index} extends NV index 0x${r.register.toString(16)}, which no quote covers (quotes select PCRs only)`, eventIndex: index } }
+  return pcrContentTrust(ev, r.register)
 }
 
 /**

@@ -1,4 +1,5 @@
 /** The authentication stage: one pass, one immutable value (see ARCHITECTURE.md, "Stages"). */
 export { authenticateAttestation, type AuthenticateInput, type Authentication, type LogCoverage } from './authenticate.js'
 export { authenticateLog, buildEvidence, checkLog, type AuthenticateLogOptions, type LogChecks } from './authenticate_log.js'
-export { absenceTrust, eventTrust, pcrContentTrust, pcrDigestTrust, pcrTrust, type AuthenticatedEvidence, type EventTrust, type PcrBankStatus, type PcrStatus, type PcrTrust, type TrustBasis, type TrustReason, type TrustReasonCode } from './evidence.js'
+export { checkCel, compareCombined, type CelChecks, type CombinedPcr } from './combine_cel.js'
+export { absenceTrust, celRecordTrust, eventTrust, pcrContentTrust, pcrDigestTrust, pcrTrust, type AuthenticatedEvidence, type CelEvidence, type EventTrust, type PcrBankStatus, type PcrStatus, type PcrTrust, type TrustBasis, type TrustReason, type TrustReasonCode } from './evidence.js'

@@ -12,6 +12,7 @@ export { parseCelTlv, CEL_TLV, type ParseCelOptions } from './tlv.js'
 export { parseCelJson } from './json.js'
 export { detectCelFormat, isCelLog } from './detect.js'
 export { replayCelLog, type CelReplayOptions, type CelReplayResult } from './replay.js'
+export { verifyCelContent, SYSTEMD_KEYED_EVENT_TYPES, SYSTEMD_STRING_EVENT_TYPES, type CelContentStatus, type CelIntegrityReport, type CelRecordIntegrity } from './integrity.js'
 export type { CelLog, CelRecord, CelDigest, CelContent, CelManagement, CelHandleKind, CelFormat } from './types.js'
 export type { CelErrorCode } from '../error_codes.js'
 

@@ -27,6 +27,7 @@ const CLI_WORDING: readonly (readonly [string, string])[] = [
   ['(pass allowMissingNonce to opt out)', '(pass --no-nonce to opt out)'],
   ['(allowMissingNonce)', '(--no-nonce)'],
   ['(pass allowSha1 to accept them)', '(pass --allow-sha1 to accept them)'],
+  ['; accepted (allowDebug)', '; accepted (--allow-debug)'],
   ['(set nonceChecked only after verifyQuote matched the nonce)', '(give --nonce <hex>, the nonce you issued)'],
   ['TPM attributes not checked (trustBareKey)', 'TPM attributes not checked (--ak is a bare public key: pinned by you)'],
   ['(pass the TPMT_PUBLIC, a certificate with trust anchors, or trustBareKey for a pinned key)', '(give --ak the TPMT_PUBLIC from tpm2_createak -u, or an AK certificate with its roots in --ca)'],

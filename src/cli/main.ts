@@ -6,10 +6,13 @@ import { cliWording } from './format.js'
 import { runInspect } from './commands/inspect.js'
 import { runReplay } from './commands/replay.js'
 import { runVerifyQuote } from './commands/verify_quote.js'
+import { runVerifyCvm } from './commands/verify_cvm.js'
 import { runVerify } from './commands/verify.js'
 import { runToken } from './commands/token.js'
 import { runDiff } from './commands/diff.js'
 import { runPredictPcr4 } from './commands/predict.js'
+import { runPredictPcr11 } from './commands/predict_pcr11.js'
+import { runVerifyPcrsig } from './commands/verify_pcrsig.js'
 import { runPolicy } from './commands/policy.js'
 import { runBatch } from './commands/batch.js'
 import { runFleet } from './commands/fleet.js'
@@ -17,15 +20,19 @@ import { runFleet } from './commands/fleet.js'
 const USAGE = `usage: bootproof <command> [options]
 
 commands:
-  inspect [<log>] [--json] [--state] [--ccel]    decoded event table / boot state
+  inspect [<log>] [--json] [--state] [--ccel] [--cel <f>]
+                                                 decoded event table / boot state (--cel, with --state: systemd's tpm2-measure.log)
                                                  (no <log>: /sys/kernel/security/tpm0/binary_bios_measurements)
   replay [<log|ima-list>] [--json] [--expect <pcrs.json|pcrread.yaml>] [--pcrs <list>] [--ima <ima-list>]
          [--ccel] [--ima-banks <rules>]         replay every bank, integrity and structure checks
   verify-quote --ak <file>... --quote <file> --sig <file> [--pcrs <file>] (--nonce <hex> | --no-nonce)
                [--ca <pem>...] [--now <iso>] [--allow-sha1] [--ak-eku <oid>... | --cloud gce] [--json]
                                                  verify a tpm2_quote signature, nonce and PCR digest
+  verify-cvm (--hcl-report <file> [--vcek <pem>] [--ak <file>...] [--tdx-quote <file>] | --snp-report <file> --vcek <pem>
+             | --tdx-quote <file> [--collateral <dir>] [--ccel <log>]) [--now <iso>] [--allow-debug] [--json]
+                                                 confidential-VM evidence: SEV-SNP / TDX reports, Azure HCL report AK binding
   verify (--bundle <json> (--nonce <hex> | --nonce-from-bundle) | --log <f> --quote <f> --sig <f> --nonce <hex> [--pcrs <f>])
-         [--ak <f>... [--ak-enrolled]] [--policy <json>] [--ca <pem>...] [--now <iso>] [--allow-sha1] [--ccel]
+         [--cel <f>] [--ak <f>... [--ak-enrolled]] [--policy <json>] [--ca <pem>...] [--now <iso>] [--allow-sha1] [--ccel]
          [--ak-eku <oid>... | --cloud gce]
          [--maa <jwt> (--maa-jwks <f> | --maa-root <pem>...) --maa-issuer <url> [--maa-nonce <s>]]
          [--json | --report md|text] [--ear-key <private-jwk> [--ear-out <file>]]
@@ -42,6 +49,10 @@ commands:
   diff <logA> <logB> [--json] [--bank <b>]       what changed in the boot chain
   predict-pcr4 <pe...> [--template <log>] [--json|--policy]
                                                  Authenticode digests and PCR 4 policy alternatives
+  predict-pcr11 <uki.efi> [--bank <alg>]... [--phase <path>]... [--stub-version <n>] [--json]
+                                                 PCR 11 of a UKI as systemd-stub measures it (systemd-measure calculate)
+  verify-pcrsig <uki.efi|pcrsig.json> [--key <pem>] [--pcrsig <json>] [--phase <path>]... [--stub-version <n>] [--json]
+                                                 verify a UKI's signed PCR 11 policies and the phases they authorise
   batch <in.ndjson|-> --policy <json> [-o <out.ndjson>] [--summary <json>] [--baseline <policy|summary>] [--workers N]
                                                  verify one attestation per line on all cores, in input order
   fleet query <summary.json> --component <name|hash> [--json]
@@ -118,11 +129,14 @@ export const COMMANDS: Record<string, (argv: string[], io: CliIO) => Promise<num
   inspect: runInspect,
   replay: runReplay,
   'verify-quote': runVerifyQuote,
+  'verify-cvm': runVerifyCvm,
   verify: runVerify,
   token: runToken,
   diff: runDiff,
   policy: runPolicy,
   'predict-pcr4': runPredictPcr4,
+  'predict-pcr11': runPredictPcr11,
+  'verify-pcrsig': runVerifyPcrsig,
   batch: runBatch,
   fleet: runFleet,
 }

@@ -62,6 +62,10 @@ export const AR4SI = {
   UNSAFE_HW: 32,
   CONTRAINDICATED_HW: 96,
   UNRECOGNIZED_HW: 97,
+  // runtime-opaque
+  ENCRYPTED_MEMORY: 2,
+  ISOLATED_MEMORY: 3,
+  VISIBLE_MEMORY: 32,
 } as const
 
 /**

@@ -11,7 +11,7 @@
  * - `not-applicable`: the digest is of something else (a PE image, a memory region, a file),
  *   or the event is never extended; the content is an unverified hint.
  */
-import { toHex } from '../bytes/hex.js'
+import { concatBytes, toHex } from '../bytes/hex.js'
 import type { HashAlgName } from '../alg.js'
 import { defaultHashProvider, type HashProvider } from '../hash/provider.js'
 import type { Finding, Severity } from '../findings.js'
@@ -71,6 +71,29 @@ function variableData(data: Uint8Array): Uint8Array | undefined {
   return data.subarray(32 + 2 * Number(nameLen))
 }
 
+/**
+ * EV_EVENT_TAG ids whose digest is of the content they name (a file, a table, a command line),
+ * not of the tagged event: the Linux EFI stub's LoadOptions 0x8F3B22ED and initrd 0x8F3B22EC,
+ * systemd's SMBIOS types 1, 2, 11, loader.conf, devicetree, initrd and ucode addons.
+ */
+const CONTENT_TAG_IDS: ReadonlySet<number> = new Set([0x8f3b22ec, 0x8f3b22ed, 0xd5cb7cbc, 0xe0d47bc8, 0xc0b3bd23, 0xf5bc582a, 0x6c46f751, 0x49dffe0f, 0xdac08e1a])
+
+const ZERO_BYTE = new Uint8Array(1)
+
+/** The ASCII bytes (with a terminating NUL) of a UTF-16LE string whose every unit is below 0x80, else undefined. */
+function asciiOfUtf16(d: Uint8Array): Uint8Array | undefined {
+  if (d.length < 2 || d.length % 2 !== 0 || d.length > 512) return undefined
+  const n = d.length / 2
+  const nul = d[d.length - 2] === 0
+  const out = new Uint8Array(nul ? n : n + 1)
+  for (let i = 0; i < n; i++) {
+    const lo = d[2 * i]!
+    if (d[2 * i + 1] !== 0 || lo >= 0x80 || (lo === 0 && i !== n - 1)) return undefined
+    out[i] = lo
+  }
+  return out
+}
+
 const LINUX_STUB_DESCRIPTIONS = ['LOADED_IMAGE::LoadOptions\0', 'Linux initrd\0']
 
 function isLinuxStubDescription(ev: TcgEvent, cc: boolean): boolean {
@@ -84,7 +107,8 @@ function isLinuxStubDescription(ev: TcgEvent, cc: boolean): boolean {
  */
 function formsFor(ev: TcgEvent, cc: boolean): { forms: Form[]; severity: Severity; strict: boolean } | undefined {
   const d = ev.data
-  const data: Form = { form: 'data', bytes: d }
+  // Built only for the types below (most events of a log are of other types).
+  const data = (): Form => ({ form: 'data', bytes: d })
   switch (ev.eventType) {
     case EV.EV_EFI_VARIABLE_DRIVER_CONFIG: {
       // PFP §10.4.4 binds the whole UEFI_VARIABLE_DATA. Firmware of the TCG EFI Platform 1.22 /
@@ -93,7 +117,7 @@ function formsFor(ev: TcgEvent, cc: boolean): { forms: Form[]; severity: Severit
       // name or GUID, so a relabelled event (db shown as dbx) would still match it: the event
       // stays untrusted, with a warning, and the replay is not failed by it.
       const vd = variableData(d)
-      const forms: Form[] = [data]
+      const forms: Form[] = [data()]
       if (vd) forms.push({ form: 'variable-data', bytes: vd, partial: true })
       return { forms, severity: 'error', strict: true }
     }
@@ -103,21 +127,23 @@ function formsFor(ev: TcgEvent, cc: boolean): { forms: Form[]; severity: Severit
     case EV.EV_EFI_VARIABLE_BOOT2:
     case EV.EV_EFI_GPT_EVENT:
     case EV.EV_OMIT_BOOT_DEVICE_EVENTS:
-      return { forms: [data], severity: 'error', strict: true }
+      return { forms: [data()], severity: 'error', strict: true }
     case EV.EV_EVENT_TAG: {
       // Linux's EFI stub tags (LOAD_OPTIONS 0x8F3B22ED, initrd 0x8F3B22EC; PCR 9) measure the
       // command line / initrd content, not the tagged event: their data is a description.
+      // systemd's tags (loader.conf in PCR 5, SMBIOS, devicetree / initrd / ucode addons in PCR 12;
+      // systemd TPM2_PCR_MEASUREMENTS) likewise hash the file or table they name.
       const id = d.length >= 4 ? (d[0]! | (d[1]! << 8) | (d[2]! << 16) | (d[3]! << 24)) >>> 0 : 0
-      const linuxTag = id === 0x8f3b22ec || id === 0x8f3b22ed
+      const linuxTag = CONTENT_TAG_IDS.has(id)
       // Older Linux EFI stubs logged only the description string, without the tagged-event
       // header (corpus: go-eventlog ccel_unpadded, TDX MR 3): the digest is of the command line.
       // Recognised by the exact strings in PCR 9 / CC MR 3 only; its content stays unverified.
       if (!linuxTag && isLinuxStubDescription(ev, cc)) return undefined
-      return { forms: [data], severity: 'error', strict: !linuxTag }
+      return { forms: [data()], severity: 'error', strict: !linuxTag }
     }
     case EV.EV_EFI_VARIABLE_AUTHORITY: {
       // Old shim measured one byte fewer than it logged (go-attestation #157/#158): narrow, flagged.
-      const forms: Form[] = [data]
+      const forms: Form[] = [data()]
       if (d.length > 0) forms.push({ form: 'data-without-last-byte', bytes: d.subarray(0, d.length - 1), quirk: true })
       return { forms, severity: 'error', strict: true }
     }
@@ -125,7 +151,7 @@ function formsFor(ev: TcgEvent, cc: boolean): { forms: Form[]; severity: Severit
       // edk2 hashes VariableData only (PFP 1.05 clarified it); some firmware hashes the whole structure.
       const vd = variableData(d)
       const forms: Form[] = vd ? [{ form: 'variable-data', bytes: vd }] : []
-      forms.push({ form: 'data', bytes: d })
+      forms.push(data())
       return { forms, severity: 'error', strict: true }
     }
     // Types where the spec says digest = H(data) but real firmware deviates (observed firmware quirks): a mismatch
@@ -134,7 +160,7 @@ function formsFor(ev: TcgEvent, cc: boolean): { forms: Form[]; severity: Severit
     case EV.EV_S_CRTM_VERSION:
     case EV.EV_NONHOST_INFO:
     case EV.EV_TABLE_OF_DEVICES:
-      return { forms: [data], severity: 'warning', strict: true }
+      return { forms: [data()], severity: 'warning', strict: true }
     // edk2 (QEMU fw_cfg ACPI loader, TDX TdHob / payload info; PFP §10.4.1 leaves the data
     // platform-specific) logs a description ("ACPI DATA", "etc/acpi/tables", "td_hob") and hashes
     // the configuration blob itself, which is not in the log. Every OVMF, SEV and TDX log in the
@@ -142,7 +168,7 @@ function formsFor(ev: TcgEvent, cc: boolean): { forms: Form[]; severity: Severit
     // therefore not bound: verified if it happens to match, otherwise an unverified hint with
     // no finding (not an error, and no warning on every VM boot).
     case EV.EV_PLATFORM_CONFIG_FLAGS:
-      return { forms: [data], severity: 'warning', strict: false }
+      return { forms: [data()], severity: 'warning', strict: false }
     case EV.EV_IPL: {
       // GRUB (PCR 8) hashes the string after its prefix, without the NUL it logs; try the
       // likeliest form first so the common case costs one hash per bank.
@@ -151,16 +177,25 @@ function formsFor(ev: TcgEvent, cc: boolean): { forms: Form[]; severity: Severit
         const suffix = d.subarray(prefix.length)
         const s2 = withoutTrailingNul(suffix)
         const forms: Form[] = s2 ? [{ form: 'grub-suffix-without-nul', bytes: s2 }] : []
-        forms.push({ form: 'grub-suffix', bytes: suffix }, data)
+        forms.push({ form: 'grub-suffix', bytes: suffix }, data())
         return { forms, severity: 'error', strict: ev.pcrIndex === 8 }
       }
       // GRUB's PCR 9 records hash file contents (the data is only the path): nothing to check.
       if (ev.pcrIndex === 9) return undefined
       // Other EV_IPL users (shim MokList in PCR 14, sd-stub in 11/12) either hash the data or,
       // for UKI section names, something else by design: verified if a form matches, never strict.
-      const forms: Form[] = [data]
+      const forms: Form[] = [data()]
       const noNul = withoutTrailingNul(d)
       if (noNul) forms.push({ form: 'data-without-nul', bytes: noNul })
+      // systemd-boot <= 250 (PCR 8) logged its UTF-16LE command line one byte short of what it
+      // hashed: the last byte of the UTF-16 NUL is missing from the data (real Arch Linux log).
+      // The digest then binds the data plus one constant zero byte.
+      if (d.length % 2 === 1 && d[d.length - 1] === 0) forms.push({ form: 'utf16-data-with-last-nul-byte', bytes: concatBytes(d, ZERO_BYTE) })
+      // systemd-stub (PCR 11) describes a section by its name in UTF-16LE but hashes the name in
+      // ASCII with its NUL (UAPI UKI). An ASCII-only UTF-16 string maps one-to-one to its ASCII
+      // form, so a match binds the UTF-16 data too.
+      const ascii = ev.pcrIndex === 11 ? asciiOfUtf16(d) : undefined
+      if (ascii) forms.push({ form: 'utf16-name-as-ascii', bytes: ascii })
       return { forms, severity: 'error', strict: false }
     }
     default:

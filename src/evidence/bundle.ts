@@ -23,6 +23,14 @@ export interface EvidenceBundle {
   pcrs?: PcrValues
   ak: AkParts
   nonce?: Uint8Array
+  /** The Canonical Event Log of the same boot (systemd's tpm2-measure.log; CEL-TLV or CEL-JSON bytes, base64): `verifyAttestation`'s `celLog`. */
+  celLog?: Uint8Array
+  /**
+   * Confidential-VM evidence (members `hclReport`, `vcek`, `tdQuote`): an Azure HCL report (base64),
+   * the VCEK / VLEK of its SEV-SNP report (PEM), the TD quote of its TDX report (base64). Pass it
+   * to `verifyAttestation` as `cvm`.
+   */
+  cvm?: { hclReport: Uint8Array; vcek?: string; tdQuote?: Uint8Array }
 }
 
 /** Largest accepted bundle text (a 16 MiB log in base64 plus quotes and certificates). */
@@ -60,6 +68,7 @@ const MAX_BUNDLE_DEPTH = 8
  */
 const VERIFIER_OPTIONS_IN_EVIDENCE: Record<string, string> = {
   eventLogRegisters: "selects how the event log is parsed, which is the verifier's choice: pass eventLogOptions.registers to verifyAttestation (CLI: --ccel)",
+  allowDebug: "decides whether a debuggable confidential VM is acceptable, which is the verifier's choice: pass cvmOptions.allowDebug to verifyAttestation or cvm.allowDebug in the policy (CLI: --allow-debug)",
 }
 
 /**
@@ -82,7 +91,7 @@ export function parseEvidenceBundle(input: string | unknown): EvidenceBundle {
   }
   const o = obj(json, '')
   for (const k of Object.keys(o)) if (Object.hasOwn(VERIFIER_OPTIONS_IN_EVIDENCE, k)) bad(`/${k}`, `not accepted in evidence: it ${VERIFIER_OPTIONS_IN_EVIDENCE[k]}`)
-  only(o, ['$schema', 'version', 'eventLog', 'quotes', 'pcrs', 'ak', 'nonce', 'comment'], '')
+  only(o, ['$schema', 'version', 'eventLog', 'quotes', 'pcrs', 'ak', 'nonce', 'comment', 'hclReport', 'vcek', 'tdQuote', 'celLog'], '')
   for (const k of ['$schema', 'comment']) if (o[k] !== undefined && typeof o[k] !== 'string') bad(`/${k}`, 'must be a string')
   if (o.version !== 1) bad('/version', `unsupported version ${JSON.stringify(o.version)} (this library reads version 1)`)
   if (!Array.isArray(o.quotes) || o.quotes.length === 0) bad('/quotes', 'must be a non-empty array')
@@ -111,12 +120,24 @@ export function parseEvidenceBundle(input: string | unknown): EvidenceBundle {
   if (ak.public === undefined && ak.spki === undefined && ak.certificate === undefined) bad('/ak', 'needs public, pem or certificate')
   const out: EvidenceBundle = { version: 1, quotes, ak }
   if (o.eventLog !== undefined) out.eventLog = b64(o.eventLog, '/eventLog')
+  if (o.celLog !== undefined) out.celLog = b64(o.celLog, '/celLog')
   if (o.nonce !== undefined) {
     const n = typeof o.nonce === 'string' ? fromHexOrUndefined(o.nonce) : undefined
     if (!n) bad('/nonce', 'must be a hex string')
     out.nonce = n
   }
   if (o.pcrs !== undefined) out.pcrs = obj(o.pcrs, '/pcrs') as PcrValues
+  if (o.hclReport !== undefined) {
+    const cvm: NonNullable<EvidenceBundle['cvm']> = { hclReport: b64(o.hclReport, '/hclReport') }
+    if (o.vcek !== undefined) {
+      if (typeof o.vcek !== 'string' || !/^\s*-----BEGIN CERTIFICATE-----/.test(o.vcek)) bad('/vcek', 'must be a PEM certificate (the VCEK or VLEK, optionally followed by its chain)')
+      cvm.vcek = o.vcek
+    }
+    if (o.tdQuote !== undefined) cvm.tdQuote = b64(o.tdQuote, '/tdQuote')
+    out.cvm = cvm
+  } else {
+    for (const k of ['vcek', 'tdQuote']) if (o[k] !== undefined) bad(`/${k}`, 'only with "hclReport" (the report it endorses)')
+  }
   return out
 }
 
@@ -127,14 +148,16 @@ function toB64(b: Uint8Array): string {
 }
 
 /** Serialise a bundle (the inverse of `parseEvidenceBundle`). */
-export function evidenceBundleToJSON(b: { eventLog?: Uint8Array; quotes: { attest: Uint8Array; signature: Uint8Array }[]; ak: { public?: Uint8Array; pem?: string; certificate?: string }; nonce?: Uint8Array; pcrs?: Record<string, Record<string, string>> }): Record<string, unknown> {
+export function evidenceBundleToJSON(b: { eventLog?: Uint8Array; celLog?: Uint8Array; quotes: { attest: Uint8Array; signature: Uint8Array }[]; ak: { public?: Uint8Array; pem?: string; certificate?: string }; nonce?: Uint8Array; pcrs?: Record<string, Record<string, string>>; cvm?: { hclReport: Uint8Array; vcek?: string; tdQuote?: Uint8Array } }): Record<string, unknown> {
   const hex = (x: Uint8Array) => Array.from(x, (v) => v.toString(16).padStart(2, '0')).join('')
   return {
     version: 1,
     ...(b.eventLog ? { eventLog: toB64(b.eventLog) } : {}),
+    ...(b.celLog ? { celLog: toB64(b.celLog) } : {}),
     quotes: b.quotes.map((q) => ({ attest: toB64(q.attest), signature: toB64(q.signature) })),
     ...(b.pcrs ? { pcrs: b.pcrs } : {}),
     ak: { ...(b.ak.public ? { public: toB64(b.ak.public) } : {}), ...(b.ak.pem ? { pem: b.ak.pem } : {}), ...(b.ak.certificate ? { certificate: b.ak.certificate } : {}) },
     ...(b.nonce ? { nonce: hex(b.nonce) } : {}),
+    ...(b.cvm ? { hclReport: toB64(b.cvm.hclReport), ...(b.cvm.vcek ? { vcek: b.cvm.vcek } : {}), ...(b.cvm.tdQuote ? { tdQuote: toB64(b.cvm.tdQuote) } : {}) } : {}),
   }
 }

@@ -142,6 +142,7 @@ export function createFleetLineVerifier(options: FleetVerifyOptions = {}): Fleet
         ak: ak ?? b.ak,
         nonce,
         ...(b.pcrs ? { pcrs: b.pcrs } : {}),
+        ...(b.cvm ? { cvm: b.cvm } : {}),
         ...(o.akEnrolled === true ? { akEnrolled: true } : {}),
         ...(policy ? { policy } : {}),
         ...(options.trustAnchors ? { trustAnchors: options.trustAnchors } : {}),

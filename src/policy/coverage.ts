@@ -21,7 +21,19 @@ export interface PolicyPcrs {
   anywhere: boolean
 }
 
+/** Per validated (deep-frozen) policy: what it reads never changes, and the pipeline asks twice per attestation. */
+const READ_BY_FROZEN = new WeakMap<Policy, PolicyPcrs>()
+
 export function pcrsReadByPolicy(p: Policy): PolicyPcrs {
+  const hit = READ_BY_FROZEN.get(p)
+  // A fresh Set per call: callers own the result.
+  if (hit) return { pcrs: new Set(hit.pcrs), anywhere: hit.anywhere }
+  const out = computePcrsRead(p)
+  if (Object.isFrozen(p)) READ_BY_FROZEN.set(p, { pcrs: new Set(out.pcrs), anywhere: out.anywhere })
+  return out
+}
+
+function computePcrsRead(p: Policy): PolicyPcrs {
   const pcrs = new Set<number>(p.pcrs?.required ?? [])
   for (const r of p.pcrValues ?? []) pcrs.add(r.pcr)
   for (const r of p.eventRules ?? []) pcrs.add(r.pcr)

@@ -146,6 +146,26 @@ export const POLICY_SCHEMA = {
         allowRocaKeys: { type: 'boolean', description: 'Downgrade a ROCA-fingerprint AK modulus (CVE-2017-15361) from an error to a warning; attack P-07' },
       },
     },
+    cvm: {
+      type: 'object',
+      additionalProperties: false,
+      minProperties: 1,
+      description: 'Confidential-VM hardware evidence (SEV-SNP report, TDX quote, Azure HCL report): the cvm submodule (docs/cvm.md)',
+      properties: {
+        required: { type: 'boolean', description: 'The attestation must carry confidential-VM evidence' },
+        platforms: { type: 'array', items: { enum: ['sev-snp', 'tdx'] }, minItems: 1, uniqueItems: true },
+        measurements: { type: 'array', items: { ...hex(48), description: 'SEV-SNP MEASUREMENT or TDX MRTD, lowercase hex' }, minItems: 1, maxItems: 1024, uniqueItems: true },
+        minimumTcb: {
+          type: 'object',
+          additionalProperties: false,
+          minProperties: 1,
+          description: 'SEV-SNP minimum TCB per component (REPORTED, COMMITTED and LAUNCH TCB)',
+          properties: Object.fromEntries(['fmc', 'bootloader', 'tee', 'snp', 'microcode'].map((k) => [k, { type: 'integer', minimum: 0, maximum: 255 }])),
+        },
+        hostData: { type: 'array', items: { ...hex(32), description: 'SEV-SNP HOST_DATA, lowercase hex' }, minItems: 1, maxItems: 1024, uniqueItems: true },
+        allowDebug: { type: 'boolean', description: 'Accept a guest that allows debugging (SEV-SNP POLICY bit 19, TDX TDATTRIBUTES bit 0)' },
+      },
+    },
     trustedAkRoots: {
       type: 'array',
       minItems: 1,

@@ -208,6 +208,26 @@ export interface TpmPolicy {
   allowRocaKeys?: boolean
 }
 
+/**
+ * Confidential-VM hardware evidence (SEV-SNP report, TDX quote, Azure HCL report): reference
+ * values for the `cvm` submodule of the verdict (docs/cvm.md). A guest that allows debugging is
+ * refused unless `allowDebug`, with or without this section.
+ */
+export interface CvmPolicy {
+  /** The attestation must carry confidential-VM evidence (a bundle without it fails). Default false. */
+  required?: boolean
+  /** Accepted platforms; default both. */
+  platforms?: ('sev-snp' | 'tdx')[]
+  /** Allowed launch measurements: SEV-SNP MEASUREMENT or TDX MRTD (48 bytes, lowercase hex). */
+  measurements?: string[]
+  /** SEV-SNP: minimum TCB; REPORTED, COMMITTED and LAUNCH TCB must meet every component given. */
+  minimumTcb?: { fmc?: number; bootloader?: number; tee?: number; snp?: number; microcode?: number }
+  /** Expected SEV-SNP HOST_DATA values (32 bytes, lowercase hex). */
+  hostData?: string[]
+  /** Accept a guest that allows debugging (SEV-SNP POLICY bit 19, TDX TDATTRIBUTES bit 0). Default false. */
+  allowDebug?: boolean
+}
+
 export interface KernelCmdlinePolicy {
   /** The command line equals one of these strings. */
   exact?: string[]
@@ -267,6 +287,7 @@ export interface Policy {
   freshness?: FreshnessPolicy
   platform?: PlatformPolicy
   tpm?: TpmPolicy
+  cvm?: CvmPolicy
   /** PEM certificates: the AK certificate must chain to one of them. */
   trustedAkRoots?: string[]
 }

@@ -305,8 +305,9 @@ function semanticChecks(p: Policy, add: (path: string, message: string) => void)
     !!cmd ||
     !!p.windows ||
     p.platform?.startupLocality !== undefined ||
-    !!p.platform?.tpmManufacturers?.length
-  if (!checksSomething) add('', 'the policy checks nothing: give at least one of pcrValues, eventRules, digests, secureBoot, linux, windows or platform (an empty policy must never mean "accept", attack H-07)')
+    !!p.platform?.tpmManufacturers?.length ||
+    !!(p.cvm && (p.cvm.required || p.cvm.platforms || p.cvm.measurements || p.cvm.minimumTcb || p.cvm.hostData))
+  if (!checksSomething) add('', 'the policy checks nothing: give at least one of pcrValues, eventRules, digests, secureBoot, linux, windows, platform or cvm (an empty policy must never mean "accept", attack H-07)')
 }
 
 /** Whether the Secure Boot section has a rule (`debugModeAllowed` alone relaxes, it does not check). */

@@ -9,12 +9,13 @@ import type { IntegrityReport } from '../eventlog/integrity.js'
 import type { EventLog } from '../eventlog/types.js'
 import type { Finding } from '../findings.js'
 import type { HashProvider } from '../hash/provider.js'
-import { decodedCertificateFields } from '../x509/decoded_cache.js'
+import { certificateFields } from './certificate_fields.js'
 import { extractBootApps, type BootAppsState } from './boot_apps.js'
 import { contextFor, type Fact, type StateContext } from './fact.js'
 import { extractLinux, type LinuxState } from './linux.js'
 import { extractPlatform, type PlatformState } from './platform.js'
 import { extractSecureBoot, type SecureBootState, type SignatureDbEntry } from './secure_boot.js'
+import { extractSystemd, type SystemdState } from './systemd.js'
 import { extractWindowsState, type WindowsState } from './windows/windows_state.js'
 import { SIPA_PCRS } from './windows/sipa_constants.js'
 import { EV } from '../eventlog/event_types.js'
@@ -33,6 +34,11 @@ export interface BootState {
   /** Windows boot configuration (SIPA), present when the log is a Windows WBCL. */
   windows?: Pick<WindowsState, 'detected' | 'claims' | 'bootModules' | 'elamDrivers'>
   cc?: ConfidentialState
+  /**
+   * systemd-boot / systemd-stub measurements (firmware log) and, when the evidence has a CEL
+   * (tpm2-measure.log), systemd's userspace ones; absent when neither is there.
+   */
+  systemd?: SystemdState
 }
 
 export interface ExtractBootStateOptions {
@@ -90,8 +96,9 @@ function describeCertificates(entries: SignatureDbEntry[], findings: Finding[], 
     }
     budget.remaining--
     // One bounded cache of decoded certificates for the library (src/x509/decoded_cache.ts): the
-    // same few vendor certificates recur in every log of a fleet.
-    const f = decodedCertificateFields(e.der)
+    // same few vendor certificates recur in every log of a fleet. Reached through the
+    // fingerprint the decoder already computed, so a certificate is not hashed twice.
+    const f = certificateFields(e.der, e.sha256)
     if ('error' in f) {
       findings.push({ code: 'CERTIFICATE_UNDECODABLE', severity: 'warning', message: `certificate ${e.sha256 ?? ''} could not be decoded: ${f.error}`, ...(eventIndex !== undefined ? { eventIndex } : {}) })
       continue
@@ -148,6 +155,8 @@ export function stateFromEvidence(evidence: AuthenticatedEvidence, options: { li
     bootApps: extractBootApps(ctx, findings),
     linux: extractLinux(ctx, findings),
   }
+  const systemd = extractSystemd(ctx, findings)
+  if (systemd) state.systemd = systemd
   // Windows evidence lives in the SIPA PCRs as EV_EVENT_TAG / WBCL separators. A log with
   // nothing but EV_IPL (shim MokList in 14) there skips the Windows pass. Hiding SIPA records
   // by retyping them as EV_IPL only removes the Windows section: a policy with Windows claim

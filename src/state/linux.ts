@@ -38,8 +38,11 @@ export interface MeasuredFile {
 export interface LinuxState {
   /** The kernel command line: GRUB's kernel_cmdline (PCR 8) or systemd-stub's (PCR 12). */
   kernelCmdline: Fact<string | undefined>
-  /** Where the command line came from. */
-  kernelCmdlineSource?: 'grub' | 'systemd-stub'
+  /**
+   * Where the command line came from: GRUB (PCR 8 strings), systemd-stub / systemd-boot ≥ 251
+   * (`systemd-stub`: UTF-16 in PCR 12), or systemd-boot ≤ 250 (`systemd-boot`: UTF-16 in PCR 8).
+   */
+  kernelCmdlineSource?: 'grub' | 'systemd-stub' | 'systemd-boot'
   /** GRUB commands in order (PCR 8). */
   grubCommands: Fact<string[]>
   /** Files GRUB read (PCR 9): the digest is of the content, the path is a hint. */
@@ -75,7 +78,10 @@ const LINUX_CMD = /^(?:linux|linuxefi|linux16) (.*)$/s
 function boundText(ctx: StateContext, ev: TcgEvent): string | undefined {
   if (ctx.integrity.events[ev.index]?.status !== 'verified') return undefined
   const d = ev.decoded as DecodedEventData
-  return d.kind === 'ipl' || d.kind === 'action' || d.kind === 'text' ? d.text : undefined
+  if (d.kind !== 'ipl' && d.kind !== 'action' && d.kind !== 'text') return undefined
+  // Text beyond limits.maxDecodedTextBytes is decoded only up to the cap: a cut command line is
+  // not the one the digest binds, so no fact may be read from it (fail closed).
+  return d.truncated ? undefined : d.text
 }
 
 interface GrubString {
@@ -129,6 +135,20 @@ function grubCmdline(ctx: StateContext, strings: GrubString[], findings: Finding
   return fact(ctx, cmd.text, [cmd.index, first.index])
 }
 
+/**
+ * The command line systemd-boot / systemd-stub measured as UTF-16 (one EV_IPL per string). Which
+ * string is the command line is not labelled, so different strings are ambiguous; the same string
+ * measured twice (systemd-boot then the stub, as in a real Fedora 37 log) is one value, trusted
+ * only when every copy is. A decoded prefix of an over-long string is never taken for the whole.
+ */
+function utf16Cmdline(ctx: StateContext, list: { index: number; text: string; truncated: boolean }[], pcr: number, contentPcrs: number[]): Fact<string | undefined> {
+  const indices = list.map((c) => c.index)
+  const distinct = new Set(list.map((c) => c.text))
+  if (distinct.size > 1) return untrustedFact(list[0]!.text, indices, 'FACT_AMBIGUOUS', `${distinct.size} different UTF-16 strings in PCR ${pcr} could be the command line`)
+  if (list.some((c) => c.truncated)) return untrustedFact(list[0]!.text, indices, 'FACT_VALUE_INVALID', `the UTF-16 string in PCR ${pcr} is longer than maxDecodedTextBytes: only its start was decoded`)
+  return withBoundAbsence(ctx, fact(ctx, list[0]!.text, indices), LINUX_STUB_CMDLINE_PCRS, contentPcrs)
+}
+
 export function extractLinux(ctx: StateContext, findings: Finding[]): LinuxState {
   const { log } = ctx
   const grub: number[] = []
@@ -137,7 +157,10 @@ export function extractLinux(ctx: StateContext, findings: Finding[]): LinuxState
   const files: MeasuredFile[] = []
   const measurements: MeasuredFile[] = []
   const mok: MeasuredFile[] = []
-  const stubCmdline: { index: number; text: string }[] = []
+  const stubCmdline: { index: number; text: string; truncated: boolean }[] = []
+  // systemd-boot ≤ 250 measured the entry's command line into PCR 8 as UTF-16 (systemd
+  // docs/TPM2_PCR_MEASUREMENTS.md; later releases use PCR 12). Read only from bound bytes.
+  const sdBootCmdline: { index: number; text: string; truncated: boolean }[] = []
   const sbat: number[] = []
   // CCEL logs number their registers differently; GRUB's PCR 8/9 land in RTMR 2 (MR 3).
   const pcrLog = log.registerKind === 'pcr'
@@ -157,6 +180,7 @@ export function extractLinux(ctx: StateContext, findings: Finding[]): LinuxState
     if (pcrLog ? ev.pcrIndex === 8 : grubLabel !== undefined) {
       const text = boundText(ctx, ev)
       strings.push({ index: ev.index, ...(text !== undefined ? { text } : {}), ...(grubLabel ? { label: grubLabel } : {}) })
+      if (pcrLog && ipl?.form === 'utf-16le') sdBootCmdline.push({ index: ev.index, text: ipl.text, truncated: ev.decoded.kind === 'ipl' && ev.decoded.truncated === true })
       const shown = text ?? ipl?.text
       if (shown !== undefined) {
         grub.push(ev.index)
@@ -173,7 +197,7 @@ export function extractLinux(ctx: StateContext, findings: Finding[]): LinuxState
       mok.push(entry(ipl.text))
       continue
     }
-    if (pcrLog && ev.pcrIndex === 12 && ipl && ipl.form === 'utf-16le') stubCmdline.push({ index: ev.index, text: ipl.text })
+    if (pcrLog && ev.pcrIndex === 12 && ipl && ipl.form === 'utf-16le') stubCmdline.push({ index: ev.index, text: ipl.text, truncated: ev.decoded.kind === 'ipl' && ev.decoded.truncated === true })
     if (ev.pcrIndex >= 8 && ev.pcrIndex <= 15) {
       const label = ipl ? ipl.text : d.kind === 'event-tag' ? `tag ${d.records.map((r) => r.idName ?? `0x${r.id.toString(16)}`).join(', ')}` : ev.typeName
       measurements.push(entry(label))
@@ -186,13 +210,12 @@ export function extractLinux(ctx: StateContext, findings: Finding[]): LinuxState
   if (g) {
     kernelCmdline = withBoundAbsence(ctx, g, LINUX_CMDLINE_PCRS, contentPcrs)
     source = 'grub'
-  } else if (stubCmdline.length > 1) {
-    // systemd-stub measures one command line into PCR 12; which UTF-16 string is it is not labelled.
-    kernelCmdline = untrustedFact(stubCmdline[0]!.text, stubCmdline.map((c) => c.index), 'FACT_AMBIGUOUS', `${stubCmdline.length} UTF-16 strings in PCR 12 could be the systemd-stub command line`)
+  } else if (stubCmdline.length) {
+    kernelCmdline = utf16Cmdline(ctx, stubCmdline, 12, contentPcrs)
     source = 'systemd-stub'
-  } else if (stubCmdline.length === 1) {
-    kernelCmdline = withBoundAbsence(ctx, fact(ctx, stubCmdline[0]!.text, [stubCmdline[0]!.index]), LINUX_STUB_CMDLINE_PCRS, contentPcrs)
-    source = 'systemd-stub'
+  } else if (sdBootCmdline.length) {
+    kernelCmdline = utf16Cmdline(ctx, sdBootCmdline, 8, contentPcrs)
+    source = 'systemd-boot'
   } else {
     kernelCmdline = withBoundAbsence(ctx, fact(ctx, undefined, [], LINUX_STUB_CMDLINE_PCRS), LINUX_STUB_CMDLINE_PCRS, contentPcrs)
   }

@@ -69,6 +69,21 @@ function windowsSection(w: NonNullable<BootState['windows']>): string[] {
   return out
 }
 
+/** systemd-boot / systemd-stub (firmware log) and userspace (CEL) measurements. */
+function systemdSection(sd: NonNullable<BootState['systemd']>): string[] {
+  const out = [`systemd${sd.userspaceLog ? ' (firmware log + tpm2-measure.log)' : ' (firmware log only)'}:`]
+  out.push(line('boot phases (PCR 11)', sd.phases))
+  out.push(line('machine ID (PCR 15)', sd.machineId))
+  out.push(line('file systems (PCR 15)', sd.fileSystems))
+  const m = (x: NonNullable<BootState['systemd']>['ukiSections'][number]) => `    ${x.source === 'cel' ? 'record' : 'event'} ${x.index} ${x.digests.sha256 ?? Object.values(x.digests)[0] ?? '-'} ${JSON.stringify(x.label)} (label not measured)${x.digestTrusted ? '' : ' digest UNTRUSTED'}`
+  for (const [name, list] of [['volume keys (PCR 15)', sd.volumeKeys], ['UKI sections (PCR 11)', sd.ukiSections], ['loader.conf (PCR 5)', sd.loaderConf]] as const) {
+    out.push(`  ${name.padEnd(22)} ${list.length}`)
+    for (const x of list.slice(0, MAX_MODULES)) out.push(m(x))
+  }
+  for (const n of sd.nvpcrs) out.push(`  NvPCR 0x${n.nvIndex.toString(16)} ${Object.entries(n.values).map(([b, v]) => `${b}:${v}`).join(' ')} records [${n.records.join(', ')}]  UNTRUSTED (no quote covers NV indices)`)
+  return out
+}
+
 export function renderState(state: BootState, findings: Finding[]): string {
   const sb = state.secureBoot
   const out: string[] = ['platform:']
@@ -94,6 +109,7 @@ export function renderState(state: BootState, findings: Finding[]): string {
   out.push(line('kernel command line', state.linux.kernelCmdline))
   out.push(line('SbatLevel', state.linux.shim.sbatLevel))
   out.push(`  GRUB commands          ${state.linux.grubCommands.value.length}, files ${state.linux.files.length}`)
+  if (state.systemd) out.push(...systemdSection(state.systemd))
   if (state.windows) out.push(...windowsSection(state.windows))
   if (state.cc) out.push('confidential computing RTMRs:', ...Object.entries(state.cc.rtmrs).map(([k, v]) => `  RTMR${k} ${v}`))
   if (findings.length) {

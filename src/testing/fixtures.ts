@@ -62,6 +62,7 @@ export function loadEvidenceBundleFixture(source: string | { text: string }, o: 
   const input: VerifyAttestationInput = { quotes: b.quotes, ak: b.ak, nonce: b.nonce }
   if (b.eventLog) input.eventLog = b.eventLog
   if (b.pcrs) input.pcrs = b.pcrs
+  if (b.cvm) input.cvm = b.cvm
   return withOptions(input, o)
 }
 

@@ -50,8 +50,27 @@ function raw(b: Uint8Array): string {
   return `${b.length}:${s}`
 }
 
+/**
+ * Key objects of key material that its owner never mutates nor hands out (the AK cache's private
+ * copies, ak_cache.ts): found by identity, without re-encoding the key bytes.
+ */
+const pinned = new WeakMap<KeyMaterial, KeyObjectLike>()
+
+/** Remember `k`'s key object by identity. Only for key material nobody can mutate. */
+export function pinNodeKeyObject(k: KeyMaterial): void {
+  const c = nodeCryptoVerifier()
+  if (!c) return
+  try {
+    pinned.set(k, nodeKeyObject(c, k))
+  } catch {
+    /* rejected keys are never pinned: every use fails closed again */
+  }
+}
+
 /** @throws whatever node:crypto throws for a key it rejects (the caller maps it to ERR_AK_KEY_INVALID). */
 export function nodeKeyObject(c: NodeCryptoVerify, k: KeyMaterial): KeyObjectLike {
+  const p = pinned.get(k)
+  if (p) return p
   const id = k.kty === 'RSA' ? `RSA|${raw(k.n)}|${raw(k.e)}` : `EC|${k.crv}|${raw(k.x)}|${raw(k.y)}`
   const hit = keyObjects.get(id)
   if (hit) {

@@ -6,7 +6,6 @@
  */
 import type { HashAlgName } from '../alg.js'
 import { defaultHashProvider, type HashProvider } from '../hash/provider.js'
-import { concatBytes } from '../bytes/hex.js'
 import type { PcrSelection } from './pcr_selection.js'
 
 /**
@@ -19,14 +18,26 @@ export function computePcrDigest(
   hash: HashAlgName,
   provider: HashProvider = defaultHashProvider(),
 ): Uint8Array | undefined {
-  const parts: Uint8Array[] = []
+  // Two passes over the selection (sizes, then copies) instead of collecting the parts: one
+  // allocation per quote.
+  let n = 0
   for (const s of selection) {
     const bank = values.get(s.bank)
     for (const p of s.pcrs) {
       const v = bank?.get(p)
       if (!v) return undefined
-      parts.push(v)
+      n += v.length
     }
   }
-  return provider.digest(hash, concatBytes(...parts))
+  const buf = new Uint8Array(n)
+  let o = 0
+  for (const s of selection) {
+    const bank = values.get(s.bank)!
+    for (const p of s.pcrs) {
+      const v = bank.get(p)!
+      buf.set(v, o)
+      o += v.length
+    }
+  }
+  return provider.digest(hash, buf)
 }

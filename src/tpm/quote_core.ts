@@ -10,12 +10,14 @@ import { defaultHashProvider, type HashProvider } from '../hash/provider.js'
 import { TPM_ALG, TPM_GENERATED_VALUE, TPM_ST_ATTEST, algName, attestTypeName, type WebCryptoCurve } from './constants.js'
 import { parseTpmsAttest, peekAttestHeader, type QuoteInfo, type TpmsAttest } from './attest.js'
 import { parseTpmtSignature, type TpmtSignature } from './signature.js'
-import { resolveAk, type AkInput } from './ak.js'
-import { evaluateAk, type AkEvaluation } from './ak_checks.js'
-import { verifyTpmSignature } from './verify_signature.js'
+import type { AkInput, AkMaterial } from './ak.js'
+import type { AkEvaluation, AkPolicy } from './ak_checks.js'
+import { cachedAk, evaluateAndCache, resolveAkFor, type CachedAk } from './ak_cache.js'
+import { verifyTpmSignature, verifyTpmSignatureSync } from './verify_signature.js'
 import { WEBCRYPTO_HASH } from './keys.js'
 import { selectionProblems, type PcrSelection } from './pcr_selection.js'
-import { readQuotePcrValues, type PcrValuesInput as PcrValues } from '../pcr_values.js'
+import type { PcrValuesInput as PcrValues } from '../pcr_values.js'
+import { readQuotePcrs, type QuotePcrValues } from './quote_pcr_values.js'
 import { computePcrDigest } from './pcr_digest.js'
 import { computeName } from './public.js'
 import type { QuoteCheck, QuoteCheckCode, QuoteError } from './check_codes.js'
@@ -134,7 +136,17 @@ export async function runQuoteChecks(input: CoreInput): Promise<CoreResult> {
   const checks: QuoteCheck[] = []
 
   // Parse everything first: unparseable input throws before any verdict.
-  const ak = resolveAk(input.ak)
+  const akPolicy: AkPolicy = {
+    ...(o.minRsaBits !== undefined ? { minRsaBits: o.minRsaBits } : {}),
+    ...(o.allowedCurves ? { allowedCurves: o.allowedCurves } : {}),
+    ...(o.trustBareKey ? { trustBareKey: true } : {}),
+    ...(o.trustAnchors ? { trustAnchors: o.trustAnchors } : {}),
+    ...(o.now ? { now: o.now } : {}),
+    ...(o.crypto ? { crypto: o.crypto } : {}),
+    ...(o.akCertAllowedEkus ? { akCertAllowedEkus: o.akCertAllowedEkus } : {}),
+  }
+  const cached = cachedAk(input.ak, akPolicy, provider)
+  const ak = cached.hit ? cached.hit.material : resolveAkFor(input.ak, cached.key)
   const states: QuoteState[] = input.quotes.map((q) => ({
     sig: q.signature instanceof Uint8Array ? parseTpmtSignature(q.signature) : q.signature,
     sigOk: false,
@@ -147,20 +159,16 @@ export async function runQuoteChecks(input: CoreInput): Promise<CoreResult> {
       states[i]!.info = parsed.attested as QuoteInfo
     }
   })
-  const pcrValues = input.pcrs ? readQuotePcrValues(input.pcrs) : undefined
+  const pcrValues = input.pcrs ? readQuotePcrs(input.pcrs) : undefined
 
-  // 1. The attestation key.
-  const akEval: AkEvaluation = await evaluateAk(ak, {
-    ...(o.minRsaBits !== undefined ? { minRsaBits: o.minRsaBits } : {}),
-    ...(o.allowedCurves ? { allowedCurves: o.allowedCurves } : {}),
-    ...(o.trustBareKey ? { trustBareKey: true } : {}),
-    ...(o.trustAnchors ? { trustAnchors: o.trustAnchors } : {}),
-    ...(o.now ? { now: o.now } : {}),
-    ...(o.crypto ? { crypto: o.crypto } : {}),
-    ...(o.akCertAllowedEkus ? { akCertAllowedEkus: o.akCertAllowedEkus } : {}),
-  })
-  checks.push(...akEval.checks)
-  const akOk = akEval.checks.every((c) => c.ok)
+  // 1. The attestation key (evaluated once per exact AK input when it carries no certificate).
+  const akEntry = cached.hit ?? (await evaluateAndCache(ak, akPolicy, provider, cached.key))
+  const akEval: AkEvaluation = akEntry.evaluation
+  let akOk = true
+  for (const c of akEval.checks) {
+    checks.push({ ...c })
+    if (!c.ok) akOk = false
+  }
 
   if (!input.quotes.length) push(checks, 'quotes.count', false, 'no quote supplied', 'ERR_QUOTES_EMPTY')
 
@@ -209,7 +217,8 @@ export async function runQuoteChecks(input: CoreInput): Promise<CoreResult> {
     st.hash = schemeOk ? hash : undefined
     if (schemeOk && akEval.key && hash) {
       // An injected `crypto` (tests, other runtimes) is used as given; otherwise node:crypto where present.
-      const r = await verifyTpmSignature(akEval.key, sig, q.attest, hash, o.crypto ? o.crypto.subtle : undefined)
+      const subtle = o.crypto ? o.crypto.subtle : undefined
+      const r = verifyTpmSignatureSync(akEval.key, sig, q.attest, hash, subtle) ?? (await verifyTpmSignature(akEval.key, sig, q.attest, hash, subtle))
       st.sigOk = r.ok
       push(checks, 'signature.verify', r.ok, r.message, r.code, qi(i))
     }
@@ -262,8 +271,15 @@ export async function runQuoteChecks(input: CoreInput): Promise<CoreResult> {
     errors,
     quotes: states.map((s) => (s.parsed ? summarize(s.parsed, s.sig) : undefined)),
     pcrs: valid && authenticated ? authenticated : {},
-    ak: akSummary(ak, akEval, provider),
+    ak: akSummaryOf(akEntry, provider),
   }
+}
+
+/** The AK summary, computed once per cached AK (its Name costs a hash) and copied per result. */
+function akSummaryOf(entry: CachedAk, provider: HashProvider): AkSummary {
+  let s = entry.extra.get('summary') as AkSummary | undefined
+  if (!s) entry.extra.set('summary', (s = akSummary(entry.material, entry.evaluation, provider)))
+  return { ...s }
 }
 
 function describeSelection(sel: readonly PcrSelection[]): string {
@@ -283,7 +299,8 @@ function checkPrevious(checks: QuoteCheck[], prev: NonNullable<VerifyQuoteOption
   }
 }
 
-function checkPcrs(checks: QuoteCheck[], states: QuoteState[], values: ReadonlyMap<string, ReadonlyMap<number, Uint8Array>>, provider: HashProvider, multi: boolean): AuthenticatedPcrs {
+function checkPcrs(checks: QuoteCheck[], states: QuoteState[], supplied: QuotePcrValues, provider: HashProvider, multi: boolean): AuthenticatedPcrs {
+  const { values, text } = supplied
   const selected = new Map<string, Set<number>>()
   for (const s of states) for (const sel of s.info?.pcrSelect ?? []) {
     const set = selected.get(sel.bank) ?? new Set<number>()
@@ -297,7 +314,7 @@ function checkPcrs(checks: QuoteCheck[], states: QuoteState[], values: ReadonlyM
     else if (v.length !== digestSize(bank as HashAlgName)) wrongSize.push(`${bank}:${idx} (${v.length} bytes)`)
   }
   const missing: string[] = []
-  for (const [bank, set] of selected) for (const idx of set) if (!values.get(bank)?.has(idx)) missing.push(`${bank}:${idx}`)
+  for (const [bank, set] of selected) for (const idx of set) if (!values.get(bank as HashAlgName)?.has(idx)) missing.push(`${bank}:${idx}`)
   push(checks, 'pcrs.selection', !outside.length, outside.length ? `PCR value(s) ${outside.join(', ')} are not in the signed selection and are not authenticated (CVE-2022-0317 / CVE-2024-29039)` : 'every supplied PCR is in the signed selection', 'ERR_PCR_NOT_IN_SELECTION')
   push(checks, 'pcrs.complete', !missing.length, missing.length ? `signed selection names PCR(s) ${missing.join(', ')} with no supplied value` : 'every selected PCR has a value', 'ERR_PCR_MISSING')
   if (wrongSize.length) push(checks, 'pcrs.size', false, `PCR value(s) of the wrong size for their bank: ${wrongSize.join(', ')}`, 'ERR_PCR_VALUE_SIZE')
@@ -314,7 +331,11 @@ function checkPcrs(checks: QuoteCheck[], states: QuoteState[], values: ReadonlyM
     if (!eq) return
     for (const sel of s.info.pcrSelect) {
       const bank = (out[sel.bank] ??= {})
-      for (const p of sel.pcrs) bank[String(p)] = toHex(values.get(sel.bank)!.get(p)!)
+      const regs = values.get(sel.bank as HashAlgName)!
+      for (const p of sel.pcrs) {
+        const v = regs.get(p)!
+        bank[String(p)] = text.get(v) ?? toHex(v)
+      }
     }
   })
   return out
@@ -350,7 +371,7 @@ function summarize(p: TpmsAttest, sig: TpmtSignature): QuoteSummary {
   }
 }
 
-function akSummary(ak: ReturnType<typeof resolveAk>, ev: AkEvaluation, provider: HashProvider): AkSummary {
+function akSummary(ak: AkMaterial, ev: AkEvaluation, provider: HashProvider): AkSummary {
   const out: AkSummary = { kind: ak.public ? 'tpm-public' : ak.certificate ? 'certificate' : 'spki' }
   if (ak.public) {
     try {

@@ -23,10 +23,25 @@ export interface SignatureOutcome {
   saltLength?: number
 }
 
-function bigFrom(b: Uint8Array): bigint {
-  let v = 0n
-  for (const x of b) v = (v << 8n) | BigInt(x)
-  return v
+/** Each curve's group order as `size` big-endian bytes (its top byte is non-zero), made once. */
+const ORDER_BYTES = new Map<string, Uint8Array>()
+function orderBytes(crv: 'P-256' | 'P-384' | 'P-521'): Uint8Array {
+  let b = ORDER_BYTES.get(crv)
+  if (!b) {
+    const { size, n } = CURVE_PARAMS[crv]
+    b = new Uint8Array(size)
+    let v = n
+    for (let i = size - 1; i >= 0; i--, v >>= 8n) b[i] = Number(v & 0xffn)
+    ORDER_BYTES.set(crv, b)
+  }
+  return b
+}
+
+/** Big-endian comparison of a minimal encoding (no leading zero unless it is 0) with the order. */
+function belowOrder(x: Uint8Array, n: Uint8Array): boolean {
+  if (x.length !== n.length) return x.length < n.length
+  for (let i = 0; i < x.length; i++) if (x[i] !== n[i]) return x[i]! < n[i]!
+  return false
 }
 
 /**
@@ -45,14 +60,14 @@ export function pssSaltLengths(modulusBits: number, hash: HashAlgName): number[]
  * encodings first (CVE-2022-21449 "psychic signatures"; attack Q-10).
  */
 export function ecdsaToP1363(r: Uint8Array, s: Uint8Array, crv: 'P-256' | 'P-384' | 'P-521'): { ok: true; sig: Uint8Array } | { ok: false; message: string } {
-  const { size, n } = CURVE_PARAMS[crv]
+  const { size } = CURVE_PARAMS[crv]
+  const n = orderBytes(crv)
   for (const [name, v] of [['r', r], ['s', s]] as const) {
     if (v.length === 0) return { ok: false, message: `ECDSA ${name} is empty` }
     const stripped = stripLeadingZeros(v)
     if (stripped.length > size) return { ok: false, message: `ECDSA ${name} is ${stripped.length} bytes, longer than the ${size}-byte ${crv} order` }
-    const x = bigFrom(stripped)
-    if (x === 0n) return { ok: false, message: `ECDSA ${name} is zero` }
-    if (x >= n) return { ok: false, message: `ECDSA ${name} is not below the ${crv} group order` }
+    if (stripped.length === 1 && stripped[0] === 0) return { ok: false, message: `ECDSA ${name} is zero` }
+    if (!belowOrder(stripped, n)) return { ok: false, message: `ECDSA ${name} is not below the ${crv} group order` }
   }
   const out = new Uint8Array(2 * size)
   out.set(leftPad(r, size, 'r'), 0)
@@ -71,10 +86,17 @@ export async function verifyTpmSignature(
   hash: HashAlgName,
   subtle?: SubtleCrypto,
 ): Promise<SignatureOutcome> {
-  // node:crypto, synchronous, when the runtime has it and the caller did not pick a SubtleCrypto.
+  return verifyTpmSignatureSync(key, sig, data, hash, subtle) ?? verifyWithWebCrypto(key, sig, data, hash, subtle ?? globalThis.crypto.subtle)
+}
+
+/**
+ * The same verification when it can run synchronously (node:crypto present, no SubtleCrypto
+ * picked by the caller), else undefined: a verifier that checks one quote per attestation saves
+ * the promise round trip.
+ */
+export function verifyTpmSignatureSync(key: KeyMaterial, sig: TpmtSignature, data: Uint8Array, hash: HashAlgName, subtle?: SubtleCrypto): SignatureOutcome | undefined {
   const nc = subtle === undefined ? nodeCryptoVerifier() : undefined
-  if (nc && nodeHashName(hash)) return verifyWithNodeCrypto(nc, key, sig, data, hash)
-  return verifyWithWebCrypto(key, sig, data, hash, subtle ?? globalThis.crypto.subtle)
+  return nc && nodeHashName(hash) ? verifyWithNodeCrypto(nc, key, sig, data, hash) : undefined
 }
 
 /** The same checks as verifyWithWebCrypto, one padding chosen from sigAlg (Q-08), through node:crypto. */

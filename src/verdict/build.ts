@@ -19,8 +19,8 @@ export interface VerdictInputs {
   findings: VerdictFinding[]
   /** Quote (and nonce) cryptographically valid; undefined when no quote was given. */
   quoteValid: boolean | undefined
-  /** How the AK is known: a validated certificate chain, caller enrollment records, or not at all. */
-  akIdentity: 'certificate' | 'enrolled' | 'unknown'
+  /** How the AK is known: a validated certificate chain, caller enrollment records, a verified confidential-VM hardware report that binds it, or not at all. */
+  akIdentity: 'certificate' | 'enrolled' | 'hardware' | 'unknown'
   /** Per-submodule outcome of the policy appraisal (absent: not appraised). */
   appraised: Partial<Record<SubmodName, EarStatus>>
   /** Submodules that apply to this evidence (e.g. windows-boot only for Windows logs). */
@@ -73,7 +73,7 @@ export function buildVerdict(inp: VerdictInputs): Verdict {
   // alone, or a policy silent about part of the boot chain, has not approved that part.
   if (status === 'affirming' && (!inp.policyId || Object.values(submods).some((s) => s.ear_status === 'none'))) status = 'none'
   const steps = {} as Verdict['bootproof_steps']
-  for (const step of ['parse', 'key', 'quote', 'replay', 'integrity', 'state', 'appraisal', 'token'] as StepName[]) {
+  for (const step of ['parse', 'key', 'quote', 'replay', 'integrity', 'state', 'appraisal', 'token', 'cvm'] as StepName[]) {
     const s = inp.steps[step] ?? { status: 'skipped' as const }
     steps[step] = { status: s.status, findings: inp.findings.filter((f) => f.step === step).length, ...(s.note ? { note: s.note } : {}) }
   }

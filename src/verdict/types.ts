@@ -8,7 +8,7 @@ import type { EarStatus, TrustVector } from './ar4si.js'
 
 export const EAR_PROFILE = 'tag:ietf.org,2026:rats/ear#03'
 
-export type StepName = 'parse' | 'key' | 'quote' | 'replay' | 'integrity' | 'state' | 'appraisal' | 'token'
+export type StepName = 'parse' | 'key' | 'quote' | 'replay' | 'integrity' | 'state' | 'appraisal' | 'token' | 'cvm'
 export type StepStatus = 'success' | 'failed' | 'skipped'
 
 export interface VerdictFinding extends Finding {

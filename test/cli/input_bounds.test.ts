@@ -21,6 +21,9 @@ const Q = join(ROOT, 'test-vectors/quotes/rsassa-sha256')
 const NONCE = readFileSync(join(Q, 'nonce.hex'), 'utf8').trim()
 const quote = ['--quote', join(Q, 'quote.msg'), '--sig', join(Q, 'quote.sig'), '--ak', join(Q, 'ak.pub')]
 const MAA = ['--kind', 'maa', '--issuer', 'https://x.attest.azure.net']
+const HCL = join(ROOT, 'test-vectors/cvm/azure/trustee-snp-hcl-report.bin')
+const SNP_VCEK = join(ROOT, 'test-vectors/cvm/azure/trustee-snp-vcek.pem')
+const TD_QUOTE = join(ROOT, 'test-vectors/cvm/azure/trustee-tdx-td-quote.bin')
 
 let dir: string
 const bad: Record<string, string> = {}
@@ -69,6 +72,12 @@ const POSITIONS: string[][] = [
   ['verify-quote', '--ak', join(Q, 'ak.pub'), '--quote', join(Q, 'quote.msg'), '--sig', B],
   ['verify-quote', ...quote, '--pcrs', B],
   ['verify-quote', ...quote, '--ca', B],
+  ['verify-cvm', '--hcl-report', B],
+  ['verify-cvm', '--hcl-report', HCL, '--vcek', B],
+  ['verify-cvm', '--hcl-report', HCL, '--ak', B],
+  ['verify-cvm', '--snp-report', B, '--vcek', SNP_VCEK],
+  ['verify-cvm', '--tdx-quote', B],
+  ['verify-cvm', '--tdx-quote', TD_QUOTE, '--ccel', B],
   ['diff', B, LOG],
   ['diff', LOG, B],
   ['policy', 'check', B],
@@ -78,6 +87,10 @@ const POSITIONS: string[][] = [
   ['token', 'verify', LOG, ...MAA, '--root', B],
   ['predict-pcr4', B],
   ['predict-pcr4', LOG, '--template', B],
+  ['predict-pcr11', B],
+  ['verify-pcrsig', B],
+  ['verify-pcrsig', join(ROOT, 'test-vectors/uki/signed/uki.efi'), '--key', B],
+  ['verify-pcrsig', join(ROOT, 'test-vectors/uki/signed/uki.efi'), '--pcrsig', B],
   ['batch', B, '--policy', POLICY],
   ['batch', STREAM_OK, '--policy', B],
   ['batch', STREAM_OK, '--policy', POLICY, '--baseline', B],

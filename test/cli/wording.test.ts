@@ -27,6 +27,7 @@ describe('library option names become CLI flags', () => {
   it('rewrites whole library phrases only, never JSON member names', () => {
     expect(cliWording('SHA-1 signatures are refused (pass allowSha1 to accept them)')).toBe('SHA-1 signatures are refused (pass --allow-sha1 to accept them)')
     expect(cliWording('x (set nonceChecked only after verifyQuote matched the nonce)')).toBe('x (give --nonce <hex>, the nonce you issued)')
+    expect(cliWording('POLICY 0x70000 allows debugging (bit 19); accepted (allowDebug)')).toBe('POLICY 0x70000 allows debugging (bit 19); accepted (--allow-debug)')
     const json = JSON.stringify({ allowSha1: true, allowMissingNonce: false, nonceChecked: true })
     expect(cliWording(json)).toBe(json)
   })

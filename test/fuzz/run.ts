@@ -8,15 +8,31 @@
  *   --index I          run only input I (replay one finding: the sidecar prints the command)
  *   --time-factor F    time bound: F × seed median × size ratio + slack (default 10)
  *   --slack-ms M       fixed slack of the time bound (default 25)
+ *   --memory-factor F  peak memory bound per input: F × input size + overhead (default 4)
+ *   --memory-overhead-mib M   the fixed overhead of that bound (default 8)
  *   --hang-seconds H   watchdog: an input running longer is saved as a hang and the run aborts (default 60)
  *   --no-save          do not write findings
  *   --list             list families and exit
  * Exit code: 0 when no non-library exception, slow or heap finding; 1 otherwise; 3 on a hang.
+ *
+ * The run re-executes itself once with `--expose-gc --max-semi-space-size=1`: a forced GC for the
+ * memory measurement, and a young generation of about 2 MiB, so that peak memory counts what an
+ * input keeps live plus at most that much not-yet-scavenged garbage (the default semi-space lets
+ * 16-32 MiB of garbage accumulate, more than the fixed overhead the bound allows).
  */
 import { Worker } from 'node:worker_threads'
+import { spawnSync } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { FINDINGS_DIR, formatTable, getGc, runFamily, type FamilyStats } from './harness.js'
 import { FAMILIES } from './targets/index.js'
+
+if (!process.env.BOOTPROOF_FUZZ_CHILD) {
+  const child = spawnSync(process.execPath, [...process.execArgv, '--expose-gc', '--max-semi-space-size=1', ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, BOOTPROOF_FUZZ_CHILD: '1' },
+  })
+  process.exit(child.status ?? 1)
+}
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`)
@@ -105,6 +121,8 @@ for (const f of families) {
     ...(index !== undefined ? { index } : {}),
     ...(num('time-factor') !== undefined ? { timeFactor: num('time-factor')! } : {}),
     ...(num('slack-ms') !== undefined ? { timeSlackMs: num('slack-ms')! } : {}),
+    ...(num('memory-factor') !== undefined ? { memoryFactor: num('memory-factor')! } : {}),
+    ...(num('memory-overhead-mib') !== undefined ? { memoryOverheadBytes: num('memory-overhead-mib')! * 1048576 } : {}),
     save,
     log: (l) => console.log(l),
     onInput(family, i, bytes) {
@@ -124,6 +142,9 @@ for (const f of families) {
   console.log(`   ${stats.inputs} inputs, ${stats.bootproofErrors} BootproofErrors, ${stats.exceptions} other exceptions, ${stats.slow} slow, ${stats.heap} heap, ${stats.signatures.size} distinct failure signatures, ${(stats.elapsedMs / 1000).toFixed(1)} s${stats.harnessErrors ? `, ${stats.harnessErrors} harness errors` : ''}`)
   if (stats.slowestMsInput) console.log(`   slowest input ${stats.slowestMs.toFixed(1)} ms: ${stats.slowestMsInput}`)
   if (stats.slowestInput) console.log(`   slowest ratio ${stats.slowestRatio.toFixed(1)}: ${stats.slowestInput}`)
+  const mib = (b: number): string => `${(b / 1048576).toFixed(2)} MiB`
+  console.log(`   peak memory ${mib(stats.peakMemoryBytes)}${stats.peakMemoryInput ? ` (${stats.peakMemoryInput})` : ''}; largest input ${stats.largestInput} B; bound ${stats.memoryFactor} × largest + ${mib(stats.memoryOverheadBytes)} = ${mib(stats.memoryFactor * stats.largestInput + stats.memoryOverheadBytes)}`)
+  console.log(`   per-input peak / (${stats.memoryFactor} × size + overhead) max ${stats.memoryBoundRatio.toFixed(3)}${stats.memoryBoundInput ? `: ${stats.memoryBoundInput}` : ''}; seeds need ${mib(Math.max(0, stats.seedOverheadBytes))} beyond ${stats.memoryFactor} × their size; young generation ${mib(stats.youngGenerationBytes)}; ${stats.remeasured} inputs re-measured after a full GC`)
 }
 Atomics.store(ctl, 0, 0)
 
@@ -134,5 +155,5 @@ if (failures.length) {
   console.log(`\n${failures.length} failing inputs (up to 5 per signature${save ? `, saved under ${FINDINGS_DIR}` : ", not saved (--no-save)"}), distinct signatures:`)
   for (const s of all) for (const [sig, n] of s.signatures) console.log(`  ${s.family}: ${n}× ${sig}`)
 }
-console.log('\nslowest ratio: input time / (seed median × max(1, size ratio)), denominator floored at 0.1 ms; peak heap ratio: largest per-input heapUsed growth / largest input size')
+console.log('\nslowest ratio: input time / (seed median × max(1, size ratio)), denominator floored at 0.1 ms; peak MB: largest per-input peak memory (V8 heap + external buffers over the level before the input); bound MB: memory factor × largest input + overhead; mem ratio: max over inputs of peak / (factor × that input + overhead), at most 1 when the bound holds')
 process.exit(failures.length || process.exitCode ? 1 : 0)

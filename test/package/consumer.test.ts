@@ -103,8 +103,9 @@ describe('the packed package in a consumer project', () => {
     expect(paths).toContain('LICENSE')
     expect(paths).toContain('dist/testing/index.d.ts')
     expect(paths).toContain('schema/verdict.schema.json')
-    // Was 2.2 MB unpacked / 578 KB packed with the maps.
-    expect(pkg.pack.unpackedSize).toBeLessThan(1_300_000)
+    // Was 2.2 MB unpacked / 578 KB packed with the maps (then 1.2 MB without them); 1.43 MB with the
+    // TDX, HCL, UKI and CEL modules. The bound catches maps (or another doubling) coming back.
+    expect(pkg.pack.unpackedSize).toBeLessThan(1_800_000)
   })
 
   it('publint: no error or warning on the packed files', async () => {

@@ -7,6 +7,9 @@ import { describe, expect, it } from 'vitest'
 import * as B from '../fixtures/eventlog/log_builder.js'
 import { LINUX_CMDLINE_PCRS, LINUX_STUB_CMDLINE_PCRS } from '../../src/state/linux.js'
 import { attest, FIRMWARE_PCRS, grub, hidden, stateOf, untrustedFindings } from './unbound_helpers.js'
+import { parseEventLog } from '../../src/eventlog/parse.js'
+import { authenticateLog } from '../../src/attest/index.js'
+import { stateFromEvidence } from '../../src/state/boot_state.js'
 
 const GOOD = '/vmlinuz root=/dev/sda1 quiet'
 const EVIL = '/vmlinuz root=/dev/sda1 init=/bin/sh'
@@ -68,5 +71,20 @@ describe('GRUB kernel command line from bound bytes', () => {
     expect(LINUX_STUB_CMDLINE_PCRS).toEqual([8, 9, 12])
     expect(stateOf(B.standardBoot(), QUOTED).linux.kernelCmdline).toMatchObject({ value: undefined, trusted: false, reasonCode: 'PCR_NOT_QUOTED' })
     expect(stateOf(B.standardBoot(), [...QUOTED, 12]).linux.kernelCmdline).toMatchObject({ value: undefined, trusted: true })
+  })
+})
+
+describe('a command line longer than the decoded-text cap', () => {
+  it('is not trusted: the decoded text is cut, the digest binds the whole line (fail closed)', () => {
+    const long = `/vmlinuz root=/dev/sda1 ${'x'.repeat(300)}`
+    const events = [...B.standardBoot(), ...boot(long)]
+    const parse = (cap?: number) => {
+      const log = parseEventLog(B.buildAgileLog({ events }).bytes, cap ? { limits: { maxDecodedTextBytes: cap } } : {})
+      return stateFromEvidence(authenticateLog(log, { onlyPcrs: QUOTED })).state.linux.kernelCmdline
+    }
+    expect(parse()).toMatchObject({ value: long, trusted: true })
+    const cut = parse(64)
+    expect(cut.trusted).toBe(false)
+    expect(cut.value).not.toBe(long)
   })
 })

@@ -1,6 +1,8 @@
 /**
- * `bootproof inspect [<log>] [--json] [--state] [--ccel]`: a decoded event table, the parsed log
- * as JSON, or (--state) the boot state with each fact's event references. Without `<log>`, this
+ * `bootproof inspect [<log>] [--json] [--state [--cel <file>]] [--ccel]`: a decoded event table,
+ * the parsed log as JSON, or (--state) the boot state with each fact's event references. `--cel`
+ * adds the Canonical Event Log of the same boot (systemd's tpm2-measure.log), replayed after the
+ * firmware events of each PCR; its facts land under `state.systemd`. Without `<log>`, this
  * machine's log (io.ts `DEFAULT_EVENT_LOG`).
  */
 import { toHex } from '../../bytes/hex.js'
@@ -8,17 +10,19 @@ import { eventLogToJSON } from '../../eventlog/json.js'
 import { parseEventLog } from '../../eventlog/parse.js'
 import { summarizeEventData } from '../../eventlog/decode/index.js'
 import type { EventLog } from '../../eventlog/types.js'
-import { EXIT_FAILED, EXIT_OK, logPathOrDefault, parseArgs, progress, readEventLogInput, reportError, type CliIO } from '../io.js'
+import { EXIT_FAILED, EXIT_OK, logPathOrDefault, parseArgs, progress, readEventLogInput, readInputFile, reportError, UsageError, CLI_INPUT_LIMITS, type CliIO } from '../io.js'
 import { formatFinding, pcrLabel } from '../format.js'
 import { authenticateLog } from '../../attest/authenticate_log.js'
 import { hasErrors } from '../../findings.js'
 import { stateFromEvidence } from '../../state/boot_state.js'
 import { renderState, stateToJSON } from '../../state/render.js'
+import { parseCel } from '../../cel/index.js'
 
 export async function runInspect(argv: string[], io: CliIO): Promise<number> {
   let json = argv.includes('--json')
   try {
-    const { flags, positional } = parseArgs(argv, { booleans: ['json', 'state', 'ccel'] })
+    const { flags, positional } = parseArgs(argv, { booleans: ['json', 'state', 'ccel'], strings: ['cel'] })
+    if (typeof flags.cel === 'string' && !flags.state) throw new UsageError('--cel applies to --state (the boot state of the firmware log and the CEL together)')
     json = flags.json === true
     const bytes = readEventLogInput(logPathOrDefault(positional, 'inspect'))
     progress('parsing')
@@ -27,7 +31,8 @@ export async function runInspect(argv: string[], io: CliIO): Promise<number> {
       // The log alone (no quote): facts are what a consistent log says. Its own findings
       // (structure, integrity) come first: a tampered log must not exit 0 (attacks L-04, S-02).
       progress('replaying and checking integrity')
-      const evidence = authenticateLog(log)
+      const celLog = typeof flags.cel === 'string' ? parseCel(readInputFile(flags.cel, CLI_INPUT_LIMITS.log)) : undefined
+      const evidence = authenticateLog(log, celLog ? { celLog } : {})
       progress('reading the boot state')
       const r = stateFromEvidence(evidence)
       const findings = [...evidence.findings.filter((f) => f.severity !== 'info'), ...r.findings]

@@ -27,7 +27,7 @@ import { looksLikePcrreadYaml, parsePcrreadYaml } from '../pcr_yaml.js'
 import { parsePcrList } from '../pcr_list.js'
 import { analyzeImaLog, isImaList, parseImaBankRules, parseImaLog } from '../../ima/index.js'
 import type { ImaAnalysis, ImaLog } from '../../ima/types.js'
-import { detectCelFormat, parseCel, replayCelLog } from '../../cel/index.js'
+import { detectCelFormat, parseCel, replayCelLog, verifyCelContent } from '../../cel/index.js'
 import { hasErrors } from '../../findings.js'
 
 /**
@@ -268,7 +268,9 @@ function replayIma(bytes: Uint8Array, expected: PcrValues | undefined, flags: Re
 function replayCel(bytes: Uint8Array, expected: PcrValues | undefined): ReplayReport {
   const log = parseCel(bytes)
   const r = replayCelLog(log, expected ? { expected } : {})
-  const findings = [...log.findings, ...r.findings]
+  // Content binding (verifyCelContent): an edited systemd string or COS TLV is an error finding.
+  const content = verifyCelContent(log)
+  const findings = [...log.findings, ...content.findings, ...r.findings]
   const nvpcrs = Object.fromEntries(Object.entries(pcrValuesToJSON(replayedValues(r.nvpcrs))).filter(([, regs]) => Object.keys(regs).length))
-  return { ok: !hasErrors(findings), format: log.format, registerKind: log.registerKind, count: log.records.length, countNoun: 'records', startupLocality: null, replay: r, integrity: {}, findings, nvpcrs }
+  return { ok: !hasErrors(findings), format: log.format, registerKind: log.registerKind, count: log.records.length, countNoun: 'records', startupLocality: null, replay: r, integrity: content.counts, findings, nvpcrs }
 }

@@ -1,6 +1,6 @@
 /**
  * `bootproof verify (--bundle <json> (--nonce <hex> | --nonce-from-bundle) [--ak <f>...] |
- *   --log <f> --quote <f> --sig <f> --ak <f>... --nonce <hex> [--pcrs <f>]) [--policy <json>]
+ *   --log <f> [--cel <f>] --quote <f> --sig <f> --ak <f>... --nonce <hex> [--pcrs <f>]) [--policy <json>]
  *   [--ak-enrolled] [--ca <pem>...] [--now <iso>] [--ccel]
  *   [--ak-eku <oid>... | --cloud gce]
  *   [--maa <token-file> (--maa-jwks <file> | --maa-root <pem>...) --maa-issuer <url> [--maa-nonce <s>]]
@@ -50,7 +50,7 @@ export async function runVerify(argv: string[], io: CliIO): Promise<number> {
   try {
     const { flags, positional } = parseArgs(argv, {
       booleans: ['json', 'ak-enrolled', 'ccel', 'allow-sha1', 'nonce-from-bundle'],
-      strings: ['bundle', 'log', 'quote', 'sig', 'nonce', 'pcrs', 'policy', 'now', 'report', 'ear-key', 'ear-out', 'cloud', 'maa', 'maa-jwks', 'maa-issuer', 'maa-nonce'],
+      strings: ['bundle', 'log', 'cel', 'quote', 'sig', 'nonce', 'pcrs', 'policy', 'now', 'report', 'ear-key', 'ear-out', 'cloud', 'maa', 'maa-jwks', 'maa-issuer', 'maa-nonce'],
       multi: ['ak', 'ca', 'ak-eku', 'maa-root'],
     })
     json = flags.json === true
@@ -80,10 +80,12 @@ export async function runVerify(argv: string[], io: CliIO): Promise<number> {
       if (flags['ak-enrolled'] && !flags.ak) throw new UsageError('--ak-enrolled vouches for an AK from your enrollment records: give it with --ak (the bundle\'s AK is the attester\'s claim)')
       input = {
         ...(b.eventLog ? { eventLog: b.eventLog } : {}),
+        ...(b.celLog ? { celLog: b.celLog } : {}),
         quotes: b.quotes,
         ak,
         nonce,
         ...(b.pcrs ? { pcrs: b.pcrs } : {}),
+        ...(b.cvm ? { cvm: b.cvm } : {}),
       }
     } else {
       if (typeof flags.quote !== 'string' || typeof flags.sig !== 'string' || !flags.ak) throw new UsageError('give --bundle, or --quote, --sig and --ak (plus --log and --nonce)')
@@ -99,6 +101,12 @@ export async function runVerify(argv: string[], io: CliIO): Promise<number> {
       }
     }
     if (flags.ccel) input.eventLogOptions = { registers: 'cc-mr' }
+    // --cel: systemd's tpm2-measure.log (or any CEL) of the same boot, replayed after the firmware log.
+    if (typeof flags.cel === 'string') {
+      if (!input.eventLog) throw new UsageError('--cel needs the firmware event log (--log, or a bundle with eventLog): the CEL continues its PCRs')
+      if (input.celLog) throw new UsageError('--cel cannot be combined with a bundle that has celLog')
+      input.celLog = readInputFile(flags.cel, CLI_INPUT_LIMITS.log)
+    }
     if (typeof flags.policy === 'string') input.policy = readJson(flags.policy)
     if (flags['ak-enrolled']) input.akEnrolled = true
     if (flags.ca) input.trustAnchors = (flags.ca as string[]).flatMap((p) => parseCertificates(readInputFile(p, CLI_INPUT_LIMITS.pem)))

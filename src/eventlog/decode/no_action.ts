@@ -9,7 +9,7 @@ import { isBootproofError } from '../../errors.js'
 import { expectEnd, malformed, readerFor } from './common.js'
 import { readDevicePath } from './device_path.js'
 import { readGuid } from './guid.js'
-import { asciiText, stripNul } from './text.js'
+import { asciiText, isBinaryText, stripNul } from './text.js'
 import type { DecodeInput, DecodedEventData, Sp800155Data, Sp800155Locator } from './types.js'
 
 const latin1 = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0))
@@ -79,7 +79,8 @@ function locator(r: ByteReader, input: DecodeInput, field: string): Sp800155Loca
   const length = r.u32le(`${field}Length`)
   const data = r.take(length, field)
   const out: Sp800155Locator = { type, typeName: LOCATOR_TYPES[type] ?? 'unknown', data }
-  if (type === 1) out.text = asciiText(stripNul(data).body).text
+  // A URI locator is as long as its u32 says: decoded up to the text cap, and not at all when binary.
+  if (type === 1 && !isBinaryText(data, input.limits.maxDecodedTextBytes)) out.text = asciiText(stripNul(data).body, input.limits.maxDecodedTextBytes).text
   if (type === 2 && data.length > 0) {
     // A locator is a hint: a device path that does not render just stays bytes.
     try {

@@ -134,6 +134,12 @@ export interface ActionData {
   printable: boolean
   /** The text is one of the fixed strings the PFP defines (TCG PFP, EV_EFI_ACTION event data). */
   wellKnown: boolean
+  /**
+   * Set when the string is longer than `limits.maxDecodedTextBytes` (or is binary after a GRUB
+   * prefix): `text` is only its start. The event's `data` keeps every byte; a reader that needs
+   * the whole string (a command line) must not take `text` for it.
+   */
+  truncated?: true
 }
 
 /** A string body (S-CRTM contents/version, POST code descriptor, fixed-string events, …). */
@@ -149,6 +155,12 @@ export interface TextData {
   expected?: string
   /** Whether the data equals `expected` exactly (no NUL, no extra byte). */
   matchesExpected?: boolean
+  /**
+   * Set when the string is longer than `limits.maxDecodedTextBytes` (or is binary after a GRUB
+   * prefix): `text` is only its start. The event's `data` keeps every byte; a reader that needs
+   * the whole string (a command line) must not take `text` for it.
+   */
+  truncated?: true
 }
 
 /** A 16-byte EFI_GUID body (EV_S_CRTM_VERSION may be a GUID). */
@@ -175,7 +187,19 @@ export interface IplData {
   prefix?: string
   text: string
   nulTerminated: boolean
+  /**
+   * UTF-16 text followed by one 0x00 byte, half a UTF-16 NUL: older systemd-boot logged its PCR 8
+   * command line one byte short of the UTF-16 string with NUL that it hashed (real Arch Linux
+   * logs). The digest covers `data` ‖ 0x00.
+   */
+  nulTruncated?: true
   printable: boolean
+  /**
+   * Set when the string is longer than `limits.maxDecodedTextBytes` (or is binary after a GRUB
+   * prefix): `text` is only its start. The event's `data` keeps every byte; a reader that needs
+   * the whole string (a command line) must not take `text` for it.
+   */
+  truncated?: true
 }
 
 /** GCE "GCE NonHostInfo\0" + confidential-technology byte (EV_NONHOST_INFO; google/go-tpm-tools server/policy_constants.go). */
@@ -246,8 +270,8 @@ export type VariableValue =
   | { type: 'signature-data'; entry: SignatureEntry; ownerMissing: boolean; note?: string }
   | { type: 'boot-order'; order: number[] }
   | { type: 'load-option'; option: LoadOption }
-  /** Text variables such as shim's SbatLevel. */
-  | { type: 'text'; text: string }
+  /** Text variables such as shim's SbatLevel (`truncated` beyond `limits.maxDecodedTextBytes`). */
+  | { type: 'text'; text: string; truncated?: true }
   /** Not a variable this library interprets (or an unrecognised (GUID, name) pair). */
   | { type: 'bytes' }
 

@@ -18,7 +18,7 @@ import { readerFor, malformed, within } from './common.js'
 import { EFI_GLOBAL_VARIABLE, EFI_IMAGE_SECURITY_DATABASE, SHIM_LOCK_GUID, guidName, readGuid } from './guid.js'
 import { isLoadOptionName, readBootOrder, readLoadOption } from './load_option.js'
 import { derSequenceLength, readSignatureData, readSignatureLists } from './signature_list.js'
-import { asciiText, stripNul, utf16Text } from './text.js'
+import { asciiText, isBinaryText, stripNul, utf16Text } from './text.js'
 import type { DecodeInput, UefiVariableData, VariableValue } from './types.js'
 
 type Content = 'uint8' | 'uint16' | 'signature-lists' | 'boot-order' | 'load-option' | 'text' | 'certificate'
@@ -103,8 +103,13 @@ function readValue(r: ByteReader, input: DecodeInput, content: Content | undefin
       return readBootOrder(r, input.limits, label)
     case 'load-option':
       return readLoadOption(r, input.limits)
-    case 'text':
-      return { type: 'text', text: asciiText(stripNul(r.rest()).body).text }
+    case 'text': {
+      // A binary value is not text (it would cost 4 characters a byte to show): plain bytes.
+      const body = stripNul(r.rest()).body
+      if (isBinaryText(body, input.limits.maxDecodedTextBytes)) return { type: 'bytes' }
+      const t = asciiText(body, input.limits.maxDecodedTextBytes)
+      return t.truncated ? { type: 'text', text: t.text, truncated: true } : { type: 'text', text: t.text }
+    }
     case 'certificate':
       return readSignatureData(r)
     case undefined:

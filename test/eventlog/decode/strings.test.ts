@@ -1,6 +1,9 @@
 import { describe, it, expect } from 'vitest'
 import { EV } from '../../../src/eventlog/event_types.js'
 import { decodeEventData, summarizeEventData } from '../../../src/eventlog/decode/index.js'
+import { parseEventLog } from '../../../src/eventlog/parse.js'
+import { DEFAULT_EVENTLOG_LIMITS, resolveLimits } from '../../../src/limits.js'
+import { buildEventLog, events } from '../../../src/testing/log_builder.js'
 import { ascii, cat, guid, hexBytes, input, u32, u64, utf16 } from './helpers.js'
 
 const decode = (type: number, data: Uint8Array, pcr = 0) => decodeEventData(input(type, data, pcr))
@@ -146,5 +149,83 @@ describe('EV_SEPARATOR (TCG PFP)', () => {
   it.each([3, 5, 0])('%i bytes is nonstandard (L-09)', (n) => {
     const d = sep(new Uint8Array(n))
     expect(d).toEqual({ kind: 'separator', meaning: 'nonstandard', note: `separator data is ${n} bytes, not 4` })
+  })
+})
+
+describe('text cost bounds: limits.maxDecodedTextBytes and binary bodies (attack L-01)', () => {
+  const limits = (max: number) => ({ ...DEFAULT_EVENTLOG_LIMITS, maxDecodedTextBytes: max })
+  const decodeWith = (type: number, data: Uint8Array, max: number, pcr = 8) => decodeEventData(input(type, data, pcr, limits(max)))
+  const fill = (n: number, b: number) => new Uint8Array(n).fill(b)
+
+  it('the default cap is 64 KiB, above the longest string of a real log (a 10 200-byte GRUB submenu block)', () => {
+    expect(DEFAULT_EVENTLOG_LIMITS.maxDecodedTextBytes).toBe(64 * 1024)
+  })
+
+  it('a GRUB string within the cap is decoded whole, newlines and tabs escaped, not truncated', () => {
+    const body = `submenu 'Advanced options' {\n${'\tmenuentry x {\n\t\tlinux /vmlinuz ro quiet\n\t}\n'.repeat(300)}}`
+    expect(body.length).toBeGreaterThan(10_000)
+    const d = decode(EV.EV_IPL, ascii(`grub_cmd: ${body}\0`), 8)
+    expect(d).toMatchObject({ kind: 'ipl', form: 'grub-command', printable: false, nulTerminated: true })
+    expect(d).not.toHaveProperty('truncated')
+    expect((d as { text: string }).text).toBe(body.replace(/\n/g, '\\x0a').replace(/\t/g, '\\x09'))
+  })
+
+  it('a kernel command line longer than the cap is marked truncated, its text the first maxDecodedTextBytes bytes', () => {
+    const args = 'ro quiet ' + 'x'.repeat(200) + ' init=/bin/sh'
+    const d = decodeWith(EV.EV_IPL, ascii(`kernel_cmdline: ${args}\0`), 100)
+    expect(d).toEqual({ kind: 'ipl', form: 'grub-kernel-cmdline', prefix: 'kernel_cmdline: ', text: args.slice(0, 100), nulTerminated: true, printable: true, truncated: true })
+    // exactly at the cap: whole
+    expect(decodeWith(EV.EV_IPL, ascii(`kernel_cmdline: ${args}\0`), args.length)).not.toHaveProperty('truncated')
+  })
+
+  it('printable describes the whole string, also past the cap', () => {
+    const data = cat(fill(200, 0x41), [0x0a])
+    expect(decodeWith(EV.EV_IPL, data, 100, 9)).toMatchObject({ kind: 'ipl', text: 'A'.repeat(100), printable: false, truncated: true })
+  })
+
+  it('an EV_IPL that is mostly binary (0xFF padding swallowed by a grown EventSize) stays raw', () => {
+    expect(decode(EV.EV_IPL, cat(ascii('(hd0)/x'), fill(240_000, 0xff)), 3)).toEqual({ kind: 'raw', note: 'EV_IPL data of 240007 bytes is binary data, not text' })
+  })
+
+  it('after a GRUB prefix a binary body keeps the prefix (the digest binds the suffix) and shows its first 64 bytes', () => {
+    const d = decode(EV.EV_IPL, cat(ascii('grub_cmd: '), fill(5000, 0)), 8)
+    expect(d).toEqual({ kind: 'ipl', form: 'grub-command', prefix: 'grub_cmd: ', text: '\\x00'.repeat(64), nulTerminated: true, printable: false, truncated: true })
+  })
+
+  it('a short binary value (64 bytes or less) is still shown escaped, not hidden', () => {
+    expect(decode(EV.EV_IPL, fill(64, 0xff), 8)).toMatchObject({ kind: 'ipl', form: 'text', text: '\\xff'.repeat(64), printable: false })
+    expect(decode(EV.EV_IPL, fill(65, 0xff), 8)).toMatchObject({ kind: 'raw' })
+  })
+
+  it('half escaped is still text (UTF-8 titles): binary needs more non-text bytes than text bytes', () => {
+    const half = Uint8Array.from({ length: 1000 }, (_, i) => (i % 2 ? 0xe4 : 0x41))
+    expect(decode(EV.EV_IPL, half, 8)).toMatchObject({ kind: 'ipl', text: 'A\\xe4'.repeat(500) })
+    expect(decode(EV.EV_IPL, cat(half, [0xe4, 0xe4]), 8)).toMatchObject({ kind: 'raw' })
+  })
+
+  it('EV_EFI_ACTION: binary is raw; a long string is truncated and never well-known', () => {
+    expect(decode(EV.EV_EFI_ACTION, fill(100, 0), 4)).toEqual({ kind: 'raw', note: 'action data of 100 bytes is binary data, not text' })
+    const d = decodeWith(EV.EV_EFI_ACTION, ascii('Exit Boot Services Invocation and more'), 29, 5)
+    expect(d).toEqual({ kind: 'action', text: 'Exit Boot Services Invocation', printable: true, wellKnown: false, truncated: true })
+  })
+
+  it('systemd-stub UTF-16 strings are capped in bytes, on a code-unit boundary', () => {
+    const d = decodeWith(EV.EV_IPL, utf16('console=ttyS0 quiet splash\0'), 15, 12)
+    expect(d).toEqual({ kind: 'ipl', form: 'utf-16le', text: 'console', nulTerminated: true, printable: true, truncated: true })
+  })
+
+  it('fixed strings and descriptors: binary bodies are raw, text is capped', () => {
+    expect(decode(EV.EV_EFI_HCRTM_EVENT, fill(100, 0xff), 0)).toEqual({ kind: 'raw', note: 'data expected to be "HCRTM" of 100 bytes is binary data, not text' })
+    expect(decodeWith(EV.EV_S_CRTM_CONTENTS, ascii('Boot Guard Measured S-CRTM\0'), 4, 0)).toMatchObject({ kind: 'text', text: 'Boot', truncated: true })
+    expect(decodeWith(EV.EV_PLATFORM_CONFIG_FLAGS, cat(ascii('etc/acpi/rsdp'), new Uint8Array(43)), 3, 1)).toMatchObject({ kind: 'text', text: 'etc', truncated: true })
+  })
+
+  it('parseEventLog passes limits.maxDecodedTextBytes to the decoders; resolveLimits rejects a bad value', () => {
+    const bytes = buildEventLog({ events: [events.ipl(8, 'grub_cmd: linux /vmlinuz ro quiet')] }).bytes
+    const ipl = (max?: number) => parseEventLog(bytes, max === undefined ? {} : { limits: { maxDecodedTextBytes: max } }).events[1]!.decoded
+    expect(ipl()).toMatchObject({ text: 'linux /vmlinuz ro quiet' })
+    expect(ipl()).not.toHaveProperty('truncated')
+    expect(ipl(5)).toMatchObject({ text: 'linux', truncated: true })
+    expect(() => resolveLimits({ maxDecodedTextBytes: -1 })).toThrow(TypeError)
   })
 })

@@ -6,6 +6,10 @@ import { imaFamilies } from './ima.js'
 import { earFamily, maaFamily } from './tokens.js'
 import { policyFamily } from './policy.js'
 import { bundleFamily } from './bundle.js'
+import { celFamily } from './cel.js'
+import { pcrsigFamily, ukiFamily } from './uki.js'
+import { tdxFamily } from './tdx.js'
+import { hclFamily, snpFamily } from './cvm.js'
 
 /** Every fuzz family, in run order. */
-export const FAMILIES: Family<any>[] = [...eventlogFamilies, ...tpmFamilies, x509Family, ...imaFamilies, maaFamily, earFamily, policyFamily, bundleFamily]
+export const FAMILIES: Family<any>[] = [...eventlogFamilies, ...tpmFamilies, x509Family, ...imaFamilies, maaFamily, earFamily, policyFamily, bundleFamily, ukiFamily, pcrsigFamily, celFamily, tdxFamily, snpFamily, hclFamily]

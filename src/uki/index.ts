@@ -1,0 +1,11 @@
+/** Unified kernel images (UAPI UKI specification): PCR 11 prediction as systemd-stub measures it, and `.pcrsig` verification. */
+export { parseUki, type UkiImage, type UkiSection, type ParseUkiOptions } from './parse_uki.js'
+export { predictPcr11, measurementPlan, resolveBanks, PCR11_BANKS, type Pcr11Bank, type Pcr11Entry, type Pcr11Calculation, type Pcr11Prediction, type Pcr11MeasuredSection, type Pcr11SectionFiles, type Pcr11Input, type PredictPcr11Options } from './predict_pcr11.js'
+export { UKI_SECTIONS, MIN_STUB_VERSION, NEWEST_KNOWN_STUB_VERSION, sectionTable, parseStubMagic, type UkiSectionInfo, type StubInfo } from './section_table.js'
+export { PHASE_WORDS, DEFAULT_PHASE_PATHS, ALL_PHASE_PATHS, normalizePhasePath, phaseWords, resolvePhasePaths } from './phases.js'
+export { policyPcrDigest, pcrSelection, TPM_CC_POLICY_PCR, type PolicyPcrInput } from './policy_pcr.js'
+export { parsePcrSignature, type PcrSignatureDocument, type PcrSignatureEntry } from './pcrsig.js'
+export { parsePcrPublicKey, rsaPublicKeyDer, type PcrPublicKey } from './pcr_public_key.js'
+export { verifyPcrSignature, type VerifyPcrSignatureOptions, type VerifyPcrSignatureResult, type PcrSignatureCheck, type PcrSignatureError, type PcrSignatureEntryResult, type PcrSignatureSubject } from './verify_pcrsig.js'
+export { DEFAULT_UKI_LIMITS, resolveUkiLimits, type UkiLimits } from './limits.js'
+export { UKI_THROWN_CODES, type UkiErrorCode, type UkiParseErrorCode, type UkiCheckErrorCode } from '../error_codes.js'
