@@ -47,7 +47,7 @@ export interface AkBindingOutcome extends BindingOutcome {
   code?: AkBindingCode
 }
 
-type AkBindingCode = 'ERR_HCL_AK_MISSING' | 'ERR_HCL_AK_MISMATCH'
+export type AkBindingCode = 'ERR_HCL_AK_MISSING' | 'ERR_HCL_AK_MISMATCH'
 const AK_MISSING: AkBindingCode = 'ERR_HCL_AK_MISSING'
 const AK_MISMATCH: AkBindingCode = 'ERR_HCL_AK_MISMATCH'
 
