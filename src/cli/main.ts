@@ -3,19 +3,6 @@ import { createRequire } from 'node:module'
 import { processIO, terminalSafeIO, startProgress, endProgress, EXIT_ERROR, EXIT_OK, type CliIO } from './io.js'
 import { colorEnabled, colorIO } from './color.js'
 import { cliWording } from './format.js'
-import { runInspect } from './commands/inspect.js'
-import { runReplay } from './commands/replay.js'
-import { runVerifyQuote } from './commands/verify_quote.js'
-import { runVerifyCvm } from './commands/verify_cvm.js'
-import { runVerify } from './commands/verify.js'
-import { runToken } from './commands/token.js'
-import { runDiff } from './commands/diff.js'
-import { runPredictPcr4 } from './commands/predict.js'
-import { runPredictPcr11 } from './commands/predict_pcr11.js'
-import { runVerifyPcrsig } from './commands/verify_pcrsig.js'
-import { runPolicy } from './commands/policy.js'
-import { runBatch } from './commands/batch.js'
-import { runFleet } from './commands/fleet.js'
 
 const USAGE = `usage: bootproof <command> [options]
 
@@ -125,20 +112,28 @@ function commandIO(rawIO: CliIO, json: boolean): CliIO {
   return { ...safe, out: (s) => safe.out(cliWording(s)), err: (s) => safe.err(cliWording(s)) }
 }
 
-export const COMMANDS: Record<string, (argv: string[], io: CliIO) => Promise<number>> = {
-  inspect: runInspect,
-  replay: runReplay,
-  'verify-quote': runVerifyQuote,
-  'verify-cvm': runVerifyCvm,
-  verify: runVerify,
-  token: runToken,
-  diff: runDiff,
-  policy: runPolicy,
-  'predict-pcr4': runPredictPcr4,
-  'predict-pcr11': runPredictPcr11,
-  'verify-pcrsig': runVerifyPcrsig,
-  batch: runBatch,
-  fleet: runFleet,
+/** What a command module exports: its runner. */
+export type CommandRunner = (argv: string[], io: CliIO) => Promise<number>
+
+/**
+ * Each command's module, loaded only when that command runs: `bootproof --version` or `replay`
+ * does not load X.509, token or confidential-VM code (issue "Fleet scale": the CLI loaded all of
+ * it on every run).
+ */
+export const COMMANDS: Record<string, () => Promise<CommandRunner>> = {
+  inspect: () => import('./commands/inspect.js').then((m) => m.runInspect),
+  replay: () => import('./commands/replay.js').then((m) => m.runReplay),
+  'verify-quote': () => import('./commands/verify_quote.js').then((m) => m.runVerifyQuote),
+  'verify-cvm': () => import('./commands/verify_cvm.js').then((m) => m.runVerifyCvm),
+  verify: () => import('./commands/verify.js').then((m) => m.runVerify),
+  token: () => import('./commands/token.js').then((m) => m.runToken),
+  diff: () => import('./commands/diff.js').then((m) => m.runDiff),
+  policy: () => import('./commands/policy.js').then((m) => m.runPolicy),
+  'predict-pcr4': () => import('./commands/predict.js').then((m) => m.runPredictPcr4),
+  'predict-pcr11': () => import('./commands/predict_pcr11.js').then((m) => m.runPredictPcr11),
+  'verify-pcrsig': () => import('./commands/verify_pcrsig.js').then((m) => m.runVerifyPcrsig),
+  batch: () => import('./commands/batch.js').then((m) => m.runBatch),
+  fleet: () => import('./commands/fleet.js').then((m) => m.runFleet),
 }
 
 export async function main(argv: string[], rawIO: CliIO = processIO): Promise<number> {
@@ -158,8 +153,8 @@ export async function main(argv: string[], rawIO: CliIO = processIO): Promise<nu
     io.err(USAGE)
     return EXIT_ERROR
   }
-  const run = COMMANDS[cmd]
-  if (!run) {
+  const load = COMMANDS[cmd]
+  if (!load) {
     io.err(`bootproof: ERR_USAGE: unknown ${cmd.startsWith('-') ? 'option' : 'command'} ${cmd}\n${USAGE}`)
     return EXIT_ERROR
   }
@@ -172,6 +167,7 @@ export async function main(argv: string[], rawIO: CliIO = processIO): Promise<nu
   // Progress lines only on a terminal; they start once a command reads a large input (io.ts).
   if (rawIO.tty?.err) startProgress((line) => io.err(line))
   try {
+    const run = await load()
     return await run(rest, io)
   } finally {
     endProgress()
