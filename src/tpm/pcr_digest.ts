@@ -8,6 +8,9 @@ import type { HashAlgName } from '../alg.js'
 import { defaultHashProvider, type HashProvider } from '../hash/provider.js'
 import type { PcrSelection } from './pcr_selection.js'
 
+/** Room for 24 SHA-512 PCRs, the largest selection of one bank. */
+const SCRATCH = new Uint8Array(24 * 64)
+
 /**
  * Compute pcrDigest from `values` (bank → index → bytes) for `selection`.
  * @returns undefined when a selected value is missing.
@@ -29,7 +32,9 @@ export function computePcrDigest(
       n += v.length
     }
   }
-  const buf = new Uint8Array(n)
+  // A reused scratch buffer (hashing is synchronous and the provider keeps no reference): a
+  // fresh one per quote would be an allocation outside the JS heap for most selections.
+  const buf = n <= SCRATCH.length ? SCRATCH.subarray(0, n) : new Uint8Array(n)
   let o = 0
   for (const s of selection) {
     const bank = values.get(s.bank)!

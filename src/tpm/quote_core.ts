@@ -332,10 +332,8 @@ function checkPcrs(checks: QuoteCheck[], states: QuoteState[], supplied: QuotePc
     for (const sel of s.info.pcrSelect) {
       const bank = (out[sel.bank] ??= {})
       const regs = values.get(sel.bank as HashAlgName)!
-      for (const p of sel.pcrs) {
-        const v = regs.get(p)!
-        bank[String(p)] = text.get(v) ?? toHex(v)
-      }
+      const texts = text.get(sel.bank as HashAlgName)
+      for (const p of sel.pcrs) bank[String(p)] = texts?.get(p) ?? toHex(regs.get(p)!)
     }
   })
   return out

@@ -13,8 +13,8 @@ import type { PcrValuesInput } from '../pcr_values.js'
 export interface QuotePcrValues {
   /** bank → index → value. */
   values: Map<HashAlgName, Map<number, Uint8Array>>
-  /** The lowercase hex text each value was decoded from, by value (absent for bytes or other spellings). */
-  text: Map<Uint8Array, string>
+  /** bank → index → the lowercase hex text the value was decoded from (absent for bytes or other spellings). */
+  text: Map<HashAlgName, Map<number, string>>
 }
 
 /** Nibble per char code: 0-15 for digits and a-f, 16-31 for A-F (bit 4 marks a capital), -1 otherwise. */
@@ -68,27 +68,34 @@ export function readQuotePcrs(pcrs: PcrValuesInput): QuotePcrValues {
   const what = 'PCR values'
   if (Array.isArray(pcrs)) throw new BootproofError('ERR_PCRS_INVALID', `${what}: expected an object {bank: {index: hex}}`)
   const values = new Map<HashAlgName, Map<number, Uint8Array>>()
-  const text = new Map<Uint8Array, string>()
+  const text = new Map<HashAlgName, Map<number, string>>()
   const lower = { v: false }
-  for (const [bankRaw, regs] of Object.entries(pcrs as Record<string, unknown>)) {
+  const input = pcrs as Record<string, unknown>
+  for (const bankRaw of Object.keys(input)) {
+    const regs = input[bankRaw]
     const bank = bankRaw.toLowerCase()
     if (!isHashAlgName(bank)) throw new BootproofError('ERR_PCRS_INVALID', `${what}: unknown bank "${bankRaw}" (use sha1, sha256, sha384, sha512, sm3_256)`)
     if (values.has(bank)) throw new BootproofError('ERR_PCRS_INVALID', `${what}: bank "${bankRaw}" given twice`)
     if (typeof regs !== 'object' || regs === null || Array.isArray(regs)) throw new BootproofError('ERR_PCRS_INVALID', `${what}: ${bank} must be an object`)
     const m = new Map<number, Uint8Array>()
-    for (const [idx, v] of Object.entries(regs as Record<string, unknown>)) {
+    let t: Map<number, string> | undefined
+    const r = regs as Record<string, unknown>
+    for (const idx of Object.keys(r)) {
       if (!isDecimalIndex(idx)) throw new BootproofError('ERR_PCRS_INVALID', `${what}: ${bank} index "${idx}" is not a decimal PCR index`)
+      const v = r[idx]
+      const i = Number(idx)
       let bytes: Uint8Array | undefined
       if (v instanceof Uint8Array) bytes = v
       else if (typeof v === 'string') {
         const prefixed = v.startsWith('0x')
         bytes = decodeHex(v, prefixed ? 2 : 0, lower)
-        if (bytes && !prefixed && lower.v) text.set(bytes, v)
+        if (bytes && !prefixed && lower.v) (t ??= new Map()).set(i, v)
       }
       if (!bytes) throw new BootproofError('ERR_PCRS_INVALID', `${what}: ${bank}:${idx} is neither bytes nor a hex string`)
-      m.set(Number(idx), bytes)
+      m.set(i, bytes)
     }
     values.set(bank, m)
+    if (t) text.set(bank, t)
   }
   return { values, text }
 }
