@@ -8,7 +8,7 @@ import { toHex } from '../bytes/hex.js'
 import type { CertificateInput } from '../x509/chain.js'
 import { CvmChecks, HARDWARE_CHECK_IDS, type CvmVerifyResult } from './azure/cvm_checks.js'
 import type { HclReport } from './azure/hcl_report.js'
-import { checkHostData, checkMeasurement, resolveEndorsement, type VerifyCvmOptions } from './azure/options.js'
+import { checkHostData, checkMeasurement, snpVerifyOptions, type VerifyCvmOptions } from './azure/options.js'
 import { verifyTdxHardware } from './azure/tdx_hardware.js'
 import { verifyHclReport } from './azure/verify_hcl.js'
 import { parseSnpReport } from './snp/report.js'
@@ -22,14 +22,7 @@ export type CvmEvidence =
 
 async function verifyBareSnp(bytes: Uint8Array, o: VerifyCvmOptions & { vcek: CertificateInput }): Promise<CvmVerifyResult> {
   const snp = parseSnpReport(bytes)
-  const r = await verifySnpReport(snp, {
-    ...resolveEndorsement(o.vcek, o.chain),
-    ...(o.minimumTcb ? { minimumTcb: o.minimumTcb } : {}),
-    ...(o.allowDebug !== undefined ? { allowDebug: o.allowDebug } : {}),
-    ...(o.now ? { now: o.now } : {}),
-    ...(o.product ? { product: o.product } : {}),
-    ...(o.crypto ? { crypto: o.crypto } : {}),
-  })
+  const r = await verifySnpReport(snp, snpVerifyOptions(o))
   const checks = new CvmChecks()
   checks.push(...r.checks)
   checkHostData(checks, snp.hostData, o.hostData)

@@ -11,6 +11,7 @@ import { looksLikePem } from '../../x509/pem.js'
 import type { KeyMaterial } from '../../x509/spki.js'
 import type { SnpProduct } from '../snp/roots.js'
 import type { SnpMinimumTcb } from '../snp/tcb.js'
+import type { VerifySnpOptions } from '../snp/verify.js'
 import type { CvmChecks } from './cvm_checks.js'
 import type { HclReportLimits } from './hcl_report.js'
 
@@ -87,4 +88,16 @@ export function resolveEndorsement(vcek: CertificateInput, chain: readonly Certi
   const certs = parseCertificates(vcek)
   if (certs.length <= 1) return { vcek }
   return { vcek: certs[0]!, chain: certs.slice(1) }
+}
+
+/** The SEV-SNP verifier's options from the confidential-VM options (one mapping for HCL and bare reports). */
+export function snpVerifyOptions(o: VerifyCvmOptions & { vcek: CertificateInput }): VerifySnpOptions {
+  return {
+    ...resolveEndorsement(o.vcek, o.chain),
+    ...(o.minimumTcb ? { minimumTcb: o.minimumTcb } : {}),
+    ...(o.allowDebug !== undefined ? { allowDebug: o.allowDebug } : {}),
+    ...(o.now ? { now: o.now } : {}),
+    ...(o.product ? { product: o.product } : {}),
+    ...(o.crypto ? { crypto: o.crypto } : {}),
+  }
 }

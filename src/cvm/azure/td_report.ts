@@ -16,25 +16,13 @@ import { bytesEqual, toHex } from '../../bytes/hex.js'
 import { BootproofError } from '../../errors.js'
 import { defaultHashProvider, type HashProvider } from '../../hash/provider.js'
 import { TD_REPORT_SIZE } from './hcl_report.js'
+import type { TdMeasurements } from '../tdx/quote.js'
 
 /** REPORTTYPE.TYPE of a TDX report. */
 export const TD_REPORT_TYPE_TDX = 0x81
 
-/** The fields a TD report shares with a TD quote body (Intel TDX DCAP Quote Library API, TD quote body). */
-export interface TdMeasurements {
-  teeTcbSvn: Uint8Array
-  mrSeam: Uint8Array
-  mrSignerSeam: Uint8Array
-  seamAttributes: Uint8Array
-  tdAttributes: Uint8Array
-  xfam: Uint8Array
-  mrTd: Uint8Array
-  mrConfigId: Uint8Array
-  mrOwner: Uint8Array
-  mrOwnerConfig: Uint8Array
-  rtmrs: Uint8Array[]
-  reportData: Uint8Array
-}
+/** The fields a TD report shares with a TD quote body: one definition, in the TDX module. */
+export type { TdMeasurements }
 
 export interface TdReport extends TdMeasurements {
   reportType: { type: number; subtype: number; version: number }

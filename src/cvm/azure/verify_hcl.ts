@@ -22,7 +22,7 @@ import { verifySnpReport } from '../snp/verify.js'
 import { checkAkBinding, checkRuntimeDataBinding } from './binding.js'
 import { CvmChecks, HARDWARE_CHECK_IDS, type CvmVerifyResult } from './cvm_checks.js'
 import { parseHclReport, type HclReport } from './hcl_report.js'
-import { checkHostData, checkMeasurement, resolveEndorsement, type VerifyCvmOptions } from './options.js'
+import { checkHostData, checkMeasurement, snpVerifyOptions, type VerifyCvmOptions } from './options.js'
 import { compareTdReport, parseTdReport, summarizeTdReport } from './td_report.js'
 import { verifyTdxHardware } from './tdx_hardware.js'
 
@@ -68,14 +68,7 @@ async function snpPart(hcl: HclReport, o: VerifyCvmOptions, checks: CvmChecks): 
     debugCheck(checks, snp, o.allowDebug)
     part = { report: summarizeSnpReport(snp) as unknown as Record<string, unknown>, reportData: snp.reportData, measurement: snp.measurement, debug: snp.policy.debug, verified: false }
   } else {
-    const r = await verifySnpReport(snp, {
-      ...resolveEndorsement(o.vcek, o.chain),
-      ...(o.minimumTcb ? { minimumTcb: o.minimumTcb } : {}),
-      ...(o.allowDebug !== undefined ? { allowDebug: o.allowDebug } : {}),
-      ...(o.now ? { now: o.now } : {}),
-      ...(o.product ? { product: o.product } : {}),
-      ...(o.crypto ? { crypto: o.crypto } : {}),
-    })
+    const r = await verifySnpReport(snp, snpVerifyOptions({ ...o, vcek: o.vcek }))
     checks.push(...r.checks)
     const verified = r.checks.every((c) => c.ok || !HARDWARE_CHECK_IDS.has(c.id)) && r.checks.some((c) => c.id === 'report.signature' && c.ok)
     part = { report: r.report as unknown as Record<string, unknown>, reportData: snp.reportData, measurement: snp.measurement, debug: snp.policy.debug, verified, ...(r.endorsement ? { endorsement: r.endorsement } : {}) }

@@ -83,10 +83,8 @@ export interface TdxTdAttributes {
   perfmon: boolean
 }
 
-/** The TD quote body (a TD report as the quoting enclave copied it). Byte fields are views. */
-export interface TdxQuoteBody {
-  /** `1.0` (584 bytes) or `1.5` (648 bytes). */
-  tdxVersion: '1.0' | '1.5'
+/** The fields a TD report shares with a TD quote body (Intel TDX DCAP Quote Library API, TD quote body). */
+export interface TdMeasurements {
   teeTcbSvn: Uint8Array
   mrSeam: Uint8Array
   mrSignerSeam: Uint8Array
@@ -97,9 +95,16 @@ export interface TdxQuoteBody {
   mrConfigId: Uint8Array
   mrOwner: Uint8Array
   mrOwnerConfig: Uint8Array
+  rtmrs: Uint8Array[]
+  reportData: Uint8Array
+}
+
+/** The TD quote body (a TD report as the quoting enclave copied it). Byte fields are views. */
+export interface TdxQuoteBody extends TdMeasurements {
+  /** `1.0` (584 bytes) or `1.5` (648 bytes). */
+  tdxVersion: '1.0' | '1.5'
   /** RTMR0-3. */
   rtmrs: [Uint8Array, Uint8Array, Uint8Array, Uint8Array]
-  reportData: Uint8Array
   /** TDX 1.5 only. */
   teeTcbSvn2?: Uint8Array
   mrServiceTd?: Uint8Array
