@@ -141,3 +141,5 @@ export type { HclHashType, ParseHclReportOptions, BindingOutcome, AkBindingOutco
 export type { AkBindingCode } from './cvm/azure/binding.js'
 export type { FleetVerdictDigest } from './fleet/types.js'
 export type { CvmPolicy } from './policy/types.js'
+export type { Pcr11SignedPolicy, Pcr11SignedBank } from './policy/types.js'
+export { verifyPcr11Signatures, DEFAULT_MAX_PCR11_SIGNATURE_CHECKS, type Pcr11SignatureEvidence, type VerifiedPcr11Signature, type VerifyPcr11SignaturesOptions } from './attest/pcr_signature.js'

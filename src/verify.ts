@@ -28,7 +28,8 @@ import { SUBMODS, submodForPcr, type SubmodName } from './verdict/submods.js'
 import type { EarAppraisal, StepName, StepStatus, Verdict, VerdictFinding } from './verdict/types.js'
 import { runAppraisal, type PolicyInput } from './verify_appraisal.js'
 import { validatePolicy } from './policy/validate.js'
-import type { Policy } from './policy/types.js'
+import type { Pcr11SignedBank, Policy } from './policy/types.js'
+import { verifyPcr11Signatures, type Pcr11SignatureEvidence } from './attest/pcr_signature.js'
 import { policyTrustAnchors } from './policy/appraise.js'
 import { pcrsReadByPolicy } from './policy/coverage.js'
 import { parseCel } from './cel/index.js'
@@ -87,6 +88,12 @@ export interface VerifyAttestationInput {
    * quote's AK to a SEV-SNP report or TD quote; reported as the `cvm` submodule (docs/cvm.md).
    */
   cvm?: CvmEvidence
+  /**
+   * The UKI's `.pcrsig` (systemd signed PCR 11 policies, JSON; an evidence bundle's
+   * `pcrSignature`), for a policy's `pcr11Signed` rule. Attester data: only entries whose
+   * signatures verify under the policy's keys count, and only for the quoted PCR 11 value.
+   */
+  pcrSignature?: Uint8Array | string
   /** Verifier settings for `cvm` (never from the evidence): accept a debuggable guest, SEV-SNP intermediates, TDX collateral. */
   cvmOptions?: { allowDebug?: boolean; chain?: readonly CertificateInput[]; tdx?: { collateral?: unknown; ccel?: Uint8Array } }
 }
@@ -210,6 +217,20 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
     steps.state = { status: 'skipped' }
   }
 
+  // 4b. a pcr11Signed rule: the .pcrsig's signatures checked once, under the policy's keys
+  // (asynchronous, so before the appraisal, which only compares digests).
+  let pcr11Signatures: Pcr11SignatureEvidence | undefined
+  const signedRule = validated?.pcr11Signed
+  if (signedRule && input.pcrSignature !== undefined) {
+    const banks = signedRule.banks ?? ['sha256']
+    const pcr11: Partial<Record<Pcr11SignedBank, string>> = {}
+    for (const b of banks) {
+      const v = quote.valid ? quote.pcrs[b]?.['11'] : undefined
+      if (v !== undefined) pcr11[b] = v
+    }
+    pcr11Signatures = await verifyPcr11Signatures(input.pcrSignature, signedRule.keys, { banks, pcr11, ...(input.hash ? { hash: input.hash } : {}) })
+  }
+
   // 5. appraisal against the policy.
   let policyId: string | undefined
   let appraised: Partial<Record<SubmodName, EarStatus>> = {}
@@ -217,7 +238,7 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
     // The nonce counts as checked only when one was given and every quote's extraData equals it.
     const nonceChecks = quote.checks.filter((c) => c.id === 'quote.nonce')
     const nonceChecked = !!input.nonce?.length && nonceChecks.length === input.quotes.length && nonceChecks.every((c) => c.ok)
-    const a = runAppraisal({ policy: validated ?? input.policy, log, ...(evidence ? { evidence } : {}), state, quote, previous: input.previous, nonceChecked, ak: input.ak })
+    const a = runAppraisal({ policy: validated ?? input.policy, log, ...(evidence ? { evidence } : {}), state, quote, previous: input.previous, nonceChecked, ak: input.ak, ...(pcr11Signatures ? { pcr11Signatures } : {}) })
     policyId = a.policyId
     appraised = a.submods
     for (const f of a.findings) findings.push(f)

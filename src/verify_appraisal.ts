@@ -3,6 +3,7 @@
  * its components onto the verdict's EAR submodules.
  */
 import type { AuthenticatedEvidence } from './attest/evidence.js'
+import type { Pcr11SignatureEvidence } from './attest/pcr_signature.js'
 import type { EventLog } from './eventlog/types.js'
 import { appraisePolicy, type AppraisalResult } from './policy/appraise.js'
 import type { Policy } from './policy/types.js'
@@ -27,6 +28,8 @@ export interface AppraisalBridgeInput {
   nonceChecked: boolean
   /** The AK the quote was verified with (for key-quality rules such as the ROCA check). */
   ak?: AkInput
+  /** The `.pcrsig` entries verified under the policy's `pcr11Signed` keys. */
+  pcr11Signatures?: Pcr11SignatureEvidence
 }
 
 export interface AppraisalBridgeResult {
@@ -46,6 +49,7 @@ export function runAppraisal(input: AppraisalBridgeInput): AppraisalBridgeResult
     ...(input.previous ? { previous: input.previous } : {}),
     nonceChecked: input.nonceChecked,
     ...(input.ak !== undefined ? { ak: input.ak } : {}),
+    ...(input.pcr11Signatures ? { pcr11Signatures: input.pcr11Signatures } : {}),
   })
   const submods: Partial<Record<SubmodName, EarStatus>> = {}
   for (const c of result.components) {

@@ -15,6 +15,7 @@ import { fromHexOrUndefined } from '../bytes/hex.js'
 import type { AkParts } from '../tpm/ak.js'
 import type { QuoteEvidence } from '../tpm/quote_core.js'
 import type { PcrValuesInput as PcrValues } from '../pcr_values.js'
+import { parsePcrSignature } from '../uki/pcrsig.js'
 
 export interface EvidenceBundle {
   version: 1
@@ -31,6 +32,11 @@ export interface EvidenceBundle {
    * to `verifyAttestation` as `cvm`.
    */
   cvm?: { hclReport: Uint8Array; vcek?: string; tdQuote?: Uint8Array }
+  /**
+   * The UKI's `.pcrsig` (systemd signed PCR 11 policies) as JSON text; in the bundle a string or
+   * the document itself. Pass it to `verifyAttestation` as `pcrSignature` (policy `pcr11Signed`).
+   */
+  pcrSignature?: string
 }
 
 /** Largest accepted bundle text (a 16 MiB log in base64 plus quotes and certificates). */
@@ -91,7 +97,7 @@ export function parseEvidenceBundle(input: string | unknown): EvidenceBundle {
   }
   const o = obj(json, '')
   for (const k of Object.keys(o)) if (Object.hasOwn(VERIFIER_OPTIONS_IN_EVIDENCE, k)) bad(`/${k}`, `not accepted in evidence: it ${VERIFIER_OPTIONS_IN_EVIDENCE[k]}`)
-  only(o, ['$schema', 'version', 'eventLog', 'quotes', 'pcrs', 'ak', 'nonce', 'comment', 'hclReport', 'vcek', 'tdQuote', 'celLog'], '')
+  only(o, ['$schema', 'version', 'eventLog', 'quotes', 'pcrs', 'ak', 'nonce', 'comment', 'hclReport', 'vcek', 'tdQuote', 'celLog', 'pcrSignature'], '')
   for (const k of ['$schema', 'comment']) if (o[k] !== undefined && typeof o[k] !== 'string') bad(`/${k}`, 'must be a string')
   if (o.version !== 1) bad('/version', `unsupported version ${JSON.stringify(o.version)} (this library reads version 1)`)
   if (!Array.isArray(o.quotes) || o.quotes.length === 0) bad('/quotes', 'must be a non-empty array')
@@ -127,6 +133,7 @@ export function parseEvidenceBundle(input: string | unknown): EvidenceBundle {
     out.nonce = n
   }
   if (o.pcrs !== undefined) out.pcrs = obj(o.pcrs, '/pcrs') as PcrValues
+  if (o.pcrSignature !== undefined) out.pcrSignature = pcrSignatureText(o.pcrSignature)
   if (o.hclReport !== undefined) {
     const cvm: NonNullable<EvidenceBundle['cvm']> = { hclReport: b64(o.hclReport, '/hclReport') }
     if (o.vcek !== undefined) {
@@ -141,6 +148,22 @@ export function parseEvidenceBundle(input: string | unknown): EvidenceBundle {
   return out
 }
 
+/**
+ * The `.pcrsig` member: JSON text, or the document as a JSON object (its duplicate members were
+ * already refused with the bundle's). Checked strictly here, so a bundle with an unusable one is
+ * refused as a whole; its signatures are checked by the verifier, under the policy's keys.
+ */
+function pcrSignatureText(v: unknown): string {
+  const text = typeof v === 'string' ? v : typeof v === 'object' && v !== null && !Array.isArray(v) ? JSON.stringify(v) : bad('/pcrSignature', 'must be the .pcrsig JSON (a string or an object)')
+  try {
+    parsePcrSignature(text)
+  } catch (e) {
+    if (e instanceof BootproofError) bad('/pcrSignature', e.message)
+    throw e
+  }
+  return text
+}
+
 function toB64(b: Uint8Array): string {
   let s = ''
   for (const x of b) s += String.fromCharCode(x)
@@ -148,7 +171,7 @@ function toB64(b: Uint8Array): string {
 }
 
 /** Serialise a bundle (the inverse of `parseEvidenceBundle`). */
-export function evidenceBundleToJSON(b: { eventLog?: Uint8Array; celLog?: Uint8Array; quotes: { attest: Uint8Array; signature: Uint8Array }[]; ak: { public?: Uint8Array; pem?: string; certificate?: string }; nonce?: Uint8Array; pcrs?: Record<string, Record<string, string>>; cvm?: { hclReport: Uint8Array; vcek?: string; tdQuote?: Uint8Array } }): Record<string, unknown> {
+export function evidenceBundleToJSON(b: { eventLog?: Uint8Array; celLog?: Uint8Array; quotes: { attest: Uint8Array; signature: Uint8Array }[]; ak: { public?: Uint8Array; pem?: string; certificate?: string }; nonce?: Uint8Array; pcrs?: Record<string, Record<string, string>>; cvm?: { hclReport: Uint8Array; vcek?: string; tdQuote?: Uint8Array }; pcrSignature?: string }): Record<string, unknown> {
   const hex = (x: Uint8Array) => Array.from(x, (v) => v.toString(16).padStart(2, '0')).join('')
   return {
     version: 1,
@@ -159,5 +182,6 @@ export function evidenceBundleToJSON(b: { eventLog?: Uint8Array; celLog?: Uint8A
     ak: { ...(b.ak.public ? { public: toB64(b.ak.public) } : {}), ...(b.ak.pem ? { pem: b.ak.pem } : {}), ...(b.ak.certificate ? { certificate: b.ak.certificate } : {}) },
     ...(b.nonce ? { nonce: hex(b.nonce) } : {}),
     ...(b.cvm ? { hclReport: toB64(b.cvm.hclReport), ...(b.cvm.vcek ? { vcek: b.cvm.vcek } : {}), ...(b.cvm.tdQuote ? { tdQuote: toB64(b.cvm.tdQuote) } : {}) } : {}),
+    ...(b.pcrSignature !== undefined ? { pcrSignature: b.pcrSignature } : {}),
   }
 }

@@ -143,6 +143,7 @@ export function createFleetLineVerifier(options: FleetVerifyOptions = {}): Fleet
         nonce,
         ...(b.pcrs ? { pcrs: b.pcrs } : {}),
         ...(b.cvm ? { cvm: b.cvm } : {}),
+        ...(b.pcrSignature !== undefined ? { pcrSignature: b.pcrSignature } : {}),
         ...(o.akEnrolled === true ? { akEnrolled: true } : {}),
         ...(policy ? { policy } : {}),
         ...(options.trustAnchors ? { trustAnchors: options.trustAnchors } : {}),

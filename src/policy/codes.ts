@@ -27,6 +27,8 @@ export const POLICY_FINDING_CODES = {
   POLICY_PCR_NOT_QUOTED: { claim: 'sourced-data', value: 96, description: 'a PCR the policy uses is not in the signed quote selection (attack Q-01)' },
   POLICY_PCR_UNVERIFIED: { claim: 'sourced-data', value: 96, description: 'a PCR the policy uses does not replay to its quoted value, or its event sequence is structurally invalid' },
   POLICY_PCR_MISMATCH: { claim: 'executables', value: 33, description: 'a quoted PCR equals none of the golden values' },
+  POLICY_PCR11_NOT_SIGNED: { claim: 'executables', value: 33, description: 'no .pcrsig entry is a valid signature by a pcr11Signed key over the PolicyPCR digest of the quoted PCR 11 value: the kernel image (or boot phase) was not authorised by the key holder' },
+  POLICY_PCR11_SIGNATURE_MISSING: { claim: 'sourced-data', value: 96, description: 'the policy requires PCR 11 to be signed but no .pcrsig (evidence pcrSignature) was supplied' },
   POLICY_EVENT_UNEXPECTED: { claim: 'executables', value: 33, description: 'an event of a (PCR, event type) the policy does not allow' },
   POLICY_COMPONENT_UNKNOWN: { claim: 'executables', value: 33, description: 'a measured digest is in none of the component alternatives' },
   POLICY_COMPONENT_SEQUENCE: { claim: 'executables', value: 33, description: 'known digests, but not in an allowed order or count' },

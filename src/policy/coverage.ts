@@ -46,5 +46,7 @@ function computePcrsRead(p: Policy): PolicyPcrs {
   if (p.platform?.startupLocality !== undefined) pcrs.add(0)
   if (p.windows) for (const x of WINDOWS_ABSENCE_PCRS) pcrs.add(x)
   if (p.linux?.kernelCmdline) for (const x of LINUX_CMDLINE_PCRS) pcrs.add(x)
+  // The signed PolicyPCR digest is recomputed from the quoted PCR 11 value.
+  if (p.pcr11Signed) pcrs.add(11)
   return { pcrs, anywhere }
 }

@@ -166,6 +166,23 @@ export const POLICY_SCHEMA = {
         allowDebug: { type: 'boolean', description: 'Accept a guest that allows debugging (SEV-SNP POLICY bit 19, TDX TDATTRIBUTES bit 0)' },
       },
     },
+    pcr11Signed: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['keys'],
+      description: 'PCR 11 is authorised by one of these keys: a .pcrsig entry (evidence pcrSignature) signs the TPM2_PolicyPCR digest of the quoted PCR 11 value (systemd signed PCR policies)',
+      properties: {
+        keys: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 64,
+          uniqueItems: true,
+          items: { type: 'string', maxLength: 16384, pattern: '^\\s*-----BEGIN PUBLIC KEY-----' },
+          description: 'RSA public keys, PEM SubjectPublicKeyInfo (what .pcrpkey holds)',
+        },
+        banks: { type: 'array', items: { enum: ['sha1', 'sha256', 'sha384', 'sha512'] }, minItems: 1, uniqueItems: true, description: 'Banks whose quoted PCR 11 must each be signed (default ["sha256"])' },
+      },
+    },
     trustedAkRoots: {
       type: 'array',
       minItems: 1,

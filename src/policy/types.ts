@@ -264,6 +264,23 @@ export interface FreshnessPolicy {
   clockMustAdvance?: boolean
 }
 
+/** The PCR banks a `.pcrsig` can sign (systemd-measure's set). */
+export type Pcr11SignedBank = 'sha1' | 'sha256' | 'sha384' | 'sha512'
+
+/**
+ * "PCR 11 is authorised by key K" (systemd signed PCR policies, UAPI UKI specification): the
+ * attester supplies the UKI's `.pcrsig` (evidence `pcrSignature`), and some entry of it must be
+ * a valid signature by one of `keys` over the TPM2_PolicyPCR digest of the quoted PCR 11 value,
+ * which the verifier recomputes (the entry's own `pol` is never trusted). PCR 11 becomes required.
+ * An entry does not name its boot phase, so no phase can be required here (docs/policy.md).
+ */
+export interface Pcr11SignedPolicy {
+  /** RSA public keys (PEM "PUBLIC KEY", SubjectPublicKeyInfo), e.g. the distribution's `.pcrpkey`. */
+  keys: string[]
+  /** Banks whose quoted PCR 11 must each be signed. Default `["sha256"]`. */
+  banks?: Pcr11SignedBank[]
+}
+
 export interface PcrRequirements {
   /** Banks the quote must authenticate and the log must replay. Default ["sha256"]. */
   banks?: PolicyBank[]
@@ -288,6 +305,7 @@ export interface Policy {
   platform?: PlatformPolicy
   tpm?: TpmPolicy
   cvm?: CvmPolicy
+  pcr11Signed?: Pcr11SignedPolicy
   /** PEM certificates: the AK certificate must chain to one of them. */
   trustedAkRoots?: string[]
 }

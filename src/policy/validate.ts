@@ -13,6 +13,7 @@
 import { HASH_ALGS } from '../alg.js'
 import { EV } from '../eventlog/event_types.js'
 import { parseCertificate } from '../x509/certificate.js'
+import { pcr11KeyProblem } from './appraise/pcr11_signed.js'
 import { PolicyError, pointerToken, type PolicyIssue } from './policy_error.js'
 import { compileSafePattern, PatternError } from './safe_pattern.js'
 import { POLICY_SCHEMA } from './schema.js'
@@ -289,6 +290,7 @@ function semanticChecks(p: Policy, add: (path: string, message: string) => void)
       add(`/trustedAkRoots/${i}`, `not a parseable PEM certificate: ${(e as Error).message}`)
     }
   })
+  p.pcr11Signed?.keys.forEach((pem, i) => { const why = pcr11KeyProblem(pem); if (why) add(`/pcr11Signed/keys/${i}`, why) })
   const sb = p.secureBoot
   // An authority match needs something to match: a description alone would match every authority.
   const authorityKeys = (m: AuthorityMatch, path: string) => {
@@ -306,8 +308,9 @@ function semanticChecks(p: Policy, add: (path: string, message: string) => void)
     !!p.windows ||
     p.platform?.startupLocality !== undefined ||
     !!p.platform?.tpmManufacturers?.length ||
+    !!p.pcr11Signed ||
     !!(p.cvm && (p.cvm.required || p.cvm.platforms || p.cvm.measurements || p.cvm.minimumTcb || p.cvm.hostData))
-  if (!checksSomething) add('', 'the policy checks nothing: give at least one of pcrValues, eventRules, digests, secureBoot, linux, windows, platform or cvm (an empty policy must never mean "accept", attack H-07)')
+  if (!checksSomething) add('', 'the policy checks nothing: give at least one of pcrValues, eventRules, digests, secureBoot, linux, windows, platform, pcr11Signed or cvm (an empty policy must never mean "accept", attack H-07)')
 }
 
 /** Whether the Secure Boot section has a rule (`debugModeAllowed` alone relaxes, it does not check). */

@@ -63,6 +63,7 @@ export function loadEvidenceBundleFixture(source: string | { text: string }, o: 
   if (b.eventLog) input.eventLog = b.eventLog
   if (b.pcrs) input.pcrs = b.pcrs
   if (b.cvm) input.cvm = b.cvm
+  if (b.pcrSignature !== undefined) input.pcrSignature = b.pcrSignature
   return withOptions(input, o)
 }
 

@@ -86,6 +86,7 @@ export async function runVerify(argv: string[], io: CliIO): Promise<number> {
         nonce,
         ...(b.pcrs ? { pcrs: b.pcrs } : {}),
         ...(b.cvm ? { cvm: b.cvm } : {}),
+        ...(b.pcrSignature !== undefined ? { pcrSignature: b.pcrSignature } : {}),
       }
     } else {
       if (typeof flags.quote !== 'string' || typeof flags.sig !== 'string' || !flags.ak) throw new UsageError('give --bundle, or --quote, --sig and --ak (plus --log and --nonce)')

@@ -32,6 +32,7 @@ import { checkDigests } from './digests.js'
 import { checkEventRules } from './event_rules.js'
 import { checkFreshness } from './freshness.js'
 import { checkPcrValues } from './pcr_values.js'
+import { checkPcr11Signed } from './pcr11_signed.js'
 import { checkPlatform } from './platform.js'
 import { checkSecureBoot } from './secure_boot.js'
 import { checkTpmManufacturer } from './tpm_manufacturer.js'
@@ -76,7 +77,7 @@ function evidenceOf(input: AppraisalInput, quote: QuoteEvidenceSummary | undefin
   return buildEvidence({ checks: checkLog(input.log), basis: 'quote', expected: quote?.valid ? quote.pcrs : {}, ...(problem ? { quoteProblem: problem } : {}) })
 }
 
-const CHECKS: CheckName[] = ['quote', 'banks', 'pcrs', 'pcrValues', 'eventRules', 'digests', 'secureBoot', 'kernelCmdline', 'windows', 'platform', 'freshness', 'akRoots', 'tpm']
+const CHECKS: CheckName[] = ['quote', 'banks', 'pcrs', 'pcrValues', 'eventRules', 'digests', 'secureBoot', 'kernelCmdline', 'windows', 'platform', 'freshness', 'akRoots', 'tpm', 'pcr11Signed']
 /** Report order of the components (attestation first, then boot order); every AppraisalComponent is listed (checked below). */
 const ORDER = ['attestation', 'platform-firmware', 'platform-config', 'option-roms', 'secure-boot', 'boot-loader', 'boot-config', 'os-kernel', 'initrd', 'windows-boot', 'os-runtime', 'other'] as const satisfies readonly AppraisalComponent[]
 const EVERY_COMPONENT_ORDERED: [Exclude<AppraisalComponent, (typeof ORDER)[number]>] extends [never] ? true : never = true
@@ -116,6 +117,7 @@ export function appraisePolicy(input: AppraisalInput): AppraisalResult {
   checkAttestation(ctx, evidence, relevant)
   const state: AppraisalState | undefined = input.state ?? (evidence ? stateFromEvidence(evidence).state : undefined)
   checkPcrValues(ctx, evidence?.replay)
+  checkPcr11Signed(ctx, evidence, input.pcr11Signatures)
   checkEventRules(ctx)
   checkDigests(ctx, state)
   checkSecureBoot(ctx, state)

@@ -3,6 +3,7 @@
  * CLI, the verdict bridge and the checks all read one definition.
  */
 import type { AuthenticatedEvidence } from '../../attest/evidence.js'
+import type { Pcr11SignatureEvidence } from '../../attest/pcr_signature.js'
 import type { IntegrityReport } from '../../eventlog/integrity.js'
 import type { ReplayResult } from '../../eventlog/replay.js'
 import type { EventLog } from '../../eventlog/types.js'
@@ -79,6 +80,12 @@ export interface AppraisalInput {
    * tested for the ROCA fingerprint (attack P-07); without it the `tpm` check does not run.
    */
   ak?: AkInput
+  /**
+   * The `.pcrsig` entries that verified under the policy's `pcr11Signed` keys
+   * (`verifyPcr11Signatures`; verifyAttestation passes it). Without it a `pcr11Signed` rule
+   * fails (POLICY_PCR11_SIGNATURE_MISSING).
+   */
+  pcr11Signatures?: Pcr11SignatureEvidence
 }
 
 export type ComponentStatus = 'affirming' | 'warning' | 'contraindicated' | 'none'
@@ -102,7 +109,7 @@ export interface ComponentResult {
   matched: ComponentMatch[]
 }
 
-export type CheckName = 'quote' | 'banks' | 'pcrs' | 'pcrValues' | 'eventRules' | 'digests' | 'secureBoot' | 'kernelCmdline' | 'windows' | 'platform' | 'freshness' | 'akRoots' | 'tpm'
+export type CheckName = 'quote' | 'banks' | 'pcrs' | 'pcrValues' | 'eventRules' | 'digests' | 'secureBoot' | 'kernelCmdline' | 'windows' | 'platform' | 'freshness' | 'akRoots' | 'tpm' | 'pcr11Signed'
 
 export interface CheckSummary {
   status: 'pass' | 'warn' | 'fail' | 'not-configured'
