@@ -107,6 +107,16 @@ describe('bootproof policy check-log (golden image, not attested)', () => {
     expect(j.notChecked).toEqual([expect.stringMatching(/^freshness/), expect.stringMatching(/^platform\.tpmManufacturers/), expect.stringMatching(/^tpm /)])
     expect(j.satisfied).toBe(true)
   })
+  it('a signed PCR 11 rule needs a quote and a .pcrsig: listed as not checked, not failed', async () => {
+    const pol = JSON.parse(readFileSync(DERIVED, 'utf8'))
+    pol.pcr11Signed = { keys: [readFileSync(join(REPO_ROOT, 'test-vectors/uki/signed/pcrpkey.pem'), 'utf8')] }
+    const p = join(tmp, 'with-pcr11.json')
+    writeFileSync(p, JSON.stringify(pol))
+    const j = JSON.parse((await runCli('policy', 'check-log', LOG, '--policy', p, '--json')).out)
+    expect(j.notChecked).toContainEqual(expect.stringMatching(/^pcr11Signed/))
+    expect(j.findings.map((f: { code: string }) => f.code)).not.toContain('POLICY_PCR11_SIGNATURE_MISSING')
+    expect(j.satisfied).toBe(true)
+  })
   it('usage errors exit 2', async () => {
     expect((await runCli('policy', 'check-log', LOG)).code).toBe(2)
     expect((await runCli('policy', 'check-log', '--policy', DERIVED)).code).toBe(2)

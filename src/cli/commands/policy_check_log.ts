@@ -53,6 +53,10 @@ export function withoutQuoteOnlyRules(p: Policy): { policy: Policy; notChecked: 
     delete out.tpm
     notChecked.push('tpm (AK key test): no AK')
   }
+  if (out.pcr11Signed) {
+    delete out.pcr11Signed
+    notChecked.push('pcr11Signed: the signed PCR 11 policy is checked against a quoted value and a .pcrsig, which a log alone lacks')
+  }
   return { policy: out, notChecked }
 }
 
