@@ -9,6 +9,7 @@
  * a repeated member is rejected rather than read last-one-wins (RFC 8259 §4 leaves duplicates
  * undefined; a second "eventLog" must not swap the log one reader sees for another's).
  */
+import { decodeBase64Any } from '../bytes/base64.js'
 import { BootproofError } from '../errors.js'
 import { parseStrictJson, StrictJsonError } from '../json/strict_json.js'
 import { fromHexOrUndefined } from '../bytes/hex.js'
@@ -47,12 +48,8 @@ function bad(path: string, message: string): never {
 }
 
 function b64(v: unknown, path: string): Uint8Array {
-  if (typeof v !== 'string' || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(v) || v.replace(/=+$/, '').length % 4 === 1) bad(path, 'must be a base64 string')
-  const std = v.replace(/-/g, '+').replace(/_/g, '/').replace(/=+$/, '')
-  const bin = atob(std + '='.repeat((4 - (std.length % 4)) % 4))
-  const out = new Uint8Array(bin.length)
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i)
-  return out
+  const out = typeof v === 'string' ? decodeBase64Any(v) : undefined
+  return out ?? bad(path, 'must be a base64 string')
 }
 
 function only(o: Record<string, unknown>, allowed: string[], path: string): void {

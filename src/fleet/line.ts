@@ -8,6 +8,7 @@
  * for that `ak` (giving it without `ak` is an error, as `--ak-enrolled` without `--ak` is).
  * A line that cannot be read never throws: it becomes a result with `error`.
  */
+import { decodeBase64Any } from '../bytes/base64.js'
 import { fromHexOrUndefined } from '../bytes/hex.js'
 import { isBootproofError } from '../errors.js'
 import { MAX_BUNDLE_CHARS, parseEvidenceBundle } from '../evidence/bundle.js'
@@ -65,11 +66,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true })
 const LINE_MEMBERS = ['id', 'bundle', 'nonce', 'ak', 'akEnrolled']
 
 function b64(v: unknown, path: string): Uint8Array {
-  if (typeof v !== 'string' || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(v) || v.replace(/=+$/, '').length % 4 === 1) throw new LineError('ERR_LINE_INVALID', `${path} must be a base64 string`)
-  const std = v.replace(/-/g, '+').replace(/_/g, '/').replace(/=+$/, '')
-  const bin = atob(std + '='.repeat((4 - (std.length % 4)) % 4))
-  const out = new Uint8Array(bin.length)
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i)
+  const out = typeof v === 'string' ? decodeBase64Any(v) : undefined
+  if (!out) throw new LineError('ERR_LINE_INVALID', `${path} must be a base64 string`)
   return out
 }
 

@@ -36,15 +36,25 @@ export class StrictJsonError extends Error {
 
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y
 
+/** A backslash or a control character: the string needs the character-by-character scan. */
+const NEEDS_SCAN = /[\\\u0000-\u001f]/
+
 /**
  * Parse `text` as one JSON value with nothing but whitespace around it.
  * @throws StrictJsonError on any syntax error, duplicate member name or excess nesting.
  */
-/** A backslash or a control character: the string needs the character-by-character scan. */
-const NEEDS_SCAN = /[\\\u0000-\u001f]/
-
 export function parseStrictJson(text: string, options: StrictJsonOptions = {}): unknown {
   const maxDepth = options.maxDepth ?? 64
+  // The engine's own parser checks the syntax first (native, fast). When the text is valid JSON,
+  // the walk below only has to find repeated members and excess nesting, and a string without a
+  // backslash is exactly its characters. When it is not, the walk finds where and why.
+  let valid = false
+  try {
+    JSON.parse(text)
+    valid = true
+  } catch {
+    // reported by the walk, with its position
+  }
   let pos = 0
   // Member names / array indices from the root to the value being read; only turned into a
   // pointer when a duplicate is found, so the happy path pays one push/pop per member.
@@ -65,11 +75,12 @@ export function parseStrictJson(text: string, options: StrictJsonOptions = {}): 
     const start = pos
     // Fast path: the common string has no escape and no control character (base64 evidence is
     // most of a bundle's bytes). Then the next quote closes it and its characters are its value,
-    // found by native scans instead of a loop per character.
+    // found by native scans instead of a loop per character (in valid JSON no control character
+    // can be there, so only the backslash is looked for).
     const close = text.indexOf('"', pos + 1)
     if (close > 0) {
       const body = text.slice(pos + 1, close)
-      if (!NEEDS_SCAN.test(body)) {
+      if (valid ? body.indexOf('\\') < 0 : !NEEDS_SCAN.test(body)) {
         pos = close + 1
         return body
       }
