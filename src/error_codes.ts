@@ -57,6 +57,12 @@ export type TpmErrorCode =
   | 'ERR_KEY_UNSUPPORTED'
   /** An X.509 certificate cannot be decoded. */
   | 'ERR_CERT_INVALID'
+  /**
+   * An X.509 certificate exceeds a named decoding limit (`maxCertificateBytes`,
+   * `maxCertificateDerNodes`, `maxCertificateDerDepth`, `maxCertificateOidArcs`; `field` names
+   * it): refused before decoding.
+   */
+  | 'ERR_CERT_LIMIT'
   /** PEM armour is malformed or holds an unexpected label. */
   | 'ERR_PEM_INVALID'
   /** A credential-activation input (EK public area, AK name, secret) is unusable. */

@@ -109,3 +109,47 @@ export function resolveCelLimits(overrides?: Partial<CelLimits>): CelLimits {
   }
   return out
 }
+
+/**
+ * Limits on X.509 certificate decoding (src/x509/), checked by a scan of the DER that allocates
+ * nothing before asn1js and pkijs build their object graphs. Their cost follows the number of
+ * DER values, not the bytes: about 2-3.5 KiB of peak memory per value (a 70 KB certificate of
+ * small fields peaked at 44 MiB). Defaults from the 126 distinct certificates of the committed
+ * vectors and the shared corpus (UEFI PK/KEK/db and authorities, EK/AK and their CAs, SGX PCK,
+ * SEV-SNP VCEK/ASK/ARK, MAA token chains): at most 1 860 bytes (an MAA token-signing chain), 181
+ * values and 291 OID sub-identifiers (an SGX PCK certificate, its SGX extension counted) and
+ * depth 15; Microsoft Azure Attestation signing certificates, which embed an SGX quote with its
+ * collateral, are about 5.5 KB. At the defaults the costliest certificate peaks near 3 MiB.
+ */
+export interface X509Limits {
+  /** Largest certificate, in DER bytes (default 16 KiB: 3x the largest known real one). */
+  maxCertificateBytes: number
+  /**
+   * Most DER values (TLVs) in one certificate, counting those inside extension values and keys
+   * (default 1024: 5.6x the largest seen).
+   */
+  maxCertificateDerNodes: number
+  /** Deepest nesting of DER values (the outer SEQUENCE is 1), counting extension values (default 32: 2x the deepest seen). */
+  maxCertificateDerDepth: number
+  /**
+   * Most OBJECT IDENTIFIER sub-identifiers (arcs) over all OIDs of one certificate: asn1js builds
+   * an object per arc, so one OID of 12 000 one-byte arcs costs what 12 000 values do (default
+   * 2048: 7x the most seen).
+   */
+  maxCertificateOidArcs: number
+}
+
+export const DEFAULT_X509_LIMITS: Readonly<X509Limits> = Object.freeze({
+  maxCertificateBytes: 16 * 1024,
+  maxCertificateDerNodes: 1024,
+  maxCertificateDerDepth: 32,
+  maxCertificateOidArcs: 2048,
+})
+
+export function resolveX509Limits(overrides?: Partial<X509Limits>): X509Limits {
+  const out = { ...DEFAULT_X509_LIMITS, ...(overrides ?? {}) }
+  for (const [k, v] of Object.entries(out)) {
+    if (!Number.isSafeInteger(v) || v < 0) throw new TypeError(`limits.${k} must be a non-negative safe integer`)
+  }
+  return out
+}

@@ -7,7 +7,9 @@ import * as asn1js from 'asn1js'
 import { Certificate, RelativeDistinguishedNames, type Extension } from 'pkijs'
 import { BootproofError } from '../errors.js'
 import { toHex } from '../bytes/hex.js'
-import { derFrom } from './pem.js'
+import { resolveX509Limits, type X509Limits } from '../limits.js'
+import { scanCertificateDer } from './der_scan.js'
+import { derFrom, looksLikePem } from './pem.js'
 import { ATTRIBUTE_SHORT_NAMES, OID } from './oids.js'
 import { spkiToKeyMaterial, type KeyMaterial } from './spki.js'
 
@@ -63,8 +65,16 @@ export interface CertificateInfo {
   extKeyUsage?: string[]
   /** directoryName entries of the SAN, each a flat attribute list (both RDN encodings). */
   sanDirectoryNames: NameAttribute[][]
-  /** Parsed pkijs object (internal use by the chain validator). */
+  /**
+   * Parsed pkijs object (internal use by the chain validator). Certificates from the shared
+   * decode cache build it again on demand (the cache keeps plain fields only).
+   */
   readonly pkijs: Certificate
+}
+
+export interface ParseCertificateOptions {
+  /** Overrides of the named decoding limits (`DEFAULT_X509_LIMITS`, src/limits.ts). */
+  limits?: Partial<X509Limits>
 }
 
 function attrValue(v: unknown): string {
@@ -91,20 +101,52 @@ function invalid(message: string, cause?: unknown): never {
 }
 
 /**
- * Decode an X.509 certificate (DER bytes, or PEM text/bytes with one CERTIFICATE block).
- * @throws BootproofError ERR_CERT_INVALID / ERR_PEM_INVALID
+ * Decode an X.509 certificate (DER bytes, or PEM text/bytes with one CERTIFICATE block). The
+ * DER is scanned against `options.limits` before any object is built.
+ * @throws BootproofError ERR_CERT_INVALID / ERR_CERT_LIMIT / ERR_PEM_INVALID
  */
-export function parseCertificate(input: Uint8Array | string): CertificateInfo {
+export function parseCertificate(input: Uint8Array | string, options: ParseCertificateOptions = {}): CertificateInfo {
+  const limits = resolveX509Limits(options.limits)
+  // DER is scanned before it is copied: an input refused by the scan costs no allocation.
+  const pem = typeof input === 'string' || looksLikePem(input)
+  if (!pem) scanCertificateDer(input, limits)
   const der = derFrom(input, 'CERTIFICATE')
+  if (pem) scanCertificateDer(der, limits)
   // asn1js and pkijs throw plain Errors (a GeneralizedTime that is not digits: "Wrong input
   // string for conversion"), TypeErrors and RangeErrors (deep nesting) on hostile DER: every
   // one of them is the input's fault, so it leaves here as ERR_CERT_INVALID, never as an
   // internal error.
   try {
-    return decodeCertificate(der)
+    return decodeCertificate(der, limits)
   } catch (e) {
     if (e instanceof BootproofError) throw e
     invalid(`does not decode: ${e instanceof Error ? e.message : String(e)}`, e)
+  }
+}
+
+/**
+ * The asn1js tree of DER that `scanCertificateDer` accepted. asn1js gets the same node and depth
+ * caps as a second line; OCTET / BIT STRING contents are not decoded speculatively (pkijs decodes
+ * the extension values and keys it reads on its own, when read).
+ */
+function berTree(der: Uint8Array<ArrayBuffer>, limits: X509Limits): asn1js.AsnType {
+  const asn = asn1js.fromBER(der, { maxNodes: limits.maxCertificateDerNodes, maxDepth: limits.maxCertificateDerDepth, parseEmbedded: false })
+  if (asn.offset === -1 || asn.offset !== der.byteLength) invalid('not a single DER value (trailing or truncated bytes)')
+  return asn.result
+}
+
+/**
+ * The pkijs object of a certificate that decoded before (the shared cache keeps plain fields and
+ * builds this again when a caller needs it).
+ * @throws BootproofError ERR_CERT_INVALID / ERR_CERT_LIMIT
+ */
+export function pkijsCertificate(der: Uint8Array<ArrayBuffer>, limits: X509Limits = resolveX509Limits()): Certificate {
+  scanCertificateDer(der, limits)
+  try {
+    return new Certificate({ schema: berTree(der, limits) })
+  } catch (e) {
+    if (e instanceof BootproofError) throw e
+    invalid(`not an X.509 certificate: ${(e as Error).message}`, e)
   }
 }
 
@@ -133,17 +175,16 @@ function checkTime(node: asn1js.AsnType | undefined, what: string): void {
   if (!(year >= 0 && mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth && h <= 23 && mi <= 59 && se <= 59)) invalid(`${what} ${JSON.stringify(raw)} is not a valid date and time`)
 }
 
-function decodeCertificate(der: Uint8Array<ArrayBuffer>): CertificateInfo {
-  const asn = asn1js.fromBER(der)
-  if (asn.offset === -1 || asn.offset !== der.byteLength) invalid('not a single DER value (trailing or truncated bytes)')
+function decodeCertificate(der: Uint8Array<ArrayBuffer>, limits: X509Limits): CertificateInfo {
+  const root = berTree(der, limits)
   let cert: Certificate
   try {
-    cert = new Certificate({ schema: asn.result })
+    cert = new Certificate({ schema: root })
   } catch (e) {
     invalid(`not an X.509 certificate: ${(e as Error).message}`, e)
   }
   // SPKI bytes as encoded (not re-encoded), for exact comparisons.
-  const tbs = (asn.result as asn1js.Sequence).valueBlock.value[0] as asn1js.Sequence
+  const tbs = (root as asn1js.Sequence).valueBlock.value[0] as asn1js.Sequence
   const hasVersion = tbs.valueBlock.value[0]?.idBlock.tagClass === 3
   const validity = tbs.valueBlock.value[(hasVersion ? 1 : 0) + 3] as asn1js.Sequence | undefined
   checkTime(validity?.valueBlock.value[0], 'notBefore')
@@ -209,12 +250,12 @@ function decodeCertificate(der: Uint8Array<ArrayBuffer>): CertificateInfo {
   return info
 }
 
-/** Parse every certificate of a PEM bundle (or one DER certificate). */
-export function parseCertificates(input: Uint8Array | string): CertificateInfo[] {
+/** Parse every certificate of a PEM bundle (or one DER certificate), each within `options.limits`. */
+export function parseCertificates(input: Uint8Array | string, options: ParseCertificateOptions = {}): CertificateInfo[] {
   const text = typeof input === 'string' ? input : undefined
-  if (text === undefined && input instanceof Uint8Array && input[0] === 0x30) return [parseCertificate(input)]
+  if (text === undefined && input instanceof Uint8Array && input[0] === 0x30) return [parseCertificate(input, options)]
   const s = text ?? new TextDecoder().decode(input as Uint8Array)
   const blocks = s.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g)
   if (!blocks) throw new BootproofError('ERR_PEM_INVALID', 'no CERTIFICATE block found')
-  return blocks.map((b) => parseCertificate(b))
+  return blocks.map((b) => parseCertificate(b, options))
 }

@@ -11,6 +11,7 @@
 import { CertificateChainValidationEngine, CryptoEngine, type Certificate } from 'pkijs'
 import { bytesEqual } from '../bytes/hex.js'
 import { BootproofError } from '../errors.js'
+import type { X509Limits } from '../limits.js'
 import { parseCertificate, type CertificateInfo } from './certificate.js'
 import { decodedCertificate } from './decoded_cache.js'
 import { UNDERSTOOD_EXTENSIONS, WEAK_SIGNATURE_ALGORITHMS } from './oids.js'
@@ -28,6 +29,11 @@ export interface ChainOptions {
   crypto?: Crypto
   /** Accept SHA-1 / MD5 signatures inside the path (default false). */
   allowWeakSignatures?: boolean
+  /**
+   * Overrides of the certificate decoding limits (`DEFAULT_X509_LIMITS`) for the inputs given
+   * as bytes or PEM; those are then decoded outside the shared cache.
+   */
+  limits?: Partial<X509Limits>
 }
 
 export interface ChainResult {
@@ -39,9 +45,14 @@ export interface ChainResult {
 }
 
 export function toCertificateInfo(c: CertificateInput): CertificateInfo {
+  return certificateInfoWithin(c, undefined)
+}
+
+function certificateInfoWithin(c: CertificateInput, limits: Partial<X509Limits> | undefined): CertificateInfo {
+  const options = limits ? { limits } : {}
   // Bytes go through the shared decode cache (pinned roots are decoded on every call otherwise).
-  if (c instanceof Uint8Array) return decodedCertificate(c)
-  return typeof c === 'string' ? parseCertificate(c) : c
+  if (c instanceof Uint8Array) return decodedCertificate(c, options)
+  return typeof c === 'string' ? parseCertificate(c, options) : c
 }
 
 function fail(message: string, path: CertificateInfo[] = []): ChainResult {
@@ -55,12 +66,13 @@ function isSelfIssued(c: CertificateInfo): boolean {
 /**
  * Validate `leaf` to one of `trustAnchors` at `now`.
  * Never throws for validation failures: returns `{ ok: false, code: 'ERR_CHAIN_UNTRUSTED' }`.
- * @throws BootproofError ERR_CERT_INVALID / ERR_PEM_INVALID when an input certificate cannot be parsed.
+ * @throws BootproofError ERR_CERT_INVALID / ERR_CERT_LIMIT / ERR_PEM_INVALID when an input certificate cannot be parsed.
  */
 export async function verifyCertificateChain(leafInput: CertificateInput, options: ChainOptions): Promise<ChainResult> {
-  const leaf = toCertificateInfo(leafInput)
-  const anchors = options.trustAnchors.map(toCertificateInfo)
-  const intermediates = (options.intermediates ?? []).map(toCertificateInfo)
+  const info = (c: CertificateInput): CertificateInfo => certificateInfoWithin(c, options.limits)
+  const leaf = info(leafInput)
+  const anchors = options.trustAnchors.map(info)
+  const intermediates = (options.intermediates ?? []).map(info)
   const now = options.now ?? new Date()
   if (!anchors.length) return fail('no trust anchors supplied: a certificate cannot be trusted on its own')
   try {

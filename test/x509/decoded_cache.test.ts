@@ -1,11 +1,19 @@
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { describe, expect, it } from 'vitest'
 import { parseCertificate } from '../../src/x509/certificate.js'
 import { verifyCertificateChain } from '../../src/x509/chain.js'
-import { clearDecodedCertificateCache, decodedCertificate, decodedCertificateFields, DECODED_CERT_CACHE_MAX } from '../../src/x509/decoded_cache.js'
+import {
+  clearDecodedCertificateCache, decodedCertificate, decodedCertificateCacheSize, decodedCertificateFields, DECODED_CERT_CACHE_MAX, DECODED_CERT_CACHE_MAX_BYTES,
+} from '../../src/x509/decoded_cache.js'
+import { DEFAULT_X509_LIMITS } from '../../src/limits.js'
+import { certificateShape, extension, octets } from './der_builder.js'
 import { toHex } from '../../src/bytes/hex.js'
 import { defaultHashProvider } from '../../src/hash/provider.js'
-import { issue } from './cert_builder.js'
+import { issue, toPem } from './cert_builder.js'
 
+setFlagsFromString('--expose-gc')
+const gc = runInNewContext('gc') as () => void
 const sha256 = (b: Uint8Array) => toHex(defaultHashProvider().digest('sha256', b))
 
 describe('decoded certificate cache', () => {
@@ -59,6 +67,59 @@ describe('decoded certificate cache', () => {
     for (let i = 0; i <= DECODED_CERT_CACHE_MAX; i++) decodedCertificateFields(new Uint8Array([0x30, 0x01, i & 0xff, i >> 8]))
     expect(decodedCertificateFields(c.der)).not.toBe(first)
     expect(decodedCertificateFields(c.der)).toEqual(first)
+  })
+
+  it('is bounded by bytes of DER too, least recently used dropped first', () => {
+    clearDecodedCertificateCache()
+    // Distinct certificates of ~15 KiB: an opaque extension value numbered i.
+    const padded = (i: number) => {
+      const pad = new Uint8Array(15 * 1024)
+      pad[0] = i & 0xff
+      pad[1] = i >> 8
+      return certificateShape({ extensions: [extension('1.2.3.4', octets(pad))] })
+    }
+    const certs = Array.from({ length: 100 }, (_, i) => padded(i))
+    expect(certs[0]!.length * certs.length).toBeGreaterThan(DECODED_CERT_CACHE_MAX_BYTES)
+    expect(certs.length).toBeLessThan(DECODED_CERT_CACHE_MAX)
+    const first = decodedCertificateFields(certs[0]!)
+    const second = decodedCertificateFields(certs[1]!)
+    expect(first).not.toHaveProperty('error')
+    for (const c of certs.slice(2)) {
+      decodedCertificateFields(c)
+      decodedCertificateFields(certs[0]!) // kept in use: never the least recently used
+      const { entries, bytes } = decodedCertificateCacheSize()
+      expect(bytes).toBeLessThanOrEqual(DECODED_CERT_CACHE_MAX_BYTES)
+      expect(bytes).toBe(entries * certs[0]!.length)
+    }
+    expect(decodedCertificateCacheSize().entries).toBe(Math.floor(DECODED_CERT_CACHE_MAX_BYTES / certs[0]!.length))
+    expect(decodedCertificateFields(certs[0]!)).toBe(first)
+    expect(decodedCertificateFields(certs[99]!)).toBe(decodedCertificateFields(certs[99]!))
+    const again = decodedCertificateFields(certs[1]!)
+    expect(again).not.toBe(second)
+    expect(again).toEqual(second)
+  })
+
+  it('never keeps an input over maxCertificateBytes', () => {
+    clearDecodedCertificateCache()
+    const big = certificateShape({ extensions: [extension('1.2.3.4', octets(new Uint8Array(DEFAULT_X509_LIMITS.maxCertificateBytes)))] })
+    expect(decodedCertificateFields(big)).toMatchObject({ sha256: sha256(big), error: expect.stringContaining('maxCertificateBytes') })
+    expect(decodedCertificateCacheSize()).toEqual({ entries: 0, bytes: 0 })
+    expect(() => decodedCertificate(big)).toThrow(expect.objectContaining({ code: 'ERR_CERT_LIMIT', field: 'maxCertificateBytes' }))
+  })
+
+  it('holds the pkijs object weakly and rebuilds it from a private copy of the DER (PEM input too)', async () => {
+    clearDecodedCertificateCache()
+    const c = await issue({ subjectCN: 'pem input' })
+    const info = decodedCertificate(new TextEncoder().encode(toPem(c.der)))
+    expect(info.der).toEqual(c.der)
+    const weak = new WeakRef(info.pkijs)
+    expect(new Uint8Array(weak.deref()!.tbsView)).toEqual(new Uint8Array(parseCertificate(c.der).pkijs.tbsView))
+    info.der.fill(0) // a caller damaging the copy it was given changes nothing cached
+    await new Promise((r) => setTimeout(r, 0))
+    gc()
+    expect(weak.deref()).toBeUndefined() // nothing in the cache kept it alive
+    expect(info.pkijs.subject.typesAndValues[0]!.value.valueBlock.value).toBe('pem input')
+    expect(decodedCertificate(new TextEncoder().encode(toPem(c.der)))).toBe(info)
   })
 
   it('chain validation over cached certificates gives the same result twice', async () => {
