@@ -1,33 +1,58 @@
 /** Required / forbidden Secure Boot authorities: the certificates that verified boot images (TCG PFP §3.3.4.8, attack P-02). */
 import type { Authority, SignatureDbEntry } from '../../state/secure_boot.js'
 import { decodedCertificateFields } from '../../x509/decoded_cache.js'
+import { DEFAULT_BOOT_STATE_LIMITS } from '../../limits.js'
 import type { AuthorityMatch } from '../types.js'
 import { addMatch, emit, short, type Ctx } from './context.js'
 import { factProblem } from './facts.js'
 import type { AppraisalState, ComponentMatch } from './types.js'
 
-/** CN values of an authority certificate's subject: from the DER when present, else from the rendered subject. */
-function commonNames(e: SignatureDbEntry, cache: Map<SignatureDbEntry, string[]>): string[] {
-  let out = cache.get(e)
-  if (out) return out
-  out = []
-  if (e.der) {
-    const f = decodedCertificateFields(e.der)
-    out = 'error' in f ? [] : [...f.commonNames]
-  } else if (e.subject) {
-    out = e.subject.split(/, (?=[A-Za-z0-9.]+=)/).filter((x) => x.startsWith('CN=')).map((x) => x.slice(3))
+/**
+ * CN values of authority certificates' subjects: from the DER when present, else from the
+ * rendered subject. Certificates decoded here share the boot state's per-log budget
+ * (`maxCertificatesDecoded`): a log of many distinct authority certificates must not buy
+ * unbounded X.509 decoding (cost out of proportion to the input). Past the budget a
+ * certificate's names are unknown (undefined).
+ */
+export class CommonNames {
+  private readonly cache = new Map<SignatureDbEntry, string[] | undefined>()
+  private decodes = 0
+  constructor(private readonly budget: number) {}
+
+  of(e: SignatureDbEntry): string[] | undefined {
+    if (this.cache.has(e)) return this.cache.get(e)
+    let out: string[] | undefined = []
+    if (e.der) {
+      if (this.decodes >= this.budget) out = undefined
+      else {
+        this.decodes++
+        const f = decodedCertificateFields(e.der)
+        out = 'error' in f ? [] : [...f.commonNames]
+      }
+    } else if (e.subject) {
+      out = e.subject.split(/, (?=[A-Za-z0-9.]+=)/).filter((x) => x.startsWith('CN=')).map((x) => x.slice(3))
+    }
+    this.cache.set(e, out)
+    return out
   }
-  cache.set(e, out)
-  return out
 }
 
-function authorityMatches(m: AuthorityMatch, a: Authority, cache: Map<SignatureDbEntry, string[]>): boolean {
+/**
+ * Whether `a` matches `m`. A certificate whose names are unknown (past the decoding budget)
+ * matches as `unknownMatches` says: yes for a forbidden authority, no for a required one, so an
+ * undecoded certificate can neither hide a forbidden signer nor stand in for a required one.
+ */
+export function authorityMatches(m: AuthorityMatch, a: Authority, names: CommonNames, unknownMatches: boolean): boolean {
   const e = a.entry
   if (!e) return false
   if (m.sha256 !== undefined && e.sha256 !== m.sha256) return false
   if ((m.subject !== undefined || m.commonName !== undefined) && e.type !== 'x509') return false
   if (m.subject !== undefined && e.subject !== m.subject) return false
-  if (m.commonName !== undefined && !commonNames(e, cache).includes(m.commonName)) return false
+  if (m.commonName !== undefined) {
+    const cns = names.of(e)
+    if (cns === undefined) return unknownMatches
+    if (!cns.includes(m.commonName)) return false
+  }
   return true
 }
 
@@ -47,13 +72,13 @@ export function checkAuthorities(ctx: Ctx, state: AppraisalState): void {
   if (!sb?.requiredAuthorities?.length && !sb?.forbiddenAuthorities?.length) return
   // Certificate / hash authorities only: shim also logs SbatLevel as an EV_EFI_VARIABLE_AUTHORITY (text, no entry).
   const auths = (state.secureBoot.authorities ?? []).filter((a) => a.afterSeparator && a.entry !== undefined)
-  const cache = new Map<SignatureDbEntry, string[]>()
+  const names = new CommonNames(DEFAULT_BOOT_STATE_LIMITS.maxCertificatesDecoded)
   const problem = (a: Authority) => factProblem(ctx, { trusted: a.trusted, events: [a.eventIndex], reason: `authority event ${a.eventIndex} is not trusted (content not bound by its digest, or PCR 7 not quoted)` })
   const at = (a: Authority) => ({ pcr: 7, eventIndex: a.eventIndex, eventType: ctx.log?.events[a.eventIndex]?.typeName ?? 'EV_EFI_VARIABLE_AUTHORITY', ...(a.entry?.sha256 !== undefined ? { observed: a.entry.sha256 } : {}) })
   sb.forbiddenAuthorities?.forEach((m, i) => {
     // Reported even from an untrusted event: it shows something bad.
     for (const a of auths) {
-      if (!authorityMatches(m, a, cache)) continue
+      if (!authorityMatches(m, a, names, true)) continue
       const untrusted = problem(a)
       emit(ctx, 'secureBoot', {
         code: 'POLICY_AUTHORITY_FORBIDDEN',
@@ -68,7 +93,7 @@ export function checkAuthorities(ctx: Ctx, state: AppraisalState): void {
   })
   sb.requiredAuthorities?.forEach((r, i) => {
     const reference = `/secureBoot/requiredAuthorities/${i}`
-    const hits = auths.filter((a) => r.anyOf.some((m) => authorityMatches(m, a, cache)))
+    const hits = auths.filter((a) => r.anyOf.some((m) => authorityMatches(m, a, names, false)))
     const good = hits.find((a) => !problem(a))
     if (good) {
       const m: ComponentMatch = { reference, events: [good.eventIndex] }
