@@ -212,3 +212,24 @@ describe.skipIf(!PRESENT)('recorded UKI boot: tampering', () => {
     expect(evidence!.authenticatedPcrs).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
   })
 })
+
+describe.skipIf(!PRESENT)('recorded UKI boot: a policy derived from it', () => {
+  it('derivePolicy over PCRs 0-9 and 11 pins the stub\'s PCR 11 section measurements and affirms the recorded quote; another .cmdline does not', async () => {
+    const { derivePolicy } = await import('../../src/policy/index.js')
+    const policy = derivePolicy([boot().log], { id: 'test/uki-boot', pcrs: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11] })
+    const pcr11 = policy.eventRules!.filter((r) => r.pcr === 11)
+    expect(pcr11.length).toBeGreaterThan(0)
+    // The derived PCR 11 digests are the stub's per-section measurements of this UKI.
+    const derived = new Set(pcr11.flatMap((r) => r.alternatives.flatMap((a) => a.events.map((e) => (e as { sha256?: string }).sha256))))
+    const cmdline = boot().prediction.measured.find((m) => m.name === '.cmdline')!
+    expect(derived.has(cmdline.digests.sha256!)).toBe(true)
+    const q = quoteFiles('quote')
+    // The AK is the one the recording enrolled (tpm2_createak in the guest): the verifier vouches for it.
+    const r = await verifyAttestation({ eventLog: file('binary_bios_measurements'), ...q, now, policy, akEnrolled: true })
+    expect(r.verdict.bootproof_findings.filter((f) => f.severity === 'error')).toEqual([])
+    expect(r.verdict.ear_status).toBe('affirming')
+    // The same policy against a UKI with another command line: its predicted .cmdline digest is not allowed.
+    const other = predictPcr11(flipSectionByte(boot().uki, '.cmdline', 0), { phases: [''] }).measured.find((m) => m.name === '.cmdline')!
+    expect(derived.has(other.digests.sha256!)).toBe(false)
+  })
+})
