@@ -220,7 +220,7 @@ describe.skipIf(!PRESENT)('recorded UKI boot: a policy derived from it', () => {
     const pcr11 = policy.eventRules!.filter((r) => r.pcr === 11)
     expect(pcr11.length).toBeGreaterThan(0)
     // The derived PCR 11 digests are the stub's per-section measurements of this UKI.
-    const derived = new Set(pcr11.flatMap((r) => r.alternatives.flatMap((a) => a.events.map((e) => (e as { sha256?: string }).sha256))))
+    const derived = new Set(pcr11.flatMap((r) => (r.alternatives ?? []).flatMap((a) => a.events.map((e) => (e as { sha256?: string }).sha256))))
     const cmdline = boot().prediction.measured.find((m) => m.name === '.cmdline')!
     expect(derived.has(cmdline.digests.sha256!)).toBe(true)
     const q = quoteFiles('quote')
