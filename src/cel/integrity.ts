@@ -26,8 +26,10 @@ import type { Finding } from '../findings.js'
 import { defaultHashProvider, type HashProvider } from '../hash/provider.js'
 import { CEL_TLV } from './tlv.js'
 import type { CelLog, CelRecord } from './types.js'
+import type { IntegrityStatus } from '../eventlog/integrity.js'
 
-export type CelContentStatus = 'verified' | 'mismatch' | 'not-applicable'
+/** The same three outcomes as a TCG event's content check. */
+export type CelContentStatus = IntegrityStatus
 
 export interface CelRecordIntegrity {
   /** Record index in the log. */
