@@ -24,6 +24,42 @@ const sextet = (c: number): number => (c < 128 ? SEXTET[c]! : -1)
  * single character over (which cannot encode a byte).
  */
 export function decodeBase64Any(s: string): Uint8Array | undefined {
+  return decodeNative(s) ?? decodeTable(s)
+}
+
+interface NativeBuffer extends Uint8Array {
+  toString(encoding: 'base64' | 'base64url'): string
+}
+/** Node's Buffer where the runtime has one (a global, so no import); undefined elsewhere. */
+const NativeBuffer = (globalThis as { Buffer?: { from(s: string, encoding: 'base64'): NativeBuffer } }).Buffer
+
+/**
+ * Native fast path (a fleet decodes a ~17 KB event log per line: about 6x faster than the
+ * table). Node's decoder is lax (it skips characters outside the alphabet), so its output is
+ * accepted only when encoding it again gives back exactly `s` (padding as `s` has it): then `s`
+ * is canonical base64 of those bytes. Anything else (mixed alphabets, non-zero trailing bits,
+ * foreign characters) goes to the strict table decoder, which decides.
+ */
+function decodeNative(s: string): Uint8Array | undefined {
+  if (!NativeBuffer || s.length < 64) return undefined
+  const bytes = NativeBuffer.from(s, 'base64')
+  const url = s.includes('-') || s.includes('_')
+  let again = bytes.toString(url ? 'base64url' : 'base64')
+  // base64url output has no padding, base64 output always pads: match s's own padding.
+  if (s.endsWith('=')) {
+    if (url) again += '='.repeat((4 - (again.length % 4)) % 4)
+  } else if (!url) {
+    let end = again.length
+    while (end > 0 && again.charCodeAt(end - 1) === 0x3d) end--
+    again = again.slice(0, end)
+  }
+  if (again !== s) return undefined
+  // A plain Uint8Array that owns its memory (small Buffers are views into a shared pool).
+  return bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length ? new Uint8Array(bytes.buffer) : new Uint8Array(bytes)
+}
+
+/** The strict table decoder: the definition of what is accepted. */
+function decodeTable(s: string): Uint8Array | undefined {
   let n = s.length
   for (let pad = 0; pad < 2 && n > 0 && s.charCodeAt(n - 1) === 0x3d; pad++) n--
   if (n % 4 === 1) return undefined
