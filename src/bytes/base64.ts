@@ -27,9 +27,7 @@ export function decodeBase64Any(s: string): Uint8Array | undefined {
   return decodeNative(s) ?? decodeTable(s)
 }
 
-interface NativeBuffer extends Uint8Array {
-  toString(encoding: 'base64' | 'base64url'): string
-}
+type NativeBuffer = Uint8Array & { toString(encoding?: 'base64' | 'base64url'): string }
 /** Node's Buffer where the runtime has one (a global, so no import); undefined elsewhere. */
 const NativeBuffer = (globalThis as { Buffer?: { from(s: string, encoding: 'base64'): NativeBuffer } }).Buffer
 
