@@ -4,6 +4,7 @@
  * with `celLog` → stateFromEvidence). Seeds: the committed synthetic systemd log
  * (test-vectors/cel), a TLV rendering of it, and the corpus COS CEL-TLV when present.
  */
+import { existsSync } from 'node:fs'
 import { BootproofError } from '../../../src/errors.js'
 import { authenticateLog } from '../../../src/attest/authenticate_log.js'
 import { parseCel, replayCelLog, verifyCelContent } from '../../../src/cel/index.js'
@@ -72,6 +73,9 @@ export const celFamily: Family<Uint8Array> = {
       { name: 'cel/systemd-tpm2-measure.synthetic.log', value: json },
       { name: 'built:systemd-as-tlv', value: tlvFromJson(json) },
     ]
+    // A real systemd-pcrextend log (recorded boot: test-vectors/uki/boot-cel-ovmf).
+    const recorded = vec('uki/boot-cel-ovmf/tpm2-measure.log')
+    if (existsSync(recorded)) seeds.push({ name: 'uki/boot-cel-ovmf/tpm2-measure.log', value: bytes(recorded) })
     for (const f of corpusFiles('logs')) if (/cel\.bin$/.test(f)) seeds.push({ name: short(f), value: bytes(f) })
     return { seeds, notes: [CORPUS_NOTE, `${seeds.length} seeds`] }
   },
