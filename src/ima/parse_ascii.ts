@@ -21,7 +21,8 @@ import { fromHexOrUndefined } from '../bytes/hex.js'
 import type { Finding } from '../findings.js'
 import { CappedFindings, MAX_FINDINGS_PER_CODE, type FindingSink } from './findings_cap.js'
 import { buildTemplateData, decodeField, fieldFromAscii, splitAsciiFields, summarize, templateFields, type FieldDecodeContext } from './templates.js'
-import type { ImaDigest, ImaEntry, ImaFields, ImaLimits, ImaRawField, ImaTemplateHashStatus } from './types.js'
+import { LazyImaEntry, type DecodedImaEntry, type LazyImaListContext } from './lazy_entry.js'
+import type { ImaEntry, ImaFields, ImaLimits, ImaRawField } from './types.js'
 
 export interface AsciiParseSettings {
   /** Template-hash size in bytes, or undefined to take it from the first line. */
@@ -42,9 +43,8 @@ const utf8 = new TextDecoder('utf-8')
 
 class LineError extends Error {}
 
-/** What every entry of one list shares: the private copy of the input and the settings. */
-interface AsciiListContext {
-  readonly bytes: Uint8Array
+/** What every entry of one list shares: the private copy of the input, the settings, a cache. */
+interface AsciiListContext extends LazyImaListContext {
   readonly settings: AsciiParseSettings
   /** Set once the first line fixed it. */
   templateHashSize: number
@@ -53,88 +53,34 @@ interface AsciiListContext {
    * (the entries stay listed in IMA_TEMPLATE_HASH_UNVERIFIED). Bounded by the findings cap.
    */
   readonly unknownTemplates: Set<string>
-  /**
-   * The last decoded entry of this list, so that reading several properties of one entry in a
-   * row (pcr, violation, templateHash in the replay; templateData and rawFields in the hash
-   * check) decodes it once. Kept per list, not module-wide: it goes with the list. (A WeakRef
-   * does not do: every target created in a synchronous job is kept alive until the job ends,
-   * so a caller parsing many lists in one loop retained them all.)
-   */
-  cachedIndex: number
-  cached: DecodedLine | undefined
 }
 
-/** An entry decoded in full (what `parseLine` builds); kept only transiently. */
-type DecodedLine = Omit<ImaEntry, 'index' | 'offset' | 'line' | 'templateHashStatus'>
-
 /**
- * An entry of an ASCII list. Own state is the index, the offset and the template-hash status;
- * every other `ImaEntry` property is a getter that decodes the line again from the list's
- * private copy of the input (which the caller cannot change), so it always returns what was
- * checked at parse time. Objects returned by the getters are fresh on each decode: do not rely
- * on identity (`e.fields !== e.fields` may hold).
+ * An entry of an ASCII list (see lazy_entry.ts): own state is the index, the offset, the line
+ * length and the template-hash status; every other property decodes the line again.
  */
-class AsciiImaEntry implements ImaEntry {
-  readonly #ctx: AsciiListContext
+class AsciiImaEntry extends LazyImaEntry<AsciiListContext> {
   readonly #length: number
-  readonly index: number
-  readonly offset: number
-  templateHashStatus: ImaTemplateHashStatus = 'not-applicable'
 
   constructor(ctx: AsciiListContext, index: number, offset: number, length: number) {
-    this.#ctx = ctx
-    this.index = index
-    this.offset = offset
+    super(ctx, index, offset)
     this.#length = length
   }
 
-  #decoded(): DecodedLine {
-    const ctx = this.#ctx
-    if (ctx.cached && ctx.cachedIndex === this.index) return ctx.cached
+  protected decodeAgain(): DecodedImaEntry {
+    const ctx = this.list
     const line = ctx.bytes.subarray(this.offset, this.offset + this.#length)
     // Parse-time findings were reported already; a re-decode's go nowhere.
-    const d = parseLine(line, this.offset, this.index + 1, this.index, ctx, ctx.settings, [])
-    ctx.cachedIndex = this.index
-    ctx.cached = d
-    return d
+    return parseLine(line, this.offset, this.index + 1, this.index, ctx, ctx.settings, [])
+  }
+
+  protected override position(): Pick<ImaEntry, 'index' | 'offset' | 'line'> {
+    return { index: this.index, offset: this.offset, line: this.line }
   }
 
   /** ASCII lists have no entry without its line: the line number is index + 1. */
   get line(): number {
     return this.index + 1
-  }
-  get pcr(): number {
-    return this.#decoded().pcr
-  }
-  get templateHash(): Uint8Array {
-    return this.#decoded().templateHash
-  }
-  get templateName(): string {
-    return this.#decoded().templateName
-  }
-  get templateData(): Uint8Array | undefined {
-    return this.#decoded().templateData
-  }
-  get fields(): ImaFields {
-    return this.#decoded().fields
-  }
-  get rawFields(): ImaRawField[] {
-    return this.#decoded().rawFields
-  }
-  get filename(): string | undefined {
-    return this.#decoded().filename
-  }
-  get fileDigest(): ImaDigest | undefined {
-    return this.#decoded().fileDigest
-  }
-  get violation(): boolean {
-    return this.#decoded().violation
-  }
-
-  /** The plain object (getters are not own properties, so `JSON.stringify` needs this). */
-  toJSON(): ImaEntry {
-    const { index, offset, line, templateHashStatus } = this
-    return { index, offset, line, ...this.#decoded(), templateHashStatus }
   }
 }
 
@@ -187,7 +133,7 @@ export function parseImaAscii(input: Uint8Array, s: AsciiParseSettings): AsciiPa
   return out
 }
 
-function parseLine(lineBytes: Uint8Array, offset: number, lineNo: number, index: number, out: AsciiListContext, s: AsciiParseSettings, findings: FindingSink): DecodedLine {
+function parseLine(lineBytes: Uint8Array, offset: number, lineNo: number, index: number, out: AsciiListContext, s: AsciiParseSettings, findings: FindingSink): DecodedImaEntry {
   if (lineBytes.length === 0) throw new LineError('empty line')
   if (lineBytes.indexOf(0) >= 0) throw new LineError('NUL byte in an ASCII list')
   const text = utf8.decode(lineBytes)

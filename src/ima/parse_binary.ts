@@ -25,7 +25,8 @@ import { ByteReader } from '../bytes/reader.js'
 import type { Finding } from '../findings.js'
 import { CappedFindings, type FindingSink } from './findings_cap.js'
 import { decodeField, IMA_NAME_MAX, summarize, templateFields, type FieldDecodeContext } from './templates.js'
-import type { ImaDigest, ImaEntry, ImaFields, ImaLimits, ImaRawField, ImaTemplateHashStatus } from './types.js'
+import { LazyImaEntry, type DecodedImaEntry, type LazyImaListContext } from './lazy_entry.js'
+import type { ImaEntry, ImaFields, ImaLimits, ImaRawField } from './types.js'
 
 const CODES = { truncated: 'ERR_EVENTLOG_TRUNCATED', limit: 'ERR_EVENTLOG_LIMIT' } as const
 const FIELD_CODES = { truncated: 'ERR_EVENTDATA_TRUNCATED', limit: 'ERR_EVENTDATA_LIMIT' } as const
@@ -53,71 +54,45 @@ function u32(r: ByteReader, le: boolean, field: string): number {
 }
 
 /** What every entry of one list shares: the private copy of the input, the settings, a cache. */
-interface BinaryListContext {
-  readonly bytes: Uint8Array
+interface BinaryListContext extends LazyImaListContext {
   readonly settings: BinaryParseSettings
-  /**
-   * The last entry decoded in full, so that reading several properties of the same entry in a
-   * row (templateData, templateName and rawFields in the hash check) decodes it once. Per list:
-   * its views point into this list's copy of the input, so a module-wide cache would pin it.
-   */
-  cachedIndex: number
-  cached: DecodedEntry | undefined
 }
 
-/** An entry decoded in full (what `readEntry` builds); kept only transiently. */
-type DecodedEntry = Omit<ImaEntry, 'index' | 'offset' | 'line' | 'templateHashStatus'>
-
 /**
- * An entry of a binary list. Own state is the index, the offset and the template-hash status;
- * every other `ImaEntry` property is a getter that reads the entry again from the list's
- * private copy of the input (which the caller cannot change), so it always returns what was
- * checked at parse time. Objects returned by the getters may be fresh on each read: do not
- * rely on identity (`e.fields !== e.fields` may hold).
+ * An entry of a binary list (see lazy_entry.ts): own state is the index, the offset and the
+ * template-hash status. `pcr`, `templateHash`, `templateName`, `templateData` and `violation`
+ * are read directly at their offsets (validated at parse time) without a full decode: the
+ * replay and the hash check need only them. The rest decodes the entry again.
  */
-class BinaryImaEntry implements ImaEntry {
-  readonly #ctx: BinaryListContext
-  readonly index: number
-  readonly offset: number
-  templateHashStatus: ImaTemplateHashStatus = 'not-applicable'
-
-  constructor(ctx: BinaryListContext, index: number, offset: number) {
-    this.#ctx = ctx
-    this.index = index
-    this.offset = offset
-  }
-
-  #decoded(): DecodedEntry {
-    const ctx = this.#ctx
-    if (ctx.cached && ctx.cachedIndex === this.index) return ctx.cached
+class BinaryImaEntry extends LazyImaEntry<BinaryListContext> {
+  protected decodeAgain(): DecodedImaEntry {
+    const ctx = this.list
     const r = new ByteReader(ctx.bytes, CODES)
     r.pos = this.offset
     // Parse-time findings were reported already; a re-decode's go nowhere.
-    const d = readEntry(r, this.index, ctx.settings, [])
-    ctx.cachedIndex = this.index
-    ctx.cached = d
-    return d
+    return readEntry(r, this.index, ctx.settings, [])
   }
 
-  get pcr(): number {
-    return u32At(this.#ctx.bytes, this.offset, this.#ctx.settings.littleEndian)
+  override get pcr(): number {
+    const ctx = this.list
+    return u32At(ctx.bytes, this.offset, ctx.settings.littleEndian)
   }
-  get templateHash(): Uint8Array {
+  override get templateHash(): Uint8Array {
+    const ctx = this.list
     const start = this.offset + 4
-    return this.#ctx.bytes.subarray(start, start + this.#ctx.settings.templateHashSize)
+    return ctx.bytes.subarray(start, start + ctx.settings.templateHashSize)
   }
-  // The template name and data are read at their offsets (validated at parse time) without a
-  // full decode: the hash check needs only them, and the name is checked to be printable ASCII.
-  get templateName(): string {
-    const ctx = this.#ctx
+  // The template name is checked to be printable ASCII at parse time.
+  override get templateName(): string {
+    const ctx = this.list
     const at = this.offset + 4 + ctx.settings.templateHashSize
     const len = u32At(ctx.bytes, at, ctx.settings.littleEndian)
     let name = ''
     for (let i = at + 4; i < at + 4 + len; i++) name += String.fromCharCode(ctx.bytes[i]!)
     return name
   }
-  get templateData(): Uint8Array | undefined {
-    const ctx = this.#ctx
+  override get templateData(): Uint8Array | undefined {
+    const ctx = this.list
     const b = ctx.bytes
     const le = ctx.settings.littleEndian
     const nameAt = this.offset + 4 + ctx.settings.templateHashSize
@@ -129,30 +104,13 @@ class BinaryImaEntry implements ImaEntry {
     }
     return b.subarray(dataAt + 4, dataAt + 4 + u32At(b, dataAt, le))
   }
-  get fields(): ImaFields {
-    return this.#decoded().fields
-  }
-  get rawFields(): ImaRawField[] {
-    return this.#decoded().rawFields
-  }
-  get filename(): string | undefined {
-    return this.#decoded().filename
-  }
-  get fileDigest(): ImaDigest | undefined {
-    return this.#decoded().fileDigest
-  }
-  get violation(): boolean {
-    const b = this.#ctx.bytes
+  override get violation(): boolean {
+    const ctx = this.list
+    const b = ctx.bytes
     const start = this.offset + 4
-    const end = start + this.#ctx.settings.templateHashSize
+    const end = start + ctx.settings.templateHashSize
     for (let i = start; i < end; i++) if (b[i] !== 0) return false
     return true
-  }
-
-  /** The plain object (getters are not own properties, so `JSON.stringify` needs this). */
-  toJSON(): ImaEntry {
-    const { index, offset, templateHashStatus } = this
-    return { index, offset, ...this.#decoded(), templateHashStatus }
   }
 }
 
@@ -193,7 +151,7 @@ export function parseImaBinary(input: Uint8Array, s: BinaryParseSettings): Binar
   return out
 }
 
-function readEntry(r: ByteReader, index: number, s: BinaryParseSettings, findings: FindingSink): DecodedEntry {
+function readEntry(r: ByteReader, index: number, s: BinaryParseSettings, findings: FindingSink): DecodedImaEntry {
   const le = s.littleEndian
   const offset = r.offset
   r.eventIndex = index
