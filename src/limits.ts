@@ -1,4 +1,19 @@
 /**
+ * The one resolution of a limits override, for every area's limits: the defaults with the
+ * caller's values over them, each of which must be a non-negative safe integer (a NaN,
+ * fractional, infinite or negative limit would make every bound check against it pass or fail
+ * silently). An override is the caller's code, not input, so a bad one is a TypeError naming
+ * the field (`limits.<name>`), like every other bad option.
+ */
+export function resolveLimitOverrides<T extends Record<keyof T, number>>(defaults: Readonly<T>, overrides: Partial<T> | undefined): T {
+  const out = { ...defaults, ...(overrides ?? {}) } as T
+  for (const [k, v] of Object.entries(out) as [string, unknown][]) {
+    if (!Number.isSafeInteger(v) || (v as number) < 0) throw new TypeError(`limits.${k} must be a non-negative safe integer`)
+  }
+  return out
+}
+
+/**
  * Named hard limits (file-type style). Every length read from input is checked against what
  * remains and against one of these before anything is allocated or sliced. All overridable.
  * Defaults follow attack L-01 (global caps): real logs > 64 KiB are normal (tpm2-tools issue
@@ -38,11 +53,7 @@ export const DEFAULT_EVENTLOG_LIMITS: Readonly<EventLogLimits> = Object.freeze({
 })
 
 export function resolveLimits(overrides?: Partial<EventLogLimits>): EventLogLimits {
-  const out = { ...DEFAULT_EVENTLOG_LIMITS, ...(overrides ?? {}) }
-  for (const [k, v] of Object.entries(out)) {
-    if (!Number.isSafeInteger(v) || v < 0) throw new TypeError(`limits.${k} must be a non-negative safe integer`)
-  }
-  return out
+  return resolveLimitOverrides(DEFAULT_EVENTLOG_LIMITS, overrides)
 }
 
 /**
@@ -67,11 +78,7 @@ export const DEFAULT_BOOT_STATE_LIMITS: Readonly<BootStateLimits> = Object.freez
 })
 
 export function resolveBootStateLimits(overrides?: Partial<BootStateLimits>): BootStateLimits {
-  const out = { ...DEFAULT_BOOT_STATE_LIMITS, ...(overrides ?? {}) }
-  for (const [k, v] of Object.entries(out)) {
-    if (!Number.isSafeInteger(v) || v < 0) throw new TypeError(`limits.${k} must be a non-negative safe integer`)
-  }
-  return out
+  return resolveLimitOverrides(DEFAULT_BOOT_STATE_LIMITS, overrides)
 }
 
 /**
@@ -103,11 +110,7 @@ export const DEFAULT_CEL_LIMITS: Readonly<CelLimits> = Object.freeze({
 })
 
 export function resolveCelLimits(overrides?: Partial<CelLimits>): CelLimits {
-  const out = { ...DEFAULT_CEL_LIMITS, ...(overrides ?? {}) }
-  for (const [k, v] of Object.entries(out)) {
-    if (!Number.isSafeInteger(v) || v < 0) throw new TypeError(`limits.${k} must be a non-negative safe integer`)
-  }
-  return out
+  return resolveLimitOverrides(DEFAULT_CEL_LIMITS, overrides)
 }
 
 /**
@@ -147,9 +150,5 @@ export const DEFAULT_X509_LIMITS: Readonly<X509Limits> = Object.freeze({
 })
 
 export function resolveX509Limits(overrides?: Partial<X509Limits>): X509Limits {
-  const out = { ...DEFAULT_X509_LIMITS, ...(overrides ?? {}) }
-  for (const [k, v] of Object.entries(out)) {
-    if (!Number.isSafeInteger(v) || v < 0) throw new TypeError(`limits.${k} must be a non-negative safe integer`)
-  }
-  return out
+  return resolveLimitOverrides(DEFAULT_X509_LIMITS, overrides)
 }

@@ -3,6 +3,8 @@
  * VirtualSize is a u32 the stub hashes in full (zero-filled past SizeOfRawData), so a header
  * alone could demand gigabytes of hashing: every section is checked against these first.
  */
+import { resolveLimitOverrides } from '../limits.js'
+
 export interface UkiLimits {
   /** Largest measured section, in bytes, its zero-filled tail included (VirtualSize). */
   maxSectionBytes: number
@@ -24,10 +26,10 @@ export const DEFAULT_UKI_LIMITS: Readonly<UkiLimits> = Object.freeze({
   maxPhaseBytes: 4096,
 })
 
+/**
+ * The defaults with the caller's overrides over them, resolved like every other area's limits:
+ * a negative, fractional, NaN or infinite value throws a TypeError naming `limits.<field>`.
+ */
 export function resolveUkiLimits(overrides?: Partial<UkiLimits>): UkiLimits {
-  const out = { ...DEFAULT_UKI_LIMITS, ...(overrides ?? {}) }
-  for (const [k, v] of Object.entries(out)) {
-    if (!Number.isSafeInteger(v) || v < 0) throw new TypeError(`limits.${k} must be a non-negative safe integer`)
-  }
-  return out
+  return resolveLimitOverrides(DEFAULT_UKI_LIMITS, overrides)
 }
