@@ -137,64 +137,52 @@ export function utf16Text(bytes: Uint8Array, maxBytes = Infinity): DecodedText {
     // A surrogate pair split by the cut is left whole out of the text, not shown as a lone half.
     const end = cut >= 2 && (bytes[cut - 1]! & 0xfc) === 0xd8 ? cut - 2 : cut
     const head = utf16Text(bytes.subarray(0, end))
-    return { text: head.text, printable: head.printable && !hasEscapedUnits(bytes.subarray(end)), truncated: true }
+    const tail = bytes.subarray(end)
+    return { text: head.text, printable: head.printable && nextEscapedUnit(tail, 0) === tail.length, truncated: true }
   }
-  if (bytes.length >= 2 * BULK_MIN && isPlainUtf16(bytes)) return { text: utf16le.decode(bytes), printable: true }
   let text = ''
   let printable = true
-  const n = bytes.length >> 1
-  for (let i = 0; i < n; i++) {
-    const u = bytes[2 * i]! | (bytes[2 * i + 1]! << 8)
-    if (u >= 0xd800 && u <= 0xdbff && i + 1 < n) {
-      const lo = bytes[2 * i + 2]! | (bytes[2 * i + 3]! << 8)
-      if (lo >= 0xdc00 && lo <= 0xdfff) {
-        text += String.fromCharCode(u, lo)
-        i++
-        continue
-      }
-    }
-    if (u < 0x20 || (u >= 0x7f && u <= 0x9f) || (u >= 0xd800 && u <= 0xdfff)) {
-      printable = false
-      text += `\\u${u.toString(16).padStart(4, '0')}`
-    } else text += String.fromCharCode(u)
-  }
-  if (bytes.length % 2 !== 0) {
+  let at = 0
+  for (;;) {
+    const e = nextEscapedUnit(bytes, at)
+    if (e > at) text += plainUtf16(bytes, at, e)
+    if (e === bytes.length) return { text, printable }
     printable = false
-    text += `\\x${bytes[bytes.length - 1]!.toString(16).padStart(2, '0')}`
+    if (e === bytes.length - 1) return { text: text + `\\x${bytes[e]!.toString(16).padStart(2, '0')}`, printable }
+    text += `\\u${(bytes[e]! | (bytes[e + 1]! << 8)).toString(16).padStart(4, '0')}`
+    at = e + 2
   }
-  return { text, printable }
-}
-
-/** Whether `utf16Text` would escape anything in `bytes` (a lone surrogate, a control, an odd last byte). */
-function hasEscapedUnits(bytes: Uint8Array): boolean {
-  if (bytes.length % 2 !== 0) return true
-  const n = bytes.length >> 1
-  for (let i = 0; i < n; i++) {
-    const u = bytes[2 * i]! | (bytes[2 * i + 1]! << 8)
-    if (u >= 0xd800 && u <= 0xdbff && i + 1 < n) {
-      const lo = bytes[2 * i + 2]! | (bytes[2 * i + 3]! << 8)
-      if (lo >= 0xdc00 && lo <= 0xdfff) {
-        i++
-        continue
-      }
-    }
-    if (u < 0x20 || (u >= 0x7f && u <= 0x9f) || (u >= 0xd800 && u <= 0xdfff)) return true
-  }
-  return false
 }
 
 /**
- * Whether `bytes` (even length) are UTF-16LE code units that `utf16Text` renders as themselves:
- * none below 0x20, none in DEL/C1 (0x7F-0x9F), no surrogates. Such text decodes identically with
- * a UTF-16LE TextDecoder.
+ * The one scan of UTF-16LE text: the byte offset of the first code unit at or after `from` (an
+ * even offset) that `utf16Text` escapes (below 0x20, DEL/C1 0x7F-0x9F, a surrogate not in a
+ * high-low pair), or of an odd last byte, or `bytes.length` when there is none. The units
+ * before it render as themselves.
  */
-function isPlainUtf16(bytes: Uint8Array): boolean {
-  if (bytes.length % 2 !== 0) return false
-  for (let i = 0; i < bytes.length; i += 2) {
-    const u = bytes[i]! | (bytes[i + 1]! << 8)
-    if (u < 0x20 || (u >= 0x7f && u <= 0x9f) || (u >= 0xd800 && u <= 0xdfff)) return false
+function nextEscapedUnit(bytes: Uint8Array, from: number): number {
+  const n = bytes.length
+  let p = from
+  for (; p + 1 < n; p += 2) {
+    const u = bytes[p]! | (bytes[p + 1]! << 8)
+    if (u >= 0xd800 && u <= 0xdbff && p + 3 < n) {
+      const lo = bytes[p + 2]! | (bytes[p + 3]! << 8)
+      if (lo >= 0xdc00 && lo <= 0xdfff) {
+        p += 2
+        continue
+      }
+    }
+    if (u < 0x20 || (u >= 0x7f && u <= 0x9f) || (u >= 0xd800 && u <= 0xdfff)) return p
   }
-  return true
+  return p
+}
+
+/** bytes[from..to) as text: code units `nextEscapedUnit` passed over (whole pairs), so a UTF-16LE TextDecoder renders them as themselves. */
+function plainUtf16(bytes: Uint8Array, from: number, to: number): string {
+  if (to - from >= 2 * BULK_MIN) return utf16le.decode(bytes.subarray(from, to))
+  let text = ''
+  for (let p = from; p < to; p += 2) text += String.fromCharCode(bytes[p]! | (bytes[p + 1]! << 8))
+  return text
 }
 
 /**
