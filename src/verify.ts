@@ -36,6 +36,10 @@ import { parseCel } from './cel/index.js'
 import { verifyCvm, type CvmEvidence } from './cvm/verify_cvm.js'
 import type { CvmVerifyResult } from './cvm/azure/cvm_checks.js'
 import { cvmSubmod, CVM_SUBMOD } from './cvm/verdict/submod.js'
+import { parseTdxQuote } from './cvm/tdx/quote.js'
+import { CC_MR_BANK, RTMR_COUNT, rtmrValues, type TdQuoteRegisters } from './attest/td_quote_registers.js'
+import { toHex } from './bytes/hex.js'
+import type { QuoteEvidenceSummary } from './policy/appraise/types.js'
 
 export interface VerifyAttestationInput {
   /** The firmware event log (binary_bios_measurements, WBCL, ...). */
@@ -46,6 +50,11 @@ export interface VerifyAttestationInput {
    * events then its CEL records and compared with the quote (src/attest/combine_cel.ts).
    */
   celLog?: Uint8Array
+  /**
+   * How `eventLog` is parsed. `registers: 'cc-mr'`: a TDX CC event log (CCEL), whose registers are
+   * authenticated by the TD quote of `cvm` (RTMR0-3 = CC MR 1-4) once that quote verified, never
+   * by the TPM quotes.
+   */
   eventLogOptions?: ParseEventLogOptions
   /** One or more TPM2 quotes (TPMS_ATTEST + TPMT_SIGNATURE) made by the AK for `nonce`. */
   quotes: QuoteEvidence[]
@@ -107,13 +116,55 @@ export interface AttestationResult {
   /** What the authentication stage established (absent when no log was given). */
   evidence?: AuthenticatedEvidence
   state?: BootState
-  /** PCR indices whose values were authenticated by the quote and reproduced by the log. */
+  /**
+   * PCR indices whose values were authenticated by the quote and reproduced by the log; for a CC
+   * event log (`eventLogOptions.registers: 'cc-mr'`), the CC MR indices (1-4 = RTMR0-3) that a
+   * verified TD quote (`cvm`) authenticated and the log reproduced.
+   */
   trustedPcrs: number[]
   /** The confidential-VM evidence's verification (when `cvm` was given). */
   cvm?: CvmVerifyResult
 }
 
 const KEY_CODES = /^ERR_(AK|CHAIN)_/
+
+/**
+ * The TD quote of the confidential-VM evidence (a bare TD quote, or the one endorsing an Azure HCL
+ * report) as the register source of a CCEL: its RTMRs, and whether `verifyCvm` verified it (quote
+ * signature, QE report, PCK chain, collateral when given; an HCL TD report equal to it). The debug
+ * attribute is the `cvm` submodule's question, not the quote's authenticity.
+ */
+function tdQuoteRegisters(evidence: CvmEvidence | undefined, result: CvmVerifyResult | undefined): TdQuoteRegisters | undefined {
+  if (!evidence || !result || result.platform !== 'tdx') return undefined
+  const bytes = 'tdxQuote' in evidence ? evidence.tdxQuote : 'hclReport' in evidence ? evidence.tdQuote : undefined
+  if (!bytes) return undefined
+  // verifyCvm parsed these bytes already (it throws otherwise): this parse cannot fail.
+  const quote = parseTdxQuote(bytes)
+  const failed = result.checks.find((c) => !c.ok && c.id !== 'tdx.td.debug' && (c.id.startsWith('tdx.') || c.id === 'hcl.tdReport'))
+  const verified = result.hardwareVerified
+  return { rtmrs: quote.body.rtmrs, verified, ...(verified ? {} : { problem: failed?.code ?? 'the TD quote did not verify' }) }
+}
+
+/**
+ * The registers a TD quote authenticates, in the shape the appraisal reads a quote's PCRs (none
+ * when it did not verify). It carries no TPM clock or AK chain: rules on those fail for a CCEL.
+ */
+function ccRegisterSummary(source: TdQuoteRegisters): QuoteEvidenceSummary {
+  const values = rtmrValues(source)[CC_MR_BANK]!
+  const regs: Record<string, string> = {}
+  for (const [mr, v] of Object.entries(values)) regs[mr] = toHex(v)
+  return { valid: source.verified, pcrs: source.verified ? { [CC_MR_BANK]: regs } : {} }
+}
+
+/**
+ * Submodule of a CC MR (TDX): RTMR0 (MR 1) holds what PC Client puts in PCR 1 and 7, RTMR1 (MR 2)
+ * the boot applications of PCR 2-6, RTMR2 (MR 3) the OS loader and kernel of PCR 8-15, RTMR3 (MR 4)
+ * runtime measurements (Intel TDX Virtual Firmware Design Guide, "Measurement register mapping").
+ */
+function submodForCcMr(mr: number | undefined): SubmodName {
+  if (mr === undefined) return 'tpm'
+  return mr === 2 ? 'boot-loader' : mr === 3 || mr === 4 ? 'os-kernel' : 'platform-firmware'
+}
 
 /** The PCRs the firmware log must account for: every PCR a policy rule reads (src/policy/coverage.ts). */
 function policyCoverage(policy: Policy | undefined): LogCoverage {
@@ -127,8 +178,9 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
   const findings: VerdictFinding[] = []
   const steps: Partial<Record<StepName, { status: StepStatus; note?: string }>> = {}
   let windows = false
+  let ccLog = false
   const add = (step: StepName, list: readonly Finding[], submod?: SubmodName) => {
-    for (const f of list) findings.push({ ...f, step, submod: submod ?? submodForPcr(f.pcr, windows) })
+    for (const f of list) findings.push({ ...f, step, submod: submod ?? (ccLog ? submodForCcMr(f.pcr) : submodForPcr(f.pcr, windows)) })
   }
 
   // 0. the policy: invalid or unknown-version policies throw before any evidence is examined.
@@ -141,6 +193,7 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
   if (input.eventLog) {
     log = parseEventLog(input.eventLog, input.eventLogOptions)
     windows = isWindowsLog(log)
+    ccLog = log.registerKind === 'cc-mr'
     add('parse', log.findings)
     steps.parse = { status: 'success', note: `${log.format}, ${log.events.length} events` }
   } else {
@@ -169,8 +222,11 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
   // 1c. the CEL of the same boot, replayed after the firmware log's events of each PCR.
   const celLog = log && input.celLog ? parseCel(input.celLog) : undefined
   if (celLog && steps.parse) steps.parse.note += `; ${celLog.format}, ${celLog.records.length} records`
-  // 2-3. authentication, once: quotes, then replay / integrity / structure against them.
+  // 2-3. authentication, once: quotes, then replay / integrity / structure against them. A CCEL's
+  // registers are authenticated by the TD quote's RTMRs, never by the TPM quotes.
+  const tdQuote = ccLog ? tdQuoteRegisters(input.cvm, cvm) : undefined
   const auth = await authenticateAttestation({
+    ...(tdQuote ? { tdQuote } : {}),
     ...(log ? { log } : {}),
     ...(celLog ? { celLog } : {}),
     quotes: input.quotes,
@@ -197,7 +253,10 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
     add('integrity', [...evidence.integrity.findings, ...evidence.structure])
     if (evidence.cel) add('integrity', [...evidence.cel.log.findings, ...evidence.cel.integrity.findings, ...evidence.findings.filter((f) => f.code === 'CEL_NV_INDEX_NOT_QUOTED')])
     const cmp = evidence.replay.comparisons ?? []
-    steps.replay = { status: !quote.valid ? 'failed' : evidence.replay.ok ? 'success' : 'failed', note: `${cmp.filter((c) => c.status === 'match').length}/${cmp.length} quoted PCR values reproduced` }
+    const reproduced = cmp.filter((c) => c.status === 'match').length
+    steps.replay = ccLog
+      ? { status: tdQuote?.verified && evidence.replay.ok ? 'success' : 'failed', note: !tdQuote ? 'a CC event log needs a TD quote (cvm.tdxQuote or an HCL report\'s tdQuote): no RTMR to compare with' : !tdQuote.verified ? `the TD quote did not verify (${tdQuote.problem}): no RTMR is authenticated` : `${reproduced}/${RTMR_COUNT} RTMRs of the verified TD quote reproduced by the CCEL` }
+      : { status: !quote.valid ? 'failed' : evidence.replay.ok ? 'success' : 'failed', note: `${reproduced}/${cmp.length} quoted PCR values reproduced` }
     const c = evidence.integrity.counts
     steps.integrity = { status: evidence.integrity.findings.some((f) => f.severity === 'error') ? 'failed' : 'success', note: `${c.verified} verified, ${c.mismatch} mismatch, ${c['not-applicable']} not bound` }
   } else {
@@ -237,8 +296,12 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
   if (input.policy !== undefined) {
     // The nonce counts as checked only when one was given and every quote's extraData equals it.
     const nonceChecks = quote.checks.filter((c) => c.id === 'quote.nonce')
-    const nonceChecked = !!input.nonce?.length && nonceChecks.length === input.quotes.length && nonceChecks.every((c) => c.ok)
-    const a = runAppraisal({ policy: validated ?? input.policy, log, ...(evidence ? { evidence } : {}), state, quote, previous: input.previous, nonceChecked, ak: input.ak, ...(pcr11Signatures ? { pcr11Signatures } : {}) })
+    // A CCEL's registers come from the TD quote, whose REPORTDATA is not compared with the nonce
+    // here: the TPM quotes' nonce does not make its RTMRs fresh.
+    const nonceChecked = !tdQuote && !!input.nonce?.length && nonceChecks.length === input.quotes.length && nonceChecks.every((c) => c.ok)
+    // A CCEL is appraised on the registers its TD quote authenticated (the TPM quotes cover PCRs).
+    const registers = tdQuote ? ccRegisterSummary(tdQuote) : quote
+    const a = runAppraisal({ policy: validated ?? input.policy, log, ...(evidence ? { evidence } : {}), state, quote: registers, previous: input.previous, nonceChecked, ak: input.ak, ...(pcr11Signatures ? { pcr11Signatures } : {}) })
     policyId = a.policyId
     appraised = a.submods
     for (const f of a.findings) findings.push(f)

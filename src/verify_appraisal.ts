@@ -8,6 +8,7 @@ import type { EventLog } from './eventlog/types.js'
 import { appraisePolicy, type AppraisalResult } from './policy/appraise.js'
 import type { Policy } from './policy/types.js'
 import type { BootState } from './state/boot_state.js'
+import type { QuoteEvidenceSummary } from './policy/appraise/types.js'
 import type { VerifyQuotesResult } from './tpm/verify_quotes.js'
 import type { AkInput } from './tpm/ak.js'
 import { worse, type EarStatus } from './verdict/ar4si.js'
@@ -23,7 +24,11 @@ export interface AppraisalBridgeInput {
   /** The authentication stage's value (absent without a log). */
   evidence?: AuthenticatedEvidence
   state: BootState | undefined
-  quote: VerifyQuotesResult
+  /**
+   * What authenticated the log's registers: the TPM quotes' result, or for a CC event log the
+   * registers of its TD quote (RTMR0-3 as CC MR 1-4 of sha384, valid only when it verified).
+   */
+  quote: VerifyQuotesResult | QuoteEvidenceSummary
   previous: { clock: bigint; resetCount: number; restartCount: number } | undefined
   nonceChecked: boolean
   /** The AK the quote was verified with (for key-quality rules such as the ROCA check). */

@@ -8,6 +8,10 @@
  * against the attester's PCR values or, without them, against the values the log replays to,
  * so a log that is not the measured one fails cryptographically; then the replay is compared
  * with the authenticated values on the PCRs the log speaks for.
+ *
+ * A CC event log (CCEL, `registers: 'cc-mr'`) speaks for CC measurement registers, not PCRs: its
+ * register source is a TD quote's RTMR0-3 (`tdQuote`, authenticate_ccel.ts); the TPM quotes are
+ * still verified, but never compared with it.
  */
 import type { Finding } from '../findings.js'
 import type { HashProvider } from '../hash/provider.js'
@@ -21,6 +25,8 @@ import type { CertificateInput } from '../x509/chain.js'
 import { buildEvidence, checkLog } from './authenticate_log.js'
 import type { AuthenticatedEvidence, TrustReason } from './evidence.js'
 import { parseAttests, pcrsFromReplay, quotedPcrIndices, selectedBanks } from './quoted_pcrs.js'
+import { authenticateCcel } from './authenticate_ccel.js'
+import type { TdQuoteRegisters } from './td_quote_registers.js'
 
 /** Which quoted PCRs a firmware log must account for (beyond those it extends and 0-9). */
 export interface LogCoverage {
@@ -49,6 +55,11 @@ export interface AuthenticateInput {
   quoteOptions?: VerifyQuoteOptions
   coverage?: LogCoverage
   hash?: HashProvider
+  /**
+   * The register source of a CC event log (`log.registerKind === 'cc-mr'`): the TD quote's RTMR0-3
+   * and whether the caller's `verifyTdxQuote` (or `verifyCvm`) verified it. Ignored for a TPM log.
+   */
+  tdQuote?: TdQuoteRegisters
 }
 
 export interface Authentication {
@@ -71,17 +82,13 @@ function coveredPcrs(log: EventLog, quoted: readonly number[], coverage: LogCove
   return out
 }
 
-export async function authenticateAttestation(input: AuthenticateInput): Promise<Authentication> {
-  const { log } = input
-  const attests = parseAttests(input.quotes)
-  const banks = selectedBanks(attests)
-  const checks = log ? checkLog(log, { ...(input.hash ? { hash: input.hash } : {}), ...(banks ? { banks } : {}), ...(input.celLog ? { celLog: input.celLog } : {}) }) : undefined
-  const candidate = input.pcrs ?? (log && checks ? pcrsFromReplay(log, checks.cel?.combined ?? checks.replay, attests) : undefined)
+/** The TPM quote step: the quotes verified with the given (or replayed) PCR values. */
+async function checkQuotes(input: AuthenticateInput, pcrs: PcrValues | undefined): Promise<{ quote: VerifyQuotesResult; quoteFindings: Finding[] }> {
   const quote = await verifyQuotes({
     quotes: input.quotes,
     ak: input.ak,
     ...(input.nonce !== undefined ? { nonce: input.nonce } : {}),
-    ...(candidate ? { pcrs: candidate } : {}),
+    ...(pcrs ? { pcrs } : {}),
     options: {
       ...input.quoteOptions,
       now: input.now,
@@ -89,7 +96,23 @@ export async function authenticateAttestation(input: AuthenticateInput): Promise
       ...(input.previous ? { previous: input.previous } : {}),
     },
   })
-  const quoteFindings: Finding[] = quote.errors.map((e) => ({ code: e.code, severity: 'error', message: e.message }))
+  return { quote, quoteFindings: quote.errors.map((e) => ({ code: e.code, severity: 'error', message: e.message })) }
+}
+
+export async function authenticateAttestation(input: AuthenticateInput): Promise<Authentication> {
+  const { log } = input
+  if (log?.registerKind === 'cc-mr') {
+    // A CCEL's indices are CC MRs: a TPM quote's PCRs say nothing about them (and the CCEL
+    // supplies no PCR values to the quote check), so the TD quote alone authenticates them.
+    const { quote, quoteFindings } = await checkQuotes(input, input.pcrs)
+    const { evidence } = authenticateCcel({ log, ...(input.tdQuote ? { tdQuote: input.tdQuote } : {}), ...(input.celLog ? { celLog: input.celLog } : {}), ...(input.hash ? { hash: input.hash } : {}) })
+    return { quote, evidence, quoteFindings, replayFindings: [] }
+  }
+  const attests = parseAttests(input.quotes)
+  const banks = selectedBanks(attests)
+  const checks = log ? checkLog(log, { ...(input.hash ? { hash: input.hash } : {}), ...(banks ? { banks } : {}), ...(input.celLog ? { celLog: input.celLog } : {}) }) : undefined
+  const candidate = input.pcrs ?? (log && checks ? pcrsFromReplay(log, checks.cel?.combined ?? checks.replay, attests) : undefined)
+  const { quote, quoteFindings } = await checkQuotes(input, candidate)
   const replayFindings: Finding[] = []
   if (!log || !checks) return { quote, quoteFindings, replayFindings }
 

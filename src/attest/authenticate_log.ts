@@ -59,6 +59,11 @@ export interface EvidenceInput {
   quoteProblem?: TrustReason
   /** Log basis: trust only these PCRs (the caller knows the others are not covered by its quote). */
   onlyPcrs?: readonly number[]
+  /**
+   * Findings of the register source's own replay rules, reported with the replay's (a CCEL record
+   * on a register no RTMR reproduces: authenticate_ccel.ts).
+   */
+  replayFindings?: readonly Finding[]
 }
 
 /**
@@ -91,7 +96,9 @@ export function buildEvidence(input: EvidenceInput): AuthenticatedEvidence {
   const { log } = checks
   // With a CEL, PCRs are compared on firmware events then CEL records (one boot, one register set).
   const cel = checks.cel
-  const replay = cel ? (input.expected ? compareCombined(log, cel, input.expected) : cel.combined) : input.expected ? compareReplay(log, checks.replay, input.expected) : checks.replay
+  const compared = cel ? (input.expected ? compareCombined(log, cel, input.expected) : cel.combined) : input.expected ? compareReplay(log, checks.replay, input.expected) : checks.replay
+  const extra = input.replayFindings ?? []
+  const replay = extra.length ? { ...compared, findings: [...compared.findings, ...extra], ok: compared.ok && !hasErrors(extra) } : compared
   const { tainted, unbounded } = structuralTrust(checks.structure)
   const pcrs = new Map<number, PcrTrust>()
   const get = (pcr: number): PcrTrust => {
@@ -122,7 +129,7 @@ export function buildEvidence(input: EvidenceInput): AuthenticatedEvidence {
     } else if (input.quoteProblem) {
       t.reason = { ...input.quoteProblem, pcr: t.pcr }
     } else if (!compared) {
-      t.reason = { code: 'PCR_NOT_QUOTED', message: `PCR ${t.pcr} is not in the quote's selection`, pcr: t.pcr }
+      t.reason = { code: 'PCR_NOT_QUOTED', message: `PCR ${t.pcr} was not compared with a quote: not in its selection, or not a PCR the log accounts for (extended by it or named as coverage)`, pcr: t.pcr }
     } else {
       t.status = 'authenticated'
     }

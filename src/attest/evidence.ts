@@ -116,7 +116,7 @@ export function pcrTrust(ev: AuthenticatedEvidence, pcr: number): PcrTrust {
   const t = ev.pcrs.get(pcr)
   if (t) return t
   if (ev.basis === 'log' && (!ev.onlyPcrs || ev.onlyPcrs.includes(pcr))) return { pcr, status: 'consistent', reason: { code: 'NO_QUOTE', message: 'no quote was given: nothing is authenticated', pcr }, banks: {} }
-  const reason: TrustReason = ev.quoteProblem ?? { code: 'PCR_NOT_QUOTED', message: `PCR ${pcr} is not in the quote's selection`, pcr }
+  const reason: TrustReason = ev.quoteProblem ?? { code: 'PCR_NOT_QUOTED', message: `PCR ${pcr} was not compared with a quote: not in its selection, or not a PCR the log accounts for (extended by it or named as coverage)`, pcr }
   return { pcr, status: 'unknown', reason, banks: {} }
 }
 
@@ -169,6 +169,10 @@ export function celRecordTrust(ev: AuthenticatedEvidence, index: number): EventT
  * Whether the absence of events in `pcrs` may be trusted: only the sequence within a quoted,
  * reproduced PCR is authenticated, so "nothing contrary was measured" holds only when every PCR
  * where a contrary event could be measured is authenticated (quote basis) or untainted (log basis).
+ * The numbers are registers of the log itself (CC MR indices in a CC event log). A TPM PCR number
+ * is not translated to the MR its measurements go to (UEFI 2.10 §38.4.1: PCR 1 and 7 → MR 1, 2-6 →
+ * MR 2, 8-15 → MR 3): only the extractor knows whether it searched that MR, so an extractor that
+ * reads a CCEL names its MRs, and "no event in PCR 8" about a CCEL is not authenticated.
  */
 export function absenceTrust(ev: AuthenticatedEvidence, pcrs: readonly number[]): EventTrust {
   for (const p of pcrs) {

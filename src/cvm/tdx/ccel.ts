@@ -11,14 +11,16 @@
  * be zero: a log that omits events cannot pass (attack L-08).
  *
  * This proves the log is the one measured into the TD whose quote is given; whether the quote is
- * authentic is `verifyTdxQuote`'s business.
+ * authentic is `verifyTdxQuote`'s business. The replay and the comparison are the authentication
+ * stage's (src/attest/authenticate_ccel.ts, which also decides trust once the quote verified): this
+ * function reports them as TDX checks.
  */
-import { bytesEqual, toHex } from '../../bytes/hex.js'
+import { toHex } from '../../bytes/hex.js'
 import type { HashProvider } from '../../hash/provider.js'
 import { parseEventLog, type ParseEventLogOptions } from '../../eventlog/parse.js'
-import { EV } from '../../eventlog/event_types.js'
-import { replayEventLog } from '../../eventlog/replay.js'
 import type { EventLog } from '../../eventlog/types.js'
+import { compareCcelWithRtmrs } from '../../attest/authenticate_ccel.js'
+import { CC_MR_BANK } from '../../attest/td_quote_registers.js'
 import { TdxChecks, type TdxCheck, type TdxError } from './checks.js'
 import { parseTdxQuote, type ParseTdxQuoteOptions, type TdxQuote } from './quote.js'
 
@@ -52,8 +54,6 @@ export interface TdxCcelResult {
   rtmrs: TdxRtmrComparison[]
 }
 
-const RTMR_SIZE = 48
-
 /**
  * Replay `log` (bytes of a CCEL area, or a log parsed with `registers: 'cc-mr'`) and compare
  * RTMR0-3 with `quote` (bytes or parsed). Synchronous.
@@ -64,39 +64,31 @@ export function verifyCcelAgainstTdQuote(log: Uint8Array | EventLog, quote: Uint
   const parsed = log instanceof Uint8Array ? parseEventLog(log, { ...options.log, registers: 'cc-mr' }) : log
   if (parsed.registerKind !== 'cc-mr') throw new TypeError("verifyCcelAgainstTdQuote: the log was parsed as a TPM PCR log; parse it with { registers: 'cc-mr' }")
   const q = quote instanceof Uint8Array ? parseTdxQuote(quote, options.quote) : quote
+  const cmp = compareCcelWithRtmrs(parsed, q.body.rtmrs, options.hash ? { hash: options.hash } : {})
   const checks = new TdxChecks()
 
   // Records on MR 0 (MRTD) or above 4 cannot be reproduced by any RTMR: the log claims
   // measurements the quote cannot vouch for.
-  const stray = parsed.events.filter((e) => e.eventType !== EV.EV_NO_ACTION && (e.pcrIndex < 1 || e.pcrIndex > 4))
-  checks.add('ccel.mrIndex', stray.length === 0, stray.length ? `record(s) ${stray.map((e) => `${e.index} (MR ${e.pcrIndex})`).join(', ')} extend a register that is not RTMR0-3 (MR 1-4)` : 'every extended record is on MR 1-4 (RTMR0-3)', 'ERR_TDX_CCEL_MR_INDEX')
+  const stray = cmp.outsideRtmrs
+  checks.add('ccel.mrIndex', stray.length === 0, stray.length ? `record(s) ${stray.map((i) => `${i} (MR ${parsed.events[i]!.pcrIndex})`).join(', ')} extend a register that is not RTMR0-3 (MR 1-4)` : 'every extended record is on MR 1-4 (RTMR0-3)', 'ERR_TDX_CCEL_MR_INDEX')
 
-  const replay = replayEventLog(parsed, { banks: ['sha384'], ...(options.hash ? { hash: options.hash } : {}) })
-  const bank = replay.banks.get('sha384')
-  const rtmrs: TdxRtmrComparison[] = []
-  for (let i = 0; i < 4; i++) {
-    const want = q.body.rtmrs[i]!
-    const mr = i + 1
-    const reg = bank?.pcrs.get(mr)
-    const base: TdxRtmrComparison = { rtmr: i, mrIndex: mr, quote: toHex(want), events: reg?.events ?? [], match: false }
+  const bank = cmp.replay.banks.get(CC_MR_BANK)
+  const rtmrs: TdxRtmrComparison[] = cmp.rtmrs.map((c, i) => {
+    const mr = c.pcr
+    const out: TdxRtmrComparison = { rtmr: i, mrIndex: mr, quote: toHex(c.expected), events: c.events, match: c.status === 'match' }
+    if (c.observed && (c.status === 'match' || c.status === 'mismatch')) out.replayed = toHex(c.observed)
     let problem: string | undefined
-    if (!bank || !bank.replayable || bank.size !== RTMR_SIZE) {
-      problem = bank ? `the log's sha384 bank cannot be replayed${bank.reason ? `: ${bank.reason}` : ''}` : 'the log carries no sha384 digests'
-    } else if (reg && !reg.replayable) {
-      problem = `record(s) ${(reg.missingDigestEvents ?? []).join(', ')} on MR ${mr} carry no sha384 digest`
-    } else {
-      const value = reg ? reg.value : new Uint8Array(RTMR_SIZE)
-      base.replayed = toHex(value)
-      base.match = bytesEqual(value, want)
-      if (!base.match) {
-        problem = reg
-          ? `replaying ${reg.events.length} record(s) on MR ${mr} gives ${base.replayed}, the quote's RTMR${i} is ${base.quote}`
-          : `no record extends MR ${mr}, so RTMR${i} must be zero; the quote's is ${base.quote} (records are missing from the log)`
-      }
+    if (c.status === 'bank-not-in-log') problem = 'the log carries no sha384 digests'
+    else if (c.status === 'bank-not-replayable') problem = `the log's sha384 bank cannot be replayed${bank?.reason ? `: ${bank.reason}` : ''}`
+    else if (c.status === 'pcr-not-replayable') problem = `record(s) ${(bank?.pcrs.get(mr)?.missingDigestEvents ?? []).join(', ')} on MR ${mr} carry no sha384 digest`
+    else if (c.status === 'mismatch') {
+      problem = c.events.length
+        ? `replaying ${c.events.length} record(s) on MR ${mr} gives ${out.replayed}, the quote's RTMR${i} is ${out.quote}`
+        : `no record extends MR ${mr}, so RTMR${i} must be zero; the quote's is ${out.quote} (records are missing from the log)`
     }
-    rtmrs.push(base)
-    checks.add(`ccel.rtmr${i}`, !problem, problem ?? `RTMR${i} equals the replay of ${base.events.length} record(s) on MR ${mr}`, 'ERR_TDX_RTMR_MISMATCH')
-  }
+    checks.add(`ccel.rtmr${i}`, !problem, problem ?? `RTMR${i} equals the replay of ${out.events.length} record(s) on MR ${mr}`, 'ERR_TDX_RTMR_MISMATCH')
+    return out
+  })
   const errors = checks.errors()
   return { valid: errors.length === 0, checks: checks.list, errors, rtmrs }
 }
