@@ -98,7 +98,9 @@ export function extractBootApps(ctx: StateContext, findings: Finding[]): BootApp
   let bootOrderEv: number | undefined
   const entries: BootEntry[] = []
   if (log.registerKind !== 'pcr') {
-    return { applications, bootAttempts, exitBootServices: fact(ctx, false, []), bootOrder: fact(ctx, undefined, []), bootEntries: entries, drivers }
+    // A CC event log's registers are not PCRs 4/5/1: no absence there can be read as PC Client's.
+    const why = 'boot applications, ExitBootServices and BootOrder are read from PC Client PCRs 1, 4 and 5, which a CC event log does not have'
+    return { applications, bootAttempts, exitBootServices: untrustedFact(false, [], 'FACT_UNMEASURED', why), bootOrder: untrustedFact(undefined, [], 'FACT_UNMEASURED', why), bootEntries: entries, drivers }
   }
   for (const ev of log.events) {
     const text = ev.eventType === EV.EV_EFI_ACTION ? actionText(ev) : undefined

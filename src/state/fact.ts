@@ -41,8 +41,13 @@ export function eventTrust(ctx: StateContext, index: number): { trusted: boolean
   return t.trusted ? { trusted: true } : { trusted: false, reason: t.reason!.message, reasonCode: t.reason!.code }
 }
 
-/** Build a fact from source events. `emptyPcrs` are the PCRs an absent event would be in. */
+/**
+ * Build a fact from source events. `emptyPcrs` are the PCRs an absent event would be in: a fact
+ * resting on no event is trusted only as an absence the quote authenticates (`absenceTrust`);
+ * with no event and no PCR to read the absence from, nothing measured it (fail closed).
+ */
 export function fact<T>(ctx: StateContext, value: T, events: number[], emptyPcrs?: number | readonly number[]): Fact<T> {
+  if (events.length === 0 && emptyPcrs === undefined) return untrustedFact(value, events, 'FACT_UNMEASURED', 'no measured event supports this value')
   for (const i of events) {
     const t = evidenceEventTrust(ctx.evidence, i)
     if (!t.trusted) return { value, trusted: false, events, reason: t.reason!.message, reasonCode: t.reason!.code }
