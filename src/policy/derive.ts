@@ -41,9 +41,9 @@ export interface KnownGoodLog {
 export interface DerivePolicyOptions {
   id: string
   description?: string
-  /** Banks whose digests the policy records and requires. Default ["sha256"]. */
+  /** Banks whose digests the policy records and requires. Default ["sha256"]; ["sha384"] for CC event logs. */
   banks?: PolicyBank[]
-  /** PCRs governed by event rules. Default 0-9. */
+  /** PCRs governed by event rules. Default 0-9; CC MR 1-4 (RTMR0-3) for CC event logs. */
   pcrs?: number[]
   /** PCRs pinned as golden values (alternatives across logs). Default none. */
   pinnedPcrs?: number[]
@@ -61,7 +61,7 @@ export interface DerivePolicyOptions {
   sbat?: boolean
   /** Pin `platform.startupLocality` to the logs' start locality (default true; when PCR 0 is governed and every log agrees). */
   startupLocality?: boolean
-  /** Pin the kernel command line (default true; only when every log has one). */
+  /** Pin the kernel command line (default true, false for CC event logs; only when every log has one). */
   kernelCmdline?: boolean
   /** Derive Windows claims that are in their secure state in every log (default true). */
   windowsClaims?: boolean
@@ -175,8 +175,11 @@ function fleetName(i: number, n: number): string | undefined {
 export function derivePolicy(knownGoodLogs: readonly (EventLog | KnownGoodLog)[], options: DerivePolicyOptions): Policy {
   if (!knownGoodLogs.length) throw new PolicyError('ERR_POLICY_DERIVE', 'derivePolicy needs at least one known-good log')
   const inputs: KnownGoodLog[] = knownGoodLogs.map((x) => ('log' in x && 'events' in (x as KnownGoodLog).log ? (x as KnownGoodLog) : { log: x as EventLog }))
-  const banks = options.banks ?? ['sha256']
-  const governed = new Set(options.pcrs ?? [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+  // A CC event log (CCEL) extends RTMR0-3 as CC MR 1-4 in sha384 only (Intel TDX Virtual Firmware
+  // Design Guide, "Measurement register mapping"): those are its defaults.
+  const ccLogs = inputs.every(({ log }) => log.registerKind === 'cc-mr')
+  const banks = options.banks ?? (ccLogs ? ['sha384'] : ['sha256'])
+  const governed = new Set(options.pcrs ?? (ccLogs ? [1, 2, 3, 4] : [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]))
   const grubCommands = options.grubCommands ?? 'pin'
 
   const states: BootState[] = []
@@ -365,7 +368,10 @@ export function derivePolicy(knownGoodLogs: readonly (EventLog | KnownGoodLog)[]
   }
 
   // ---- kernel command line
-  if (options.kernelCmdline ?? true) {
+  // Not by default for CC event logs: there GRUB's strings share MR 3 with unbound file events, so
+  // "the command line is X" is never a trusted fact (src/state/linux.ts); the event rules on MR 3
+  // already pin every measured GRUB string, the command line included.
+  if (options.kernelCmdline ?? !ccLogs) {
     const lines = states.map((s) => (s.linux.kernelCmdline.trusted ? s.linux.kernelCmdline.value : undefined))
     if (lines.every((l): l is string => typeof l === 'string')) policy.linux = { kernelCmdline: { exact: [...new Set(lines)] } }
   }

@@ -107,3 +107,12 @@ describe.skipIf(!CORPUS)('Azure TDX: the HCL report\'s verified TD quote is the 
     expect(r.verdict.ear_status).toBe('contraindicated')
   })
 })
+
+describe('derivePolicy on a CCEL', () => {
+  it('defaults to the CC registers: sha384, MR 1-4, no command-line pin (the explicit options give the same policy)', () => {
+    const implicit = derivePolicy([ccel()], { id: 'tdx/cos-113' })
+    expect(implicit.pcrs).toEqual({ banks: ['sha384'], required: [1, 2, 3, 4] })
+    expect(implicit.linux).toBeUndefined()
+    expect(implicit).toEqual(policy())
+  })
+})
