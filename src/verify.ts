@@ -104,7 +104,7 @@ export interface VerifyAttestationInput {
    */
   pcrSignature?: Uint8Array | string
   /** Verifier settings for `cvm` (never from the evidence): accept a debuggable guest, SEV-SNP intermediates, TDX collateral. */
-  cvmOptions?: { allowDebug?: boolean; chain?: readonly CertificateInput[]; tdx?: { collateral?: unknown; ccel?: Uint8Array } }
+  cvmOptions?: { allowDebug?: boolean; chain?: readonly CertificateInput[]; tdx?: { collateral?: unknown; ccel?: Uint8Array; reportData?: Uint8Array } }
 }
 
 export interface AttestationResult {
@@ -296,9 +296,12 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
   if (input.policy !== undefined) {
     // The nonce counts as checked only when one was given and every quote's extraData equals it.
     const nonceChecks = quote.checks.filter((c) => c.id === 'quote.nonce')
-    // A CCEL's registers come from the TD quote, whose REPORTDATA is not compared with the nonce
-    // here: the TPM quotes' nonce does not make its RTMRs fresh.
-    const nonceChecked = !tdQuote && !!input.nonce?.length && nonceChecks.length === input.quotes.length && nonceChecks.every((c) => c.ok)
+    // A CCEL's registers come from the TD quote: the TPM quotes' nonce does not make its RTMRs
+    // fresh; the TD quote's REPORTDATA does, when the caller gave the value it expects there
+    // (cvmOptions.tdx.reportData) and the quote carries it.
+    const nonceChecked = tdQuote
+      ? input.cvmOptions?.tdx?.reportData !== undefined && !!cvm?.checks.some((c) => c.id === 'tdx.td.reportData' && c.ok)
+      : !!input.nonce?.length && nonceChecks.length === input.quotes.length && nonceChecks.every((c) => c.ok)
     // A CCEL is appraised on the registers its TD quote authenticated (the TPM quotes cover PCRs).
     const registers = tdQuote ? ccRegisterSummary(tdQuote) : quote
     const a = runAppraisal({ policy: validated ?? input.policy, log, ...(evidence ? { evidence } : {}), state, quote: registers, previous: input.previous, nonceChecked, ak: input.ak, ...(pcr11Signatures ? { pcr11Signatures } : {}) })

@@ -40,6 +40,7 @@ async function verifyBareTdx(quote: Uint8Array, o: VerifyCvmOptions): Promise<Cv
     ...(o.allowDebug !== undefined ? { allowDebug: o.allowDebug } : {}),
     ...(o.tdx?.collateral !== undefined ? { collateral: o.tdx.collateral } : {}),
     ...(o.tdx?.ccel ? { ccel: o.tdx.ccel } : {}),
+    ...(o.tdx?.reportData !== undefined ? { reportData: o.tdx.reportData } : {}),
     ...(o.crypto ? { crypto: o.crypto } : {}),
   })
   const checks = new CvmChecks()

@@ -5,7 +5,7 @@
  * Azure TDX evidence (whose TD quote belongs to another TD) for the HCL path.
  */
 import { describe, expect, it } from 'vitest'
-import { derivePolicy, parseEventLog, parseEvidenceBundle, pcrTrust, verifyAttestation, type AttestationResult, type Policy } from '../../src/index.js'
+import { derivePolicy, parseEventLog, parseEvidenceBundle, parseTdxQuote, pcrTrust, verifyAttestation, type AttestationResult, type Policy } from '../../src/index.js'
 import { createSoftwareAk } from '../../src/testing/index.js'
 import { announceCorpus, CORPUS } from '../helpers/corpus.js'
 import { azureSamples, bundleText, NOW as AZURE_NOW } from '../cvm/azure/helpers.js'
@@ -114,5 +114,34 @@ describe('derivePolicy on a CCEL', () => {
     expect(implicit.pcrs).toEqual({ banks: ['sha384'], required: [1, 2, 3, 4] })
     expect(implicit.linux).toBeUndefined()
     expect(implicit).toEqual(policy())
+  })
+})
+
+describe('freshness of a bare TD quote: the REPORTDATA the verifier expects (cvmOptions.tdx.reportData)', () => {
+  const run = async (reportData: Uint8Array) => {
+    const ak = await createSoftwareAk()
+    return verifyAttestation({ eventLog: vector(LOG), eventLogOptions: { registers: 'cc-mr' }, quotes: [], ak: ak.tpm2bPublic, nonce: undefined, cvm: { tdxQuote: vector(QUOTE) }, cvmOptions: { tdx: { reportData } }, now: NOW, policy: policy() })
+  }
+  const codes = (r: AttestationResult) => r.verdict.bootproof_findings.map((f) => f.code)
+
+  it('equal to the REPORTDATA of the quote: the freshness rule is met, the RTMRs stay authenticated', async () => {
+    const r = await run(parseTdxQuote(vector(QUOTE)).body.reportData)
+    expect(r.cvm!.checks.find((c) => c.id === 'tdx.td.reportData')).toMatchObject({ ok: true })
+    expect(r.trustedPcrs).toEqual([1, 2, 3, 4])
+    expect(codes(r)).not.toContain('POLICY_FRESHNESS_NONCE')
+    // Without it the same attestation fails freshness (the TPM quotes' nonce never speaks for RTMRs).
+    const without = await attest(vector(LOG), vector(QUOTE), true)
+    expect(codes(without)).toContain('POLICY_FRESHNESS_NONCE')
+  })
+
+  it('another REPORTDATA (a replayed quote): ERR_TDX_REPORT_DATA, the quote does not authenticate the RTMRs', async () => {
+    const stale = parseTdxQuote(vector(QUOTE)).body.reportData.slice()
+    stale[0]! ^= 1
+    const r = await run(stale)
+    expect(r.cvm!.checks.find((c) => c.id === 'tdx.td.reportData')).toMatchObject({ ok: false, code: 'ERR_TDX_REPORT_DATA' })
+    expect(r.cvm!.hardwareVerified).toBe(false)
+    expect([1, 2, 3, 4].map((mr) => pcrTrust(r.evidence!, mr).reason?.code)).toEqual(['QUOTE_INVALID', 'QUOTE_INVALID', 'QUOTE_INVALID', 'QUOTE_INVALID'])
+    expect(codes(r)).toContain('POLICY_FRESHNESS_NONCE')
+    expect(r.verdict.ear_status).not.toBe('affirming')
   })
 })

@@ -36,8 +36,13 @@ export interface VerifyCvmOptions {
   measurements?: readonly (string | Uint8Array)[]
   /** Expected SEV-SNP HOST_DATA values (32 bytes; hex or bytes). A TDX report has none: given, it fails. */
   hostData?: readonly (string | Uint8Array)[]
-  /** TDX: collateral (TCB info, QE identity, CRLs) and a CCEL log, passed to the TDX verifier. */
-  tdx?: { collateral?: unknown; ccel?: Uint8Array }
+  /**
+   * TDX: collateral (TCB info, QE identity, CRLs) and a CCEL log, passed to the TDX verifier; for a
+   * bare TD quote, `reportData`: the 64-byte REPORTDATA the verifier asked the TD to bind (its
+   * nonce, in whatever convention the caller and the TD agreed), checked as `td.reportData`
+   * (ERR_TDX_REPORT_DATA). Ignored for an HCL report, whose REPORTDATA binds its runtime data.
+   */
+  tdx?: { collateral?: unknown; ccel?: Uint8Array; reportData?: Uint8Array }
   /** HCL report parsing limits. */
   limits?: Partial<HclReportLimits>
   crypto?: Crypto

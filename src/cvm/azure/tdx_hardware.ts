@@ -16,6 +16,8 @@ export interface TdxHardwareOptions {
   collateral?: unknown
   /** A CCEL event log to replay against RTMR0-3. */
   ccel?: Uint8Array
+  /** The REPORTDATA (64 bytes) the verifier expects, e.g. its nonce in the caller's convention. */
+  reportData?: Uint8Array
   crypto?: Crypto
 }
 
@@ -46,6 +48,7 @@ export async function verifyTdxHardware(bytes: Uint8Array, options: TdxHardwareO
     ...(options.now ? { now: options.now } : {}),
     ...(options.allowDebug !== undefined ? { allowDebug: options.allowDebug } : {}),
     ...(options.collateral !== undefined ? { collateral: options.collateral as TdxCollateral } : {}),
+    ...(options.reportData !== undefined ? { reportData: options.reportData } : {}),
     ...(options.crypto ? { crypto: options.crypto } : {}),
   })
   const checks = new CvmChecks()
