@@ -56,6 +56,15 @@ describe('bootproof batch --workers 2', () => {
     expect(final).toMatch(new RegExp(`^batch: ${fleet.length} attestations in [\\d.]+ s \\([\\d.]+/s, 2 workers\\): .*8\\.5 M attestations at this rate: \\d+ min$`))
   })
 
+  it('without --summary (no boot chains computed) writes the same output lines', () => {
+    const plain = join(dir, 'plain.ndjson')
+    const r = bootproof(['batch', input, '--policy', POLICY, '-o', plain, '--workers', '2'])
+    expect(r.code, r.err).toBe(1)
+    // Equal but for the issue time of each verdict (the runs are seconds apart).
+    const lines = (f: string) => readFileSync(f, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { verdict?: { iat?: number } }).map((l) => (l.verdict ? { ...l, verdict: { ...l.verdict, iat: 0 } } : l))
+    expect(lines(plain)).toEqual(lines(out))
+  }, 200_000)
+
   it('writes a summary that validates against schema/fleet-summary.schema.json', () => {
     const summary = JSON.parse(readFileSync(summaryPath, 'utf8'))
     const ajv = new Ajv2020({ strict: true, allowUnionTypes: true, allErrors: true })

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { bootChainOf, isBlankLine, queryFleet, splitLines, summarizeFleet, verifyFleet, type FleetResult, type FleetSummary, type FleetTask } from '../../src/index.js'
+import { bootChainOf, fleetResultLine, isBlankLine, queryFleet, splitLines, summarizeFleet, verifyFleet, type FleetResult, type FleetSummary, type FleetTask } from '../../src/index.js'
 import { parseEvidenceBundle, verifyAttestation } from '../../src/index.js'
 import { makeFleet, type FleetLine, type MachineKind } from '../../scripts/make-fleet.js'
 import { REPO_ROOT } from '../helpers/corpus.js'
@@ -200,6 +200,17 @@ describe('a generated fleet of 200', () => {
     expect(ch.filter((c) => c.change === 'added').every((c) => c.machines === idsOf('kernel-update').length)).toBe(true)
     expect(ch.filter((c) => c.change === 'removed').every((c) => c.machines === idsOf('dbx-update').length)).toBe(true)
     expect(ch.some((c) => c.change === 'added') && ch.some((c) => c.change === 'removed')).toBe(true)
+  })
+})
+
+describe('bootChains: false (batch without --summary)', () => {
+  it('gives the same verdicts without computing a boot chain', async () => {
+    const lines = makeFleet(24, 'no-chains').map((f) => enc.encode(f.line))
+    const withChains = await collect(verifyFleet(lines.map((l) => l.slice()), { policy: POLICY, window: 4 }))
+    const without = await collect(verifyFleet(lines.map((l) => l.slice()), { policy: POLICY, window: 4, bootChains: false }))
+    expect(withChains.filter((r) => r.verdict).every((r) => r.bootChain !== undefined)).toBe(true)
+    expect(without.every((r) => r.bootChain === undefined)).toBe(true)
+    expect(without.map(fleetResultLine)).toEqual(withChains.map(fleetResultLine))
   })
 })
 

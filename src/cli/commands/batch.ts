@@ -151,7 +151,8 @@ export async function runBatch(argv: string[], io: CliIO): Promise<number> {
       workers = Number(flags.workers)
       if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new UsageError('--workers takes an integer from 1 to 256')
     }
-    const verify: FleetVerifyOptions = { policy: validatePolicy(readJsonFile(flags.policy, CLI_INPUT_LIMITS.json, 'policy')) }
+    // Boot chains are what a summary clusters on: without --summary no line computes or posts one.
+    const verify: FleetVerifyOptions = { policy: validatePolicy(readJsonFile(flags.policy, CLI_INPUT_LIMITS.json, 'policy')), bootChains: typeof flags.summary === 'string' }
     if (typeof flags.now === 'string') {
       const now = new Date(flags.now)
       if (Number.isNaN(now.getTime())) throw new UsageError(`--now: not an ISO time: ${flags.now}`)
