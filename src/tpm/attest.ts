@@ -94,11 +94,18 @@ export interface TpmsAttest {
   bytes: Uint8Array
 }
 
-function readClockInfo(r: ByteReader, field: string): ClockInfo {
-  const clock = r.u64be(`${field}.clock`)
-  const resetCount = r.u32be(`${field}.resetCount`)
-  const restartCount = r.u32be(`${field}.restartCount`)
-  const safeRaw = r.u8(`${field}.safe`)
+/** Field names of the two TPMS_CLOCK_INFO places, spelled once (not rebuilt for every quote). */
+const CLOCK_FIELDS = {
+  clockInfo: ['clockInfo.clock', 'clockInfo.resetCount', 'clockInfo.restartCount', 'clockInfo.safe'],
+  'attested.time.clockInfo': ['attested.time.clockInfo.clock', 'attested.time.clockInfo.resetCount', 'attested.time.clockInfo.restartCount', 'attested.time.clockInfo.safe'],
+} as const
+
+function readClockInfo(r: ByteReader, field: keyof typeof CLOCK_FIELDS): ClockInfo {
+  const f = CLOCK_FIELDS[field]
+  const clock = r.u64be(f[0])
+  const resetCount = r.u32be(f[1])
+  const restartCount = r.u32be(f[2])
+  const safeRaw = r.u8(f[3])
   return { clock, resetCount, restartCount, safe: safeRaw !== 0, safeRaw }
 }
 
@@ -146,6 +153,12 @@ function readAttested(r: ByteReader, type: number): Attested {
 
 /** Read magic and type only (the first 6 bytes), without interpreting the rest. */
 export function peekAttestHeader(bytes: Uint8Array): { magic: number; type: number } {
+  // Six bytes present: read them in place (no cursor per quote). Shorter input goes through the
+  // cursor, which throws the usual ERR_TPM_TRUNCATED.
+  if (bytes.length >= 6) {
+    const magic = ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0
+    return { magic, type: (bytes[4]! << 8) | bytes[5]! }
+  }
   const r = tpmReader(bytes)
   return { magic: r.u32be('magic'), type: r.u16be('type') }
 }

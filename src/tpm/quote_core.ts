@@ -4,7 +4,7 @@
  * checklist in docs/quote-checks.md). Internal: the public entry points are verify_quote.ts and
  * verify_quotes.ts.
  */
-import { hashAlgName, digestSize, type HashAlgName } from '../alg.js'
+import { hashAlgName, type HashAlgName } from '../alg.js'
 import { constantTimeEqual, toHex } from '../bytes/hex.js'
 import { defaultHashProvider, type HashProvider } from '../hash/provider.js'
 import { TPM_ALG, TPM_GENERATED_VALUE, TPM_ST_ATTEST, algName, attestTypeName, type WebCryptoCurve } from './constants.js'
@@ -17,8 +17,7 @@ import { verifyTpmSignature, verifyTpmSignatureSync } from './verify_signature.j
 import { WEBCRYPTO_HASH } from './keys.js'
 import { selectionProblems, type PcrSelection } from './pcr_selection.js'
 import type { PcrValuesInput as PcrValues } from '../pcr_values.js'
-import { readQuotePcrs, type QuotePcrValues } from './quote_pcr_values.js'
-import { computePcrDigest } from './pcr_digest.js'
+import { checkPcrs, checkRequired, copySelection, readQuotePcrs, sameSelection, type SelectionCopy } from './quote_pcr_values.js'
 import { computeName } from './public.js'
 import type { QuoteCheck, QuoteCheckCode, QuoteError } from './check_codes.js'
 import type { CertificateInput } from '../x509/chain.js'
@@ -127,38 +126,42 @@ interface QuoteState {
   sig: TpmtSignature
 }
 
+/** The AK policy of `o`: only the options that are set (evaluateAk tells absent from undefined). */
+function akPolicyOf(o: VerifyQuoteOptions): AkPolicy {
+  const p: AkPolicy = {}
+  if (o.minRsaBits !== undefined) p.minRsaBits = o.minRsaBits
+  if (o.allowedCurves) p.allowedCurves = o.allowedCurves
+  if (o.trustBareKey) p.trustBareKey = true
+  if (o.trustAnchors) p.trustAnchors = o.trustAnchors
+  if (o.now) p.now = o.now
+  if (o.crypto) p.crypto = o.crypto
+  if (o.akCertAllowedEkus) p.akCertAllowedEkus = o.akCertAllowedEkus
+  return p
+}
+
 /** Run every check. Throws only for inputs that cannot be parsed. */
 export async function runQuoteChecks(input: CoreInput): Promise<CoreResult> {
   const o = input.options ?? {}
-  const multi = input.quotes.length !== 1
-  const qi = (i: number) => (multi ? i : undefined)
+  const n = input.quotes.length
+  const multi = n !== 1
   const provider = o.hashProvider ?? defaultHashProvider()
   const checks: QuoteCheck[] = []
 
   // Parse everything first: unparseable input throws before any verdict.
-  const akPolicy: AkPolicy = {
-    ...(o.minRsaBits !== undefined ? { minRsaBits: o.minRsaBits } : {}),
-    ...(o.allowedCurves ? { allowedCurves: o.allowedCurves } : {}),
-    ...(o.trustBareKey ? { trustBareKey: true } : {}),
-    ...(o.trustAnchors ? { trustAnchors: o.trustAnchors } : {}),
-    ...(o.now ? { now: o.now } : {}),
-    ...(o.crypto ? { crypto: o.crypto } : {}),
-    ...(o.akCertAllowedEkus ? { akCertAllowedEkus: o.akCertAllowedEkus } : {}),
-  }
+  const akPolicy = akPolicyOf(o)
   const cached = cachedAk(input.ak, akPolicy, provider)
   const ak = cached.hit ? cached.hit.material : resolveAkFor(input.ak, cached.key)
-  const states: QuoteState[] = input.quotes.map((q) => ({
-    sig: q.signature instanceof Uint8Array ? parseTpmtSignature(q.signature) : q.signature,
-    sigOk: false,
-  }))
-  const headers = input.quotes.map((q) => peekAttestHeader(q.attest))
-  input.quotes.forEach((q, i) => {
+  const states: QuoteState[] = []
+  const headers: { magic: number; type: number }[] = []
+  for (const q of input.quotes) states.push({ sig: q.signature instanceof Uint8Array ? parseTpmtSignature(q.signature) : q.signature, sigOk: false })
+  for (const q of input.quotes) headers.push(peekAttestHeader(q.attest))
+  for (let i = 0; i < n; i++) {
     if (headers[i]!.magic === TPM_GENERATED_VALUE && headers[i]!.type === TPM_ST_ATTEST.QUOTE) {
-      const parsed = parseTpmsAttest(q.attest)
+      const parsed = parseTpmsAttest(input.quotes[i]!.attest)
       states[i]!.parsed = parsed
       states[i]!.info = parsed.attested as QuoteInfo
     }
-  })
+  }
   const pcrValues = input.pcrs ? readQuotePcrs(input.pcrs) : undefined
 
   // 1. The attestation key (evaluated once per exact AK input when it carries no certificate).
@@ -178,9 +181,9 @@ export async function runQuoteChecks(input: CoreInput): Promise<CoreResult> {
     const st = states[i]!
     const { magic, type } = headers[i]!
     const magicOk = magic === TPM_GENERATED_VALUE
-    push(checks, 'quote.magic', magicOk, magicOk ? 'magic is TPM_GENERATED_VALUE' : `magic 0x${magic.toString(16).padStart(8, '0')} is not TPM_GENERATED_VALUE 0xff544347: not TPM-generated (CVE-2024-29038)`, 'ERR_QUOTE_MAGIC', qi(i))
+    push(checks, 'quote.magic', magicOk, magicOk ? 'magic is TPM_GENERATED_VALUE' : `magic 0x${magic.toString(16).padStart(8, '0')} is not TPM_GENERATED_VALUE 0xff544347: not TPM-generated (CVE-2024-29038)`, 'ERR_QUOTE_MAGIC', multi ? i : undefined)
     const typeOk = type === TPM_ST_ATTEST.QUOTE
-    push(checks, 'quote.type', typeOk, typeOk ? 'type is TPM_ST_ATTEST_QUOTE' : `type 0x${type.toString(16)} (${attestTypeName(type) ?? 'unknown'}) is not TPM_ST_ATTEST_QUOTE 0x8018 (GHSA-gwfg-w3jr-xh66)`, 'ERR_QUOTE_TYPE', qi(i))
+    push(checks, 'quote.type', typeOk, typeOk ? 'type is TPM_ST_ATTEST_QUOTE' : `type 0x${type.toString(16)} (${attestTypeName(type) ?? 'unknown'}) is not TPM_ST_ATTEST_QUOTE 0x8018 (GHSA-gwfg-w3jr-xh66)`, 'ERR_QUOTE_TYPE', multi ? i : undefined)
 
     // Signature scheme and hash come from the AK, never from the signature (Q-08).
     const sig = st.sig
@@ -189,29 +192,29 @@ export async function runQuoteChecks(input: CoreInput): Promise<CoreResult> {
     if (akEval.scheme) {
       const want = akEval.scheme
       schemeOk = sig.sigAlg === want.sigAlg
-      push(checks, 'signature.scheme', schemeOk, schemeOk ? `sigAlg ${sig.sigAlgName} matches the AK scheme` : `sigAlg ${sig.sigAlgName} differs from the AK scheme ${algName(want.sigAlg)}`, 'ERR_QUOTE_SCHEME_MISMATCH', qi(i))
+      push(checks, 'signature.scheme', schemeOk, schemeOk ? `sigAlg ${sig.sigAlgName} matches the AK scheme` : `sigAlg ${sig.sigAlgName} differs from the AK scheme ${algName(want.sigAlg)}`, 'ERR_QUOTE_SCHEME_MISMATCH', multi ? i : undefined)
       const sigHash = 'hashAlg' in sig ? sig.hashAlg : undefined
       if (schemeOk && sigHash !== want.hashAlg) {
         schemeOk = false
-        push(checks, 'signature.hash', false, `signature hash ${algName(sigHash ?? 0)} differs from the AK scheme hash ${algName(want.hashAlg)}`, 'ERR_QUOTE_SCHEME_MISMATCH', qi(i))
+        push(checks, 'signature.hash', false, `signature hash ${algName(sigHash ?? 0)} differs from the AK scheme hash ${algName(want.hashAlg)}`, 'ERR_QUOTE_SCHEME_MISMATCH', multi ? i : undefined)
       }
       hash = want.hash
     } else if (akEval.key) {
       // Bare key: the key type fixes the family; the signature names scheme and hash.
       const fam = akEval.key.kty === 'RSA' ? [TPM_ALG.RSASSA, TPM_ALG.RSAPSS] : [TPM_ALG.ECDSA]
       schemeOk = (fam as number[]).includes(sig.sigAlg)
-      push(checks, 'signature.scheme', schemeOk, schemeOk ? `sigAlg ${sig.sigAlgName} fits the ${akEval.key.kty} AK` : `sigAlg ${sig.sigAlgName} cannot be produced by an ${akEval.key.kty} AK`, 'ERR_QUOTE_SCHEME_MISMATCH', qi(i))
+      push(checks, 'signature.scheme', schemeOk, schemeOk ? `sigAlg ${sig.sigAlgName} fits the ${akEval.key.kty} AK` : `sigAlg ${sig.sigAlgName} cannot be produced by an ${akEval.key.kty} AK`, 'ERR_QUOTE_SCHEME_MISMATCH', multi ? i : undefined)
       hash = 'hashAlg' in sig ? hashAlgName(sig.hashAlg) : undefined
     }
     if (schemeOk) {
       if (!hash || !WEBCRYPTO_HASH[hash]) {
         schemeOk = false
-        push(checks, 'signature.hash', false, `signature hash ${hash ?? algName('hashAlg' in sig ? sig.hashAlg : 0)} is not supported`, 'ERR_QUOTE_HASH_UNSUPPORTED', qi(i))
+        push(checks, 'signature.hash', false, `signature hash ${hash ?? algName('hashAlg' in sig ? sig.hashAlg : 0)} is not supported`, 'ERR_QUOTE_HASH_UNSUPPORTED', multi ? i : undefined)
       } else if (hash === 'sha1' && !o.allowSha1) {
         schemeOk = false
-        push(checks, 'signature.hash', false, 'SHA-1 signatures are refused (pass allowSha1 to accept them)', 'ERR_QUOTE_SHA1_REFUSED', qi(i))
+        push(checks, 'signature.hash', false, 'SHA-1 signatures are refused (pass allowSha1 to accept them)', 'ERR_QUOTE_SHA1_REFUSED', multi ? i : undefined)
       } else {
-        push(checks, 'signature.hash', true, `signature hash ${hash}`, undefined, qi(i))
+        push(checks, 'signature.hash', true, `signature hash ${hash}`, undefined, multi ? i : undefined)
       }
     }
     st.hash = schemeOk ? hash : undefined
@@ -220,7 +223,7 @@ export async function runQuoteChecks(input: CoreInput): Promise<CoreResult> {
       const subtle = o.crypto ? o.crypto.subtle : undefined
       const r = verifyTpmSignatureSync(akEval.key, sig, q.attest, hash, subtle) ?? (await verifyTpmSignature(akEval.key, sig, q.attest, hash, subtle))
       st.sigOk = r.ok
-      push(checks, 'signature.verify', r.ok, r.message, r.code, qi(i))
+      push(checks, 'signature.verify', r.ok, r.message, r.code, multi ? i : undefined)
     }
 
     const p = st.parsed
@@ -230,28 +233,28 @@ export async function runQuoteChecks(input: CoreInput): Promise<CoreResult> {
     if (nonce === undefined || nonce.length === 0) {
       if (o.allowMissingNonce) {
         const extraOk = nonce === undefined || p.extraData.length === 0
-        push(checks, 'quote.nonce', extraOk, extraOk ? (nonce === undefined ? 'nonce not checked (allowMissingNonce)' : 'extraData is empty as expected (allowMissingNonce)') : 'extraData is not empty although an empty nonce was expected', 'ERR_QUOTE_NONCE_MISMATCH', qi(i))
+        push(checks, 'quote.nonce', extraOk, extraOk ? (nonce === undefined ? 'nonce not checked (allowMissingNonce)' : 'extraData is empty as expected (allowMissingNonce)') : 'extraData is not empty although an empty nonce was expected', 'ERR_QUOTE_NONCE_MISMATCH', multi ? i : undefined)
       } else {
-        push(checks, 'quote.nonce', false, 'no nonce expected: a quote without a fresh verifier nonce can be a replay (pass allowMissingNonce to opt out)', 'ERR_QUOTE_NONCE_MISSING', qi(i))
+        push(checks, 'quote.nonce', false, 'no nonce expected: a quote without a fresh verifier nonce can be a replay (pass allowMissingNonce to opt out)', 'ERR_QUOTE_NONCE_MISSING', multi ? i : undefined)
       }
     } else {
       const eq = constantTimeEqual(p.extraData, nonce)
-      push(checks, 'quote.nonce', eq, eq ? 'extraData equals the nonce' : `extraData (${p.extraData.length} bytes) does not equal the expected nonce (${nonce.length} bytes)`, 'ERR_QUOTE_NONCE_MISMATCH', qi(i))
+      push(checks, 'quote.nonce', eq, eq ? 'extraData equals the nonce' : `extraData (${p.extraData.length} bytes) does not equal the expected nonce (${nonce.length} bytes)`, 'ERR_QUOTE_NONCE_MISMATCH', multi ? i : undefined)
     }
     const safeOk = p.clockInfo.safe || !!o.allowUnsafeClock
-    push(checks, 'quote.clock', safeOk, p.clockInfo.safe ? 'clockInfo.safe is YES' : `clockInfo.safe is NO${safeOk ? ' (allowUnsafeClock)' : ': the clock may have been rolled back'}`, 'ERR_QUOTE_CLOCK_UNSAFE', qi(i))
-    if (o.previous) checkPrevious(checks, o.previous, p, qi(i))
+    push(checks, 'quote.clock', safeOk, p.clockInfo.safe ? 'clockInfo.safe is YES' : `clockInfo.safe is NO${safeOk ? ' (allowUnsafeClock)' : ': the clock may have been rolled back'}`, 'ERR_QUOTE_CLOCK_UNSAFE', multi ? i : undefined)
+    if (o.previous) checkPrevious(checks, o.previous, p, multi ? i : undefined)
     if (o.expectedQualifiedSigner) {
       const eq = constantTimeEqual(p.qualifiedSigner, o.expectedQualifiedSigner)
-      push(checks, 'quote.qualifiedSigner', eq, eq ? 'qualifiedSigner equals the expected qualified name' : `qualifiedSigner ${toHex(p.qualifiedSigner)} is not the expected ${toHex(o.expectedQualifiedSigner)}`, 'ERR_QUOTE_QUALIFIED_SIGNER', qi(i))
+      push(checks, 'quote.qualifiedSigner', eq, eq ? 'qualifiedSigner equals the expected qualified name' : `qualifiedSigner ${toHex(p.qualifiedSigner)} is not the expected ${toHex(o.expectedQualifiedSigner)}`, 'ERR_QUOTE_QUALIFIED_SIGNER', multi ? i : undefined)
     }
     const probs = selectionProblems(st.info!.pcrSelect, o.maxPcrIndex ?? 23)
-    push(checks, 'quote.selection', !probs.length, probs.length ? probs.map((x) => x.message).join('; ') : describeSelection(st.info!.pcrSelect), 'ERR_QUOTE_SELECTION', qi(i))
+    push(checks, 'quote.selection', !probs.length, probs.length ? probs.map((x) => x.message).join('; ') : describeSelection(st.info!.pcrSelect), 'ERR_QUOTE_SELECTION', multi ? i : undefined)
   }
 
   // 3. Several quotes from one AK: same boot, same firmware.
-  const parsedAll = states.map((s) => s.parsed).filter((p): p is TpmsAttest => !!p)
-  if (multi && parsedAll.length > 1) {
+  const parsedAll = multi ? states.map((s) => s.parsed).filter((p): p is TpmsAttest => !!p) : []
+  if (parsedAll.length > 1) {
     const first = parsedAll[0]!
     const diff = parsedAll.filter((p) => p.clockInfo.resetCount !== first.clockInfo.resetCount || p.clockInfo.restartCount !== first.clockInfo.restartCount || p.firmwareVersion !== first.firmwareVersion)
     push(checks, 'quotes.consistency', !diff.length, diff.length ? 'quotes differ in resetCount, restartCount or firmwareVersion: they do not come from one boot of one TPM' : 'all quotes share resetCount, restartCount and firmwareVersion', 'ERR_QUOTES_INCONSISTENT')
@@ -261,8 +264,14 @@ export async function runQuoteChecks(input: CoreInput): Promise<CoreResult> {
   const authenticated = pcrValues ? checkPcrs(checks, states, pcrValues, provider, multi) : undefined
   if (o.requiredPcrs) checkRequired(checks, states, o.requiredPcrs, !!pcrValues)
 
-  const valid = checks.every((c) => c.ok) && akOk && states.length > 0 && states.every((s) => s.sigOk && s.parsed)
-  const errors = checks.filter((c) => !c.ok).map((c) => ({ code: c.code ?? ('ERR_QUOTE_SIGNATURE' as const), message: multi && c.quote !== undefined ? `quote ${c.quote}: ${c.message}` : c.message }))
+  let valid = akOk && n > 0
+  const errors: QuoteError[] = []
+  for (const c of checks) {
+    if (c.ok) continue
+    valid = false
+    errors.push({ code: c.code ?? 'ERR_QUOTE_SIGNATURE', message: multi && c.quote !== undefined ? `quote ${c.quote}: ${c.message}` : c.message })
+  }
+  for (const s of states) if (!s.sigOk || !s.parsed) valid = false
   if (!valid && !errors.length) errors.push({ code: 'ERR_QUOTE_SIGNATURE', message: 'the signature was not verified' })
 
   return {
@@ -282,7 +291,18 @@ function akSummaryOf(entry: CachedAk, provider: HashProvider): AkSummary {
   return { ...s }
 }
 
+/** Descriptions of recently seen selections: a fleet's quotes name a few distinct sets, and strings can be shared. */
+const DESCRIBED: { sels: SelectionCopy; text: string }[] = []
+
 function describeSelection(sel: readonly PcrSelection[]): string {
+  for (const d of DESCRIBED) if (sameSelection(d.sels, sel)) return d.text
+  const text = describeSelectionText(sel)
+  if (DESCRIBED.length >= 8) DESCRIBED.shift()
+  DESCRIBED.push({ sels: copySelection(sel), text })
+  return text
+}
+
+function describeSelectionText(sel: readonly PcrSelection[]): string {
   return sel.length ? `selection ${sel.map((s) => `${s.bank}:${s.pcrs.join(',') || '(none)'}`).join('+')}` : 'selection is empty: the quote authenticates no PCR'
 }
 
@@ -297,56 +317,6 @@ function checkPrevious(checks: QuoteCheck[], prev: NonNullable<VerifyQuoteOption
   } else {
     push(checks, 'quote.previous', true, 'same boot as the previous quote and the clock advanced', undefined, quote)
   }
-}
-
-function checkPcrs(checks: QuoteCheck[], states: QuoteState[], supplied: QuotePcrValues, provider: HashProvider, multi: boolean): AuthenticatedPcrs {
-  const { values, text } = supplied
-  const selected = new Map<string, Set<number>>()
-  for (const s of states) for (const sel of s.info?.pcrSelect ?? []) {
-    const set = selected.get(sel.bank) ?? new Set<number>()
-    sel.pcrs.forEach((p) => set.add(p))
-    selected.set(sel.bank, set)
-  }
-  const outside: string[] = []
-  const wrongSize: string[] = []
-  for (const [bank, m] of values) for (const [idx, v] of m) {
-    if (!selected.get(bank)?.has(idx)) outside.push(`${bank}:${idx}`)
-    else if (v.length !== digestSize(bank as HashAlgName)) wrongSize.push(`${bank}:${idx} (${v.length} bytes)`)
-  }
-  const missing: string[] = []
-  for (const [bank, set] of selected) for (const idx of set) if (!values.get(bank as HashAlgName)?.has(idx)) missing.push(`${bank}:${idx}`)
-  push(checks, 'pcrs.selection', !outside.length, outside.length ? `PCR value(s) ${outside.join(', ')} are not in the signed selection and are not authenticated (CVE-2022-0317 / CVE-2024-29039)` : 'every supplied PCR is in the signed selection', 'ERR_PCR_NOT_IN_SELECTION')
-  push(checks, 'pcrs.complete', !missing.length, missing.length ? `signed selection names PCR(s) ${missing.join(', ')} with no supplied value` : 'every selected PCR has a value', 'ERR_PCR_MISSING')
-  if (wrongSize.length) push(checks, 'pcrs.size', false, `PCR value(s) of the wrong size for their bank: ${wrongSize.join(', ')}`, 'ERR_PCR_VALUE_SIZE')
-
-  const out: AuthenticatedPcrs = {}
-  states.forEach((s, i) => {
-    if (!s.info || !s.hash) return
-    // Missing or mis-sized values already failed above; the digest cannot be recomputed then.
-    if (missing.length || wrongSize.length) return
-    const d = computePcrDigest(s.info.pcrSelect, values, s.hash, provider)
-    if (!d) return
-    const eq = constantTimeEqual(d, s.info.pcrDigest)
-    push(checks, 'pcrs.digest', eq, eq ? `pcrDigest = ${s.hash}(selected values) matches` : `pcrDigest ${toHex(s.info.pcrDigest)} ≠ ${s.hash}(supplied values) ${toHex(d)}`, 'ERR_PCR_DIGEST_MISMATCH', multi ? i : undefined)
-    if (!eq) return
-    for (const sel of s.info.pcrSelect) {
-      const bank = (out[sel.bank] ??= {})
-      const regs = values.get(sel.bank as HashAlgName)!
-      const texts = text.get(sel.bank as HashAlgName)
-      for (const p of sel.pcrs) bank[String(p)] = texts?.get(p) ?? toHex(regs.get(p)!)
-    }
-  })
-  return out
-}
-
-function checkRequired(checks: QuoteCheck[], states: QuoteState[], required: Readonly<Record<string, readonly number[]>>, supplied: boolean): void {
-  const absent: string[] = []
-  for (const [bank, idxs] of Object.entries(required)) for (const idx of idxs) {
-    const quoted = states.some((s) => s.info?.pcrSelect.some((sel) => sel.bank === bank.toLowerCase() && sel.pcrs.includes(idx)))
-    if (!quoted) absent.push(`${bank}:${idx}`)
-  }
-  if (!supplied && !absent.length) absent.push('(no PCR values supplied)')
-  push(checks, 'pcrs.required', !absent.length, absent.length ? `required PCR(s) not authenticated by the quote: ${absent.join(', ')}` : 'every required PCR is in the signed selection', 'ERR_PCR_MISSING')
 }
 
 function summarize(p: TpmsAttest, sig: TpmtSignature): QuoteSummary {

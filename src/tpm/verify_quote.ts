@@ -3,7 +3,7 @@
  * key, a verifier nonce and optional PCR values, the way an attacker cannot fool (attack
  * catalogue section A, Q-01..Q-12). Every rule is a named check in the result.
  */
-import { runQuoteChecks, type QuoteEvidence, type VerifyQuoteOptions, type QuoteSummary, type AkSummary, type AuthenticatedPcrs } from './quote_core.js'
+import { runQuoteChecks, type CoreInput, type QuoteEvidence, type VerifyQuoteOptions, type QuoteSummary, type AkSummary, type AuthenticatedPcrs } from './quote_core.js'
 import type { AkInput } from './ak.js'
 import type { PcrValuesInput as PcrValues } from '../pcr_values.js'
 import type { QuoteCheck, QuoteError } from './check_codes.js'
@@ -46,14 +46,12 @@ export interface VerifyQuoteResult {
  * if (!r.valid) console.log(r.errors)
  */
 export async function verifyQuote(input: VerifyQuoteInput): Promise<VerifyQuoteResult> {
-  const core = await runQuoteChecks({
-    quotes: [{ attest: input.attest, signature: input.signature }],
-    ak: input.ak,
-    ...(input.nonce !== undefined ? { nonce: input.nonce } : {}),
-    ...(input.pcrs !== undefined ? { pcrs: input.pcrs } : {}),
-    ...(input.options !== undefined ? { options: input.options } : {}),
-  })
-  const out: VerifyQuoteResult = { valid: core.valid, checks: core.checks, errors: core.errors, pcrs: core.pcrs, ak: core.ak }
-  if (core.quotes[0]) out.quote = core.quotes[0]
+  const core: CoreInput = { quotes: [{ attest: input.attest, signature: input.signature }], ak: input.ak }
+  if (input.nonce !== undefined) core.nonce = input.nonce
+  if (input.pcrs !== undefined) core.pcrs = input.pcrs
+  if (input.options !== undefined) core.options = input.options
+  const r = await runQuoteChecks(core)
+  const out: VerifyQuoteResult = { valid: r.valid, checks: r.checks, errors: r.errors, pcrs: r.pcrs, ak: r.ak }
+  if (r.quotes[0]) out.quote = r.quotes[0]
   return out
 }

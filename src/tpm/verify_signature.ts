@@ -115,7 +115,9 @@ function verifyWithNodeCrypto(nc: NonNullable<ReturnType<typeof nodeCryptoVerifi
         return { ok: false, code: 'ERR_QUOTE_SIGNATURE', message: `RSA signature is ${sig.sig.length} bytes, the modulus is ${modLen}` }
       }
       if (sig.sigAlg === TPM_ALG.RSASSA) {
-        const ok = nc.verify(h, data, { key: k, padding: nc.constants.RSA_PKCS1_PADDING }, sig.sig)
+        // A bare RSA key object verifies with PKCS #1 v1.5 padding (node:crypto's default for
+        // RSA keys): the same padding, without an options object per call.
+        const ok = nc.verify(h, data, k, sig.sig)
         return ok ? { ok, message: `RSASSA-PKCS1-v1_5/${hash} signature verifies` } : { ok, code: 'ERR_QUOTE_SIGNATURE', message: `RSASSA-PKCS1-v1_5/${hash} signature does not verify` }
       }
       for (const saltLength of pssSaltLengths(rsaBits(key.n), hash)) {

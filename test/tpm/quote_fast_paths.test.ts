@@ -1,7 +1,8 @@
 /**
  * The quote path's per-call shortcuts must not change any outcome: the AK evaluation cache
  * (exact bytes, private copies, results never shared), the one-pass PCR value reader (same
- * values and errors as readQuotePcrValues, hex text reused only when canonical) and the byte-wise
+ * values and errors as readQuotePcrValues, hex text reused only when canonical; a PCR values
+ * object passed again is read again as soon as any key or value differs), and the byte-wise
  * ECDSA range check (same answers as the big-integer comparison, CVE-2022-21449 / Q-10).
  */
 import { describe, expect, it } from 'vitest'
@@ -10,7 +11,8 @@ import { readQuotePcrs } from '../../src/tpm/quote_pcr_values.js'
 import { readQuotePcrValues } from '../../src/pcr_values.js'
 import { ecdsaToP1363 } from '../../src/tpm/verify_signature.js'
 import { CURVE_PARAMS } from '../../src/tpm/constants.js'
-import { AK_ATTRS, ATTR, NONCE, makeQuote, softwareAk, tpm2bPublic } from '../fixtures/tpm/builders.js'
+import { defaultHashProvider, type HashProvider } from '../../src/hash/provider.js'
+import { AK_ATTRS, ATTR, NONCE, makeQuote, pcrValuesFor, softwareAk, tpm2bPublic, unhex } from '../fixtures/tpm/builders.js'
 
 function bytesOf(v: bigint, len: number): Uint8Array {
   const out = new Uint8Array(len)
@@ -34,6 +36,21 @@ describe('AK evaluation cache', () => {
     attrs.setUint32(0, AK_ATTRS)
     const third = await verifyQuote({ attest: q.attest, signature: q.signature, ak: { public: pub }, nonce: NONCE, pcrs: q.values })
     expect(third.valid).toBe(true)
+  })
+
+  it('an AK array passed on several calls, then changed in place, is evaluated again', async () => {
+    const ak = softwareAk('ecdsa-p256')
+    const q = makeQuote(ak, { extraData: NONCE })
+    const pub = tpm2bPublic(ak.tpmtPublic)
+    const input = { attest: q.attest, signature: q.signature, ak: pub, nonce: NONCE, pcrs: q.values }
+    for (let i = 0; i < 3; i++) expect((await verifyQuote(input)).valid).toBe(true)
+    const attrs = new DataView(pub.buffer, pub.byteOffset + 6, 4)
+    attrs.setUint32(0, AK_ATTRS & ~ATTR.restricted)
+    expect((await verifyQuote(input)).errors.map((e) => e.code)).toContain('ERR_AK_ATTRIBUTES')
+    attrs.setUint32(0, AK_ATTRS)
+    expect((await verifyQuote(input)).valid).toBe(true)
+    const strict = await verifyQuote({ ...input, options: { allowedCurves: ['P-384'] } })
+    expect(strict.errors.map((e) => e.code)).toEqual(['ERR_AK_CURVE'])
   })
 
   it('results of a cached AK are separate objects: mutating one result does not reach the next', async () => {
@@ -126,6 +143,96 @@ describe('quote PCR value reader', () => {
     const r = await verifyQuote({ attest: q.attest, signature: q.signature, ak: ak.tpmtPublic, nonce: NONCE, pcrs: { SHA256: upper } })
     expect(r.valid).toBe(true)
     expect(r.pcrs.sha256).toEqual(Object.fromEntries(Object.entries(q.values.sha256!).map(([k, v]) => [k, v.toLowerCase()])))
+  })
+})
+
+describe('one PCR values object passed again (its read kept from the second call on)', () => {
+  const ak = softwareAk('rsassa')
+  const codes = (r: { errors: { code: string }[] }) => r.errors.map((e) => e.code)
+
+  it('a value changed after a call is read again (and changed back, verifies again)', async () => {
+    const q = makeQuote(ak, { extraData: NONCE })
+    const pcrs = structuredClone(q.values)
+    const input = { attest: q.attest, signature: q.signature, ak: ak.tpmtPublic, nonce: NONCE, pcrs }
+    for (let i = 0; i < 2; i++) expect((await verifyQuote(input)).valid).toBe(true)
+    const saved = pcrs.sha256!['3']!
+    pcrs.sha256!['3'] = 'ee'.repeat(32)
+    expect(codes(await verifyQuote(input))).toEqual(['ERR_PCR_DIGEST_MISMATCH'])
+    pcrs.sha256!['3'] = saved
+    for (let i = 0; i < 2; i++) expect((await verifyQuote(input)).valid).toBe(true)
+  })
+
+  it('a value added outside the selection, or one removed, is seen', async () => {
+    const q = makeQuote(ak, { extraData: NONCE })
+    const pcrs = structuredClone(q.values)
+    const input = { attest: q.attest, signature: q.signature, ak: ak.tpmtPublic, nonce: NONCE, pcrs }
+    for (let i = 0; i < 2; i++) expect((await verifyQuote(input)).valid).toBe(true)
+    pcrs.sha256!['9'] = '00'.repeat(32)
+    expect(codes(await verifyQuote(input))).toEqual(['ERR_PCR_NOT_IN_SELECTION'])
+    delete pcrs.sha256!['9']
+    delete pcrs.sha256!['0']
+    expect(codes(await verifyQuote(input))).toEqual(['ERR_PCR_MISSING'])
+  })
+
+  it('a byte value changed in place after a call is compared with its new bytes', async () => {
+    const q = makeQuote(ak, { extraData: NONCE })
+    const pcrs = { sha256: Object.fromEntries(Object.entries(q.values.sha256!).map(([k, v]) => [k, unhex(v)])) }
+    const input = { attest: q.attest, signature: q.signature, ak: ak.tpmtPublic, nonce: NONCE, pcrs }
+    for (let i = 0; i < 2; i++) expect((await verifyQuote(input)).valid).toBe(true)
+    pcrs.sha256['5']![0]! ^= 1
+    expect(codes(await verifyQuote(input))).toEqual(['ERR_PCR_DIGEST_MISMATCH'])
+  })
+
+  it('each quote is compared with the values: a quote over other values fails with the same object', async () => {
+    const q = makeQuote(ak, { extraData: NONCE })
+    const other = makeQuote(ak, { extraData: NONCE, values: pcrValuesFor([{ bank: 'sha256', pcrs: [0, 1, 2, 3, 4, 5, 6, 7] }], 'other') })
+    const pcrs = structuredClone(q.values)
+    for (let i = 0; i < 2; i++) expect((await verifyQuote({ attest: q.attest, signature: q.signature, ak: ak.tpmtPublic, nonce: NONCE, pcrs })).valid).toBe(true)
+    const r = await verifyQuote({ attest: other.attest, signature: other.signature, ak: ak.tpmtPublic, nonce: NONCE, pcrs })
+    expect(codes(r)).toEqual(['ERR_PCR_DIGEST_MISMATCH'])
+  })
+
+  it('a quote with a smaller selection sees the values it does not select, and is described by its own selection', async () => {
+    const q = makeQuote(ak, { extraData: NONCE })
+    const small = makeQuote(ak, { extraData: NONCE, selection: [{ bank: 'sha256', pcrs: [0, 1, 2, 3] }] })
+    const pcrs = structuredClone(q.values)
+    for (let i = 0; i < 2; i++) expect((await verifyQuote({ attest: q.attest, signature: q.signature, ak: ak.tpmtPublic, nonce: NONCE, pcrs })).valid).toBe(true)
+    const r = await verifyQuote({ attest: small.attest, signature: small.signature, ak: ak.tpmtPublic, nonce: NONCE, pcrs })
+    expect(codes(r)).toEqual(['ERR_PCR_NOT_IN_SELECTION'])
+    expect(r.checks.find((c) => c.id === 'quote.selection')!.message).toBe('selection sha256:0,1,2,3')
+  })
+
+  it('the digest is recomputed under another hash provider', async () => {
+    const q = makeQuote(ak, { extraData: NONCE })
+    const pcrs = structuredClone(q.values)
+    const input = { attest: q.attest, signature: q.signature, ak: ak.tpmtPublic, nonce: NONCE, pcrs }
+    for (let i = 0; i < 2; i++) expect((await verifyQuote(input)).valid).toBe(true)
+    const base = defaultHashProvider()
+    const wrong: HashProvider = {
+      name: 'wrong',
+      digest: (alg, data) => {
+        const d = base.digest(alg, data).slice()
+        d[0]! ^= 1
+        return d
+      },
+      digest2: (alg, a, b) => base.digest2(alg, a, b),
+    }
+    const r = await verifyQuote({ ...input, options: { hashProvider: wrong } })
+    expect(codes(r)).toContain('ERR_PCR_DIGEST_MISMATCH')
+  })
+
+  it('authenticated PCRs are new objects on every call', async () => {
+    const q = makeQuote(ak, { extraData: NONCE })
+    const pcrs = structuredClone(q.values)
+    const input = { attest: q.attest, signature: q.signature, ak: ak.tpmtPublic, nonce: NONCE, pcrs }
+    await verifyQuote(input)
+    const a = await verifyQuote(input)
+    a.pcrs.sha256!['0'] = 'changed'
+    delete a.pcrs.sha256!['1']
+    const b = await verifyQuote(input)
+    expect(b.valid).toBe(true)
+    expect(b.pcrs).toEqual(q.values)
+    expect(Object.keys(b.pcrs.sha256!)).toEqual(['0', '1', '2', '3', '4', '5', '6', '7'])
   })
 })
 
