@@ -19,8 +19,9 @@ export type DecodedImaEntry = Omit<ImaEntry, 'index' | 'offset' | 'line' | 'temp
 
 /**
  * What every entry of one list shares. The cache holds the last entry decoded in full, so that
- * reading several properties of one entry in a row (pcr, violation, templateHash in the replay;
- * templateData and rawFields in the hash check) decodes it once. It is kept per list, not
+ * reading several properties of one entry in a row (filename, fields, rawFields) decodes it
+ * once; what every pass reads (pcr, violation, templateHash) subclasses read without a full
+ * decode, and the template hash is checked during the parse. It is kept per list, not
  * module-wide: its views point into this list's copy of the input, so a module-wide cache would
  * pin that copy. (A WeakRef does not do: every target created in a synchronous job is kept alive
  * until the job ends, so a caller parsing many lists in one loop retained them all.)

@@ -1,19 +1,16 @@
 /**
  * `parseImaLog`: Linux IMA runtime measurement lists, binary or ASCII (auto-detected), with
- * every template hash checked against its template data.
+ * every template hash checked against its template data (entry_checks.ts, run by the parsers
+ * on each entry as it is read).
  */
 import { BootproofError } from '../errors.js'
-import { toHex, bytesEqual } from '../bytes/hex.js'
-import { HASH_ALGS, type HashAlgName } from '../alg.js'
+import { HASH_ALGS } from '../alg.js'
 import { defaultHashProvider } from '../hash/provider.js'
 import { detectBinaryLayout, detectImaFormat, TEMPLATE_HASH_SIZES } from './detect.js'
 import { parseImaAscii } from './parse_ascii.js'
 import { parseImaBinary } from './parse_binary.js'
-import { templateHashInput } from './templates.js'
-import { CappedFindings } from './findings_cap.js'
+import { bankForTemplateHashSize, ImaEntryChecks } from './entry_checks.js'
 import { DEFAULT_IMA_LIMITS, type ImaLimits, type ImaLog, type ParseImaLogOptions } from './types.js'
-
-const BANK_BY_SIZE: Record<number, HashAlgName> = { 20: 'sha1', 32: 'sha256', 48: 'sha384', 64: 'sha512' }
 
 export function resolveImaLimits(overrides?: Partial<ImaLimits>): ImaLimits {
   const out = { ...DEFAULT_IMA_LIMITS, ...(overrides ?? {}) }
@@ -57,14 +54,15 @@ export function parseImaLog(bytes: Uint8Array, options: ParseImaLogOptions = {})
     format = f
   }
 
+  const checks = new ImaEntryChecks({ verify: options.verifyTemplateHashes ?? true, hash: options.hash ?? defaultHashProvider(), templateHashAlg: forcedAlg })
   let log: ImaLog
   if (format === 'ima-binary') {
     const layout = detectBinaryLayout(bytes, forcedSize ? [forcedSize] : TEMPLATE_HASH_SIZES, options.endianness ?? 'auto')
     if (!layout) throw new BootproofError('ERR_EVENTLOG_FORMAT', 'the first entry is not an IMA entry header {u32 pcr; template hash; u32 name length; template name}', { offset: 0, eventIndex: 0 })
-    const res = parseImaBinary(bytes, { littleEndian: layout.littleEndian, templateHashSize: layout.templateHashSize, limits, truncatedTail })
+    const res = parseImaBinary(bytes, { littleEndian: layout.littleEndian, templateHashSize: layout.templateHashSize, limits, truncatedTail }, checks)
     log = {
       format,
-      templateHashAlg: forcedAlg ?? BANK_BY_SIZE[layout.templateHashSize]!,
+      templateHashAlg: forcedAlg ?? bankForTemplateHashSize(layout.templateHashSize)!,
       templateHashSize: layout.templateHashSize,
       endianness: layout.littleEndian ? 'le' : 'be',
       entries: res.entries,
@@ -73,81 +71,16 @@ export function parseImaLog(bytes: Uint8Array, options: ParseImaLogOptions = {})
     }
     if (res.truncatedTail) log.truncatedTail = res.truncatedTail
   } else {
-    const res = parseImaAscii(bytes, { templateHashSize: forcedSize, limits, truncatedTail })
-    const alg = forcedAlg ?? BANK_BY_SIZE[res.templateHashSize]
+    const res = parseImaAscii(bytes, { templateHashSize: forcedSize, limits, truncatedTail }, checks)
+    const alg = forcedAlg ?? bankForTemplateHashSize(res.templateHashSize)
     if (!alg) throw new BootproofError('ERR_EVENTLOG_MALFORMED', 'no template hash in the list', { offset: 0 })
     log = { format, templateHashAlg: alg, templateHashSize: res.templateHashSize, endianness: 'le', entries: res.entries, findings: res.findings, size: bytes.length }
     if (res.truncatedTail) log.truncatedTail = res.truncatedTail
   }
   if (log.entries.length === 0) throw new BootproofError('ERR_EVENTLOG_EMPTY', 'the IMA measurement list has no entry', { offset: 0 })
 
-  checkEntries(log, options)
+  // Parse findings in entry order, then the checks' (stable sort: a parse finding of an entry
+  // precedes its checks, as when the checks ran over the finished list); summaries last.
+  log.findings = [...log.findings, ...checks.finish()].sort((a, b) => (a.eventIndex ?? Infinity) - (b.eventIndex ?? Infinity))
   return log
-}
-
-/** Violations, PCR range, and template hash = H(template data) for every entry. */
-function checkEntries(log: ImaLog, options: ParseImaLogOptions): void {
-  const verify = options.verifyTemplateHashes ?? true
-  const hash = options.hash ?? defaultHashProvider()
-  const unverifiable: number[] = []
-  const perEntry = log.findings
-  // Capped per code (findings_cap.ts): every entry can be a violation or a mismatch.
-  const out = new CappedFindings()
-  for (const e of log.entries) {
-    if (e.pcr > 23) {
-      out.push({ code: 'IMA_PCR_OUT_OF_RANGE', severity: 'error', message: `entry ${e.index} names PCR ${e.pcr}, which a TPM does not have; it is not replayed`, eventIndex: e.index, offset: e.offset, pcr: e.pcr })
-    }
-    if (e.violation) {
-      if (!out.keepsInFull('IMA_VIOLATION')) {
-        out.push({ code: 'IMA_VIOLATION', severity: 'warning', message: '', eventIndex: e.index })
-        continue
-      }
-      out.push({
-        code: 'IMA_VIOLATION',
-        severity: 'warning',
-        message: `entry ${e.index} (${e.filename ?? e.templateName}) is a measurement violation (all-zero template hash: the file was open for writing while measured, or measured while open for writing): its content is unknown; it is extended as all-0xFF`,
-        eventIndex: e.index,
-        offset: e.offset,
-        pcr: e.pcr,
-      })
-      continue
-    }
-    if (!verify) continue
-    const input = templateHashInput(e)
-    if (!input) {
-      unverifiable.push(e.index)
-      continue
-    }
-    const h = hash.digest(log.templateHashAlg, input)
-    if (bytesEqual(h, e.templateHash)) e.templateHashStatus = 'verified'
-    else {
-      e.templateHashStatus = 'mismatch'
-      // Past the cap only the entry index is kept: do not word (and decode) what is folded.
-      if (!out.keepsInFull('IMA_TEMPLATE_HASH_MISMATCH')) {
-        out.push({ code: 'IMA_TEMPLATE_HASH_MISMATCH', severity: 'error', message: '', eventIndex: e.index })
-        continue
-      }
-      out.push({
-        code: 'IMA_TEMPLATE_HASH_MISMATCH',
-        severity: 'error',
-        message: `entry ${e.index} (${e.filename ?? e.templateName}): ${log.templateHashAlg} of the template data does not equal the listed template hash; the replay still uses the listed hash, but this entry's fields (file name, digest, signature) are not what was measured`,
-        eventIndex: e.index,
-        offset: e.offset,
-        pcr: e.pcr,
-        bank: log.templateHashAlg,
-        expected: toHex(e.templateHash),
-        observed: toHex(h),
-      })
-    }
-  }
-  if (unverifiable.length > 0) {
-    out.push({
-      code: 'IMA_TEMPLATE_HASH_UNVERIFIED',
-      severity: 'info',
-      message: `${unverifiable.length} entr${unverifiable.length === 1 ? 'y' : 'ies'} of the ASCII list could not have their template data rebuilt from the printed fields (unknown or numeric fields, or ambiguous spacing); their fields are unverified hints`,
-      relatedEvents: unverifiable,
-    })
-  }
-  // Keep parse findings in entry order, then the checks.
-  log.findings = [...perEntry, ...out.finish()].sort((a, b) => (a.eventIndex ?? Infinity) - (b.eventIndex ?? Infinity))
 }

@@ -10,19 +10,21 @@
  *
  * Memory: an ASCII list is the densest input there is (a 46-byte line is a whole entry), and
  * fully decoded entries cost about 26 heap bytes per input byte, so a list within the default
- * limits exhausted the heap. Each line is therefore decoded and checked once while parsing
- * (every finding is raised then), and only a compact entry is kept: the list context, the
- * line's offset and length, its index and its template-hash status. Everything else is decoded
- * again from a private copy of the input when read (`AsciiImaEntry`), so peak memory is the
- * copy plus about 70 bytes per entry, under 3x the input for the densest list.
+ * limits exhausted the heap. Each line is therefore read and checked once while parsing (every
+ * finding is raised then, the template hash checked against the data rebuilt in the list's
+ * scratch buffer; see ascii_line.ts), and only a compact entry is kept: the list context, the
+ * line's offset and length, its index and its template-hash status. `pcr`, `violation` and
+ * `templateHash` are read from the line directly (the replay needs only them); everything
+ * else is decoded again from a private copy of the input when read (`AsciiImaEntry`). Peak
+ * memory is the copy plus about 70 bytes per entry, under 3x the input for the densest list.
  */
 import { BootproofError, TruncatedInputError } from '../errors.js'
-import { fromHexOrUndefined } from '../bytes/hex.js'
 import type { Finding } from '../findings.js'
-import { CappedFindings, MAX_FINDINGS_PER_CODE, type FindingSink } from './findings_cap.js'
-import { buildTemplateData, decodeField, fieldFromAscii, splitAsciiFields, summarize, templateFields, type FieldDecodeContext } from './templates.js'
+import { CappedFindings, MAX_FINDINGS_PER_CODE } from './findings_cap.js'
+import { AsciiLineReader, hexInto, lineHashAt, linePcr } from './ascii_line.js'
+import type { ImaEntryChecks } from './entry_checks.js'
 import { LazyImaEntry, type DecodedImaEntry, type LazyImaListContext } from './lazy_entry.js'
-import type { ImaEntry, ImaFields, ImaLimits, ImaRawField } from './types.js'
+import type { ImaEntry, ImaLimits } from './types.js'
 
 export interface AsciiParseSettings {
   /** Template-hash size in bytes, or undefined to take it from the first line. */
@@ -38,16 +40,10 @@ export interface AsciiParseResult {
   truncatedTail?: { offset: number; bytes: number }
 }
 
-const LINE = /^ ?(\d{1,10}) ([0-9a-fA-F]+) ([\x21-\x7e]+)(?: (.*))?$/s
-const utf8 = new TextDecoder('utf-8')
-
-class LineError extends Error {}
-
-/** What every entry of one list shares: the private copy of the input, the settings, a cache. */
+/** What every entry of one list shares: the private copy of the input, the line reader, a cache. */
 interface AsciiListContext extends LazyImaListContext {
-  readonly settings: AsciiParseSettings
-  /** Set once the first line fixed it. */
-  templateHashSize: number
+  /** Reads lines at parse time and again for full decodes; holds the list's template-hash size. */
+  readonly reader: AsciiLineReader
   /**
    * Unknown template names already reported: one IMA_UNKNOWN_TEMPLATE per name, not per line
    * (the entries stay listed in IMA_TEMPLATE_HASH_UNVERIFIED). Bounded by the findings cap.
@@ -57,7 +53,8 @@ interface AsciiListContext extends LazyImaListContext {
 
 /**
  * An entry of an ASCII list (see lazy_entry.ts): own state is the index, the offset, the line
- * length and the template-hash status; every other property decodes the line again.
+ * length and the template-hash status. `pcr`, `violation` and `templateHash` are read from the
+ * line (validated at parse time) without decoding it; every other property decodes it again.
  */
 class AsciiImaEntry extends LazyImaEntry<AsciiListContext> {
   readonly #length: number
@@ -68,10 +65,25 @@ class AsciiImaEntry extends LazyImaEntry<AsciiListContext> {
   }
 
   protected decodeAgain(): DecodedImaEntry {
-    const ctx = this.list
-    const line = ctx.bytes.subarray(this.offset, this.offset + this.#length)
-    // Parse-time findings were reported already; a re-decode's go nowhere.
-    return parseLine(line, this.offset, this.index + 1, this.index, ctx, ctx.settings, [])
+    const { bytes, reader } = this.list
+    reader.readHeader(bytes, this.offset, this.offset + this.#length, this.offset, this.index)
+    reader.readFields(bytes, this.offset, this.index)
+    return reader.decodeLine(bytes, this.index, this.offset)
+  }
+
+  override get pcr(): number {
+    return linePcr(this.list.bytes, this.offset, this.offset + this.#length)
+  }
+  override get templateHash(): Uint8Array {
+    const { bytes, reader } = this.list
+    const size = reader.templateHashSize
+    return hexInto(bytes, lineHashAt(bytes, this.offset, this.offset + this.#length), size, new Uint8Array(size))
+  }
+  override get violation(): boolean {
+    const { bytes, reader } = this.list
+    const at = lineHashAt(bytes, this.offset, this.offset + this.#length)
+    for (let i = at; i < at + 2 * reader.templateHashSize; i++) if (bytes[i] !== 0x30) return false
+    return true
   }
 
   protected override position(): Pick<ImaEntry, 'index' | 'offset' | 'line'> {
@@ -84,115 +96,69 @@ class AsciiImaEntry extends LazyImaEntry<AsciiListContext> {
   }
 }
 
-export function parseImaAscii(input: Uint8Array, s: AsciiParseSettings): AsciiParseResult {
+/**
+ * Parse an ASCII list; every entry is checked by `checks` as it is read.
+ */
+export function parseImaAscii(input: Uint8Array, s: AsciiParseSettings, checks: ImaEntryChecks): AsciiParseResult {
   // Private copy: lazily decoded entries must keep reading the bytes that were checked.
   const bytes = input.slice()
   const entries: ImaEntry[] = []
   // Capped per code: every line may raise a finding, which costs more than the line.
   const findings = new CappedFindings()
-  const ctx: AsciiListContext = { bytes, settings: s, templateHashSize: s.templateHashSize ?? 0, unknownTemplates: new Set(), cachedIndex: -1, cached: undefined }
+  const reader = new AsciiLineReader(s.limits, s.templateHashSize ?? 0)
+  const ctx: AsciiListContext = { bytes, reader, unknownTemplates: new Set(), cachedIndex: -1, cached: undefined }
   const out: AsciiParseResult = { entries, findings: [], templateHashSize: s.templateHashSize ?? 0 }
+  // The listed template hash of the current line (the size is fixed by the first line).
+  let listed = new Uint8Array(0)
   let pos = 0
   let lineNo = 0
   while (pos < bytes.length) {
     lineNo++
     const nl = bytes.indexOf(0x0a, pos)
-    const end = nl < 0 ? bytes.length : nl
+    const next = nl < 0 ? bytes.length : nl
     const last = nl < 0
-    let lineBytes = bytes.subarray(pos, end)
-    if (lineBytes.length > 0 && lineBytes[lineBytes.length - 1] === 0x0d) lineBytes = lineBytes.subarray(0, lineBytes.length - 1)
-    if (entries.length >= s.limits.maxEntries) {
-      throw new BootproofError('ERR_EVENTLOG_LIMIT', `maxEntries exceeded: ${entries.length + 1} > ${s.limits.maxEntries} at offset ${pos}`, { offset: pos, eventIndex: entries.length, field: 'maxEntries' })
+    const end = next > pos && bytes[next - 1] === 0x0d ? next - 1 : next
+    const index = entries.length
+    if (index >= s.limits.maxEntries) {
+      throw new BootproofError('ERR_EVENTLOG_LIMIT', `maxEntries exceeded: ${index + 1} > ${s.limits.maxEntries} at offset ${pos}`, { offset: pos, eventIndex: index, field: 'maxEntries' })
     }
-    try {
-      parseLine(lineBytes, pos, lineNo, entries.length, ctx, s, findings)
-      entries.push(new AsciiImaEntry(ctx, entries.length, pos, lineBytes.length))
-    } catch (e) {
-      if (!(e instanceof LineError)) throw e
+    const why = reader.readHeader(bytes, pos, end, pos, index)
+    if (why !== undefined) {
       // A last line without its newline that does not parse was cut short.
       if (last) {
-        if (s.truncatedTail === 'finding' && entries.length > 0) {
+        if (s.truncatedTail === 'finding' && index > 0) {
           out.truncatedTail = { offset: pos, bytes: bytes.length - pos }
           findings.push({
             code: 'IMA_TRUNCATED_TAIL',
             severity: 'warning',
-            message: `line ${lineNo} (offset ${pos}) has no newline and does not parse (${e.message}); it was not replayed`,
-            eventIndex: entries.length,
+            message: `line ${lineNo} (offset ${pos}) has no newline and does not parse (${why}); it was not replayed`,
+            eventIndex: index,
             offset: pos,
           })
           break
         }
-        throw new TruncatedInputError('ERR_EVENTLOG_TRUNCATED', bytes.length - pos + 1, bytes.length - pos, { offset: pos, eventIndex: entries.length, field: `line ${lineNo}` })
+        throw new TruncatedInputError('ERR_EVENTLOG_TRUNCATED', bytes.length - pos + 1, bytes.length - pos, { offset: pos, eventIndex: index, field: `line ${lineNo}` })
       }
-      throw new BootproofError('ERR_EVENTLOG_MALFORMED', `line ${lineNo} (offset ${pos}): ${e.message}`, { offset: pos, eventIndex: entries.length, field: `line ${lineNo}` })
+      throw new BootproofError('ERR_EVENTLOG_MALFORMED', `line ${lineNo} (offset ${pos}): ${why}`, { offset: pos, eventIndex: index, field: `line ${lineNo}` })
     }
-    pos = end + 1
+    const name = reader.templateName
+    if (!reader.ids && !ctx.unknownTemplates.has(name)) {
+      if (ctx.unknownTemplates.size < MAX_FINDINGS_PER_CODE) ctx.unknownTemplates.add(name)
+      findings.push({ code: 'IMA_UNKNOWN_TEMPLATE', severity: 'info', message: `entry ${index} (line ${lineNo}): template "${name}" is not known; its fields are kept as printed`, eventIndex: index, offset: pos })
+    }
+    reader.readFields(bytes, pos, index)
+    reader.reportFields(index, pos, findings)
+    const e = new AsciiImaEntry(ctx, index, pos, end - pos)
+    entries.push(e)
+    const size = reader.templateHashSize
+    if (listed.length !== size) listed = new Uint8Array(size)
+    hexInto(bytes, reader.hashAt, size, listed)
+    let violation = true
+    for (let i = 0; i < size; i++) if (listed[i] !== 0) violation = false
+    checks.check(e, reader.pcr, violation, listed, reader.hashInput())
+    pos = next + 1
   }
-  out.templateHashSize = ctx.templateHashSize
+  out.templateHashSize = reader.templateHashSize
   out.findings = findings.finish()
   return out
-}
-
-function parseLine(lineBytes: Uint8Array, offset: number, lineNo: number, index: number, out: AsciiListContext, s: AsciiParseSettings, findings: FindingSink): DecodedImaEntry {
-  if (lineBytes.length === 0) throw new LineError('empty line')
-  if (lineBytes.indexOf(0) >= 0) throw new LineError('NUL byte in an ASCII list')
-  const text = utf8.decode(lineBytes)
-  const m = LINE.exec(text)
-  if (!m) throw new LineError('not "<pcr> <template hash> <template name> <fields>"')
-  const pcr = Number(m[1])
-  if (pcr > 0xffffffff) throw new LineError(`PCR ${m[1]} out of range`)
-  const hashHex = m[2]!
-  const templateHash = fromHexOrUndefined(hashHex)
-  if (!templateHash || ![20, 32, 48, 64].includes(templateHash.length)) throw new LineError(`template hash of ${hashHex.length} hex digits`)
-  if (out.templateHashSize === 0) out.templateHashSize = templateHash.length
-  else if (templateHash.length !== out.templateHashSize) throw new LineError(`template hash of ${templateHash.length} bytes in a list of ${out.templateHashSize}-byte hashes`)
-  const templateName = m[3]!
-  if (templateName.length > s.limits.maxTemplateNameBytes) {
-    throw new BootproofError('ERR_EVENTLOG_LIMIT', `maxTemplateNameBytes exceeded: ${templateName.length} > ${s.limits.maxTemplateNameBytes} at offset ${offset}`, { offset, eventIndex: index, field: 'maxTemplateNameBytes' })
-  }
-  const rest = m[4] ?? ''
-
-  const fields: ImaFields = {}
-  let rawFields: ImaRawField[] = []
-  let templateData: Uint8Array | undefined
-  const ctx: FieldDecodeContext = { entryIndex: index, entryOffset: offset, findings, littleEndian: true }
-  const ids = templateFields(templateName)
-  const texts = ids ? splitAsciiFields(ids, rest) : undefined
-  if (!ids && !out.unknownTemplates.has(templateName)) {
-    if (out.unknownTemplates.size < MAX_FINDINGS_PER_CODE) out.unknownTemplates.add(templateName)
-    findings.push({ code: 'IMA_UNKNOWN_TEMPLATE', severity: 'info', message: `entry ${index} (line ${lineNo}): template "${templateName}" is not known; its fields are kept as printed`, eventIndex: index, offset })
-  }
-  if (ids && texts && texts.length > s.limits.maxFields) {
-    throw new BootproofError('ERR_EVENTLOG_LIMIT', `maxFields exceeded: ${texts.length} > ${s.limits.maxFields} at offset ${offset}`, { offset, eventIndex: index, field: 'maxFields' })
-  }
-  if (ids && texts) {
-    const built = texts.map((t, i) => ({ id: ids[i]!, text: t, data: fieldFromAscii(ids[i]!, t) }))
-    if (templateName === 'ima' && built[0]?.data?.length !== 20) built[0]!.data = undefined
-    if (built.every((b) => b.data !== undefined)) {
-      const t = buildTemplateData(templateName, built as { id: string; data: Uint8Array }[])
-      templateData = t.data
-      if (t.data.length > s.limits.maxTemplateDataBytes) {
-        throw new BootproofError('ERR_EVENTLOG_LIMIT', `maxTemplateDataBytes exceeded: ${t.data.length} > ${s.limits.maxTemplateDataBytes} at offset ${offset}`, { offset, eventIndex: index, field: 'maxTemplateDataBytes' })
-      }
-      rawFields = t.rawFields.map((r, i) => ({ ...r, text: built[i]!.text }))
-    } else {
-      rawFields = built.map((b) => ({ id: b.id, data: b.data ?? new Uint8Array(0), text: b.text }))
-    }
-    // A field whose printed form could not be rebuilt has no bytes to decode.
-    rawFields.forEach((f, i) => {
-      if (built[i]!.data !== undefined) decodeField(ctx, fields, f)
-    })
-  } else {
-    rawFields = [{ id: '#fields', data: new Uint8Array(0), text: rest }]
-  }
-  return {
-    pcr,
-    templateHash,
-    templateName,
-    templateData,
-    fields,
-    rawFields,
-    ...summarize(fields),
-    violation: templateHash.every((b) => b === 0),
-  }
 }

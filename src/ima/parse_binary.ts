@@ -11,10 +11,11 @@
  * against what remains and against a named limit before use.
  *
  * Memory: like ASCII lists (parse_ascii.ts), an entry is decoded and checked once while parsing
- * (every finding is raised then) and only a compact entry is kept: the list context, the
- * entry's offset and index, and its template-hash status. The shortest entry is 33 bytes and
- * fully decoded entries (an object, its fields and several subarray views) cost about 12.7
- * heap bytes per input byte. Every other property is read again from a private copy of the
+ * (every finding is raised then; the template hash is checked against the template data at
+ * hand) and only a compact entry is kept: the list context, the entry's offset and index, and
+ * its template-hash status. The shortest entry is 33 bytes and fully decoded entries (an
+ * object, its fields and several subarray views) cost about 12.7 heap bytes per input byte.
+ * Every other property is read again from a private copy of the
  * input when accessed (`BinaryImaEntry`): `pcr`, `templateHash` and `violation` directly at
  * their fixed offsets, the rest by decoding the entry again (the last decoded entry of each
  * list is cached). Byte views (`templateHash`, `templateData`, `rawFields[].data`, digests)
@@ -24,7 +25,8 @@ import { BootproofError, TruncatedInputError } from '../errors.js'
 import { ByteReader } from '../bytes/reader.js'
 import type { Finding } from '../findings.js'
 import { CappedFindings, type FindingSink } from './findings_cap.js'
-import { decodeField, IMA_NAME_MAX, summarize, templateFields, type FieldDecodeContext } from './templates.js'
+import { decodeField, IMA_HASH_INPUT_LEN, IMA_NAME_MAX, summarize, templateFields, templateHashInputInto, type FieldDecodeContext } from './templates.js'
+import type { ImaEntryChecks } from './entry_checks.js'
 import { LazyImaEntry, type DecodedImaEntry, type LazyImaListContext } from './lazy_entry.js'
 import type { ImaEntry, ImaFields, ImaLimits, ImaRawField } from './types.js'
 
@@ -114,7 +116,8 @@ class BinaryImaEntry extends LazyImaEntry<BinaryListContext> {
   }
 }
 
-export function parseImaBinary(input: Uint8Array, s: BinaryParseSettings): BinaryParseResult {
+/** Parse a binary list; every entry is checked by `checks` as it is read. */
+export function parseImaBinary(input: Uint8Array, s: BinaryParseSettings, checks: ImaEntryChecks): BinaryParseResult {
   // Private copy: lazily decoded entries must keep reading the bytes that were checked.
   const bytes = input.slice()
   const ctx: BinaryListContext = { bytes, settings: s, cachedIndex: -1, cached: undefined }
@@ -123,12 +126,15 @@ export function parseImaBinary(input: Uint8Array, s: BinaryParseSettings): Binar
   // Capped per code: a list of hostile entries must not cost a finding object per entry.
   const findings = new CappedFindings()
   const out: BinaryParseResult = { entries, findings: [] }
+  // The padded hash input of `ima` entries, reused (the checks do not keep it).
+  const imaScratch = new Uint8Array(IMA_HASH_INPUT_LEN)
   while (!r.atEnd()) {
     const start = r.pos
     r.eventIndex = entries.length
     if (entries.length >= s.limits.maxEntries) r.limit('maxEntries', entries.length + 1, s.limits.maxEntries)
+    let d: DecodedImaEntry
     try {
-      readEntry(r, entries.length, s, findings)
+      d = readEntry(r, entries.length, s, findings)
     } catch (e) {
       // A cut inside the last entry: tolerated only on request, and only after a complete entry.
       if (e instanceof TruncatedInputError && e.code === 'ERR_EVENTLOG_TRUNCATED' && s.truncatedTail === 'finding' && entries.length > 0) {
@@ -145,7 +151,9 @@ export function parseImaBinary(input: Uint8Array, s: BinaryParseSettings): Binar
       }
       throw e
     }
-    entries.push(new BinaryImaEntry(ctx, entries.length, start))
+    const e = new BinaryImaEntry(ctx, entries.length, start)
+    entries.push(e)
+    checks.check(e, d.pcr, d.violation, d.templateHash, templateHashInputInto(d, imaScratch))
   }
   out.findings = findings.finish()
   return out

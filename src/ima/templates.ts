@@ -13,8 +13,6 @@
  * Nothing here relies on NUL termination (GHSA-v2qp-xh5m-44mf): every search is bounded by the
  * field length.
  */
-import { concatBytes } from '../bytes/hex.js'
-import { fromHexOrUndefined } from '../bytes/hex.js'
 import type { FindingSink } from './findings_cap.js'
 import type { ImaDigest, ImaFields, ImaRawField } from './types.js'
 
@@ -71,9 +69,10 @@ export function templateFields(name: string): readonly string[] | undefined {
   return undefined
 }
 
-const utf8 = new TextDecoder('utf-8')
+// A name's leading U+FEFF is part of the name: a decoder that drops it (the default) would show
+// "\ufeff/usr/bin/sh" as "/usr/bin/sh", a different file.
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true })
 const latin1 = new TextDecoder('latin1')
-const encoder = new TextEncoder()
 
 export interface FieldDecodeContext {
   entryIndex: number
@@ -82,7 +81,8 @@ export interface FieldDecodeContext {
   littleEndian: boolean
 }
 
-function malformed(ctx: FieldDecodeContext, id: string, why: string, offset?: number): void {
+/** Report a field that does not decode (IMA_FIELD_MALFORMED). */
+export function malformedField(ctx: FieldDecodeContext, id: string, why: string, offset?: number): void {
   ctx.findings.push({
     code: 'IMA_FIELD_MALFORMED',
     severity: 'warning',
@@ -92,23 +92,52 @@ function malformed(ctx: FieldDecodeContext, id: string, why: string, offset?: nu
   })
 }
 
-/** Split `"<prefix>:" NUL digest` without relying on a NUL terminator beyond the field. */
-export function decodePrefixedDigest(data: Uint8Array, id: string): ImaDigest | string {
-  const nul = data.indexOf(0)
+/**
+ * Why `data[start, end)` is not a well-formed `"<prefix>:" NUL digest` field, or undefined when
+ * it is. Allocates only to word a problem, so an ASCII list's parse can check every line's
+ * rebuilt field in place. The search for the NUL is bounded by the field (GHSA-v2qp-xh5m-44mf).
+ */
+export function prefixedDigestProblem(data: Uint8Array, start: number, end: number, id: string): string | undefined {
+  let nul = -1
+  for (let i = start; i < end; i++) {
+    if (data[i] === 0) {
+      nul = i
+      break
+    }
+  }
   if (nul < 0) return 'has no NUL after its algorithm prefix'
-  if (nul === 0 || data[nul - 1] !== 0x3a /* ':' */) return 'has no "<alg>:" prefix'
-  for (let i = 0; i < nul; i++) {
+  if (nul === start || data[nul - 1] !== 0x3a /* ':' */) return 'has no "<alg>:" prefix'
+  for (let i = start; i < nul; i++) {
     const c = data[i]!
     if (c < 0x21 || c > 0x7e) return 'has a non-printable algorithm prefix'
   }
+  // The prefix without its final ':': `<alg>` (d-ng, d-modsig) or `<type>:<alg>` (d-ngv2).
+  let colon = -1
+  for (let i = start; i < nul - 1; i++) {
+    if (data[i] === 0x3a) {
+      colon = i
+      break
+    }
+  }
+  if (id === 'd-ngv2') {
+    if (colon <= start || colon === nul - 2) return `prefix "${latin1.decode(data.subarray(start, nul - 1))}" is not "<type>:<alg>:"`
+    return undefined
+  }
+  if (colon >= 0) return `prefix "${latin1.decode(data.subarray(start, nul - 1))}" is not "<alg>:"`
+  return undefined
+}
+
+/** Split `"<prefix>:" NUL digest` without relying on a NUL terminator beyond the field. */
+export function decodePrefixedDigest(data: Uint8Array, id: string): ImaDigest | string {
+  const problem = prefixedDigestProblem(data, 0, data.length, id)
+  if (problem !== undefined) return problem
+  const nul = data.indexOf(0)
   const prefix = latin1.decode(data.subarray(0, nul - 1))
   const digest = data.subarray(nul + 1)
   if (id === 'd-ngv2') {
     const colon = prefix.indexOf(':')
-    if (colon <= 0 || colon === prefix.length - 1) return `prefix "${prefix}" is not "<type>:<alg>:"`
     return { type: prefix.slice(0, colon), alg: prefix.slice(colon + 1), digest }
   }
-  if (prefix.includes(':')) return `prefix "${prefix}" is not "<alg>:"`
   return { alg: prefix, digest }
 }
 
@@ -144,7 +173,7 @@ export function decodeField(ctx: FieldDecodeContext, fields: ImaFields, raw: Ima
     case 'prefixed-digest': {
       if (raw.id === 'd-modsig' && data.length === 0) return
       const d = decodePrefixedDigest(data, raw.id)
-      if (typeof d === 'string') malformed(ctx, raw.id, d, raw.offset)
+      if (typeof d === 'string') malformedField(ctx, raw.id, d, raw.offset)
       else f[raw.id] = d
       return
     }
@@ -161,8 +190,8 @@ export function decodeField(ctx: FieldDecodeContext, fields: ImaFields, raw: Ima
       else if (data.length === 8) {
         const big = v.getBigUint64(0, ctx.littleEndian)
         if (big <= BigInt(Number.MAX_SAFE_INTEGER)) f[raw.id] = Number(big)
-        else malformed(ctx, raw.id, 'is too large', raw.offset)
-      } else malformed(ctx, raw.id, `has length ${data.length} (expected 2, 4 or 8)`, raw.offset)
+        else malformedField(ctx, raw.id, 'is too large', raw.offset)
+      } else malformedField(ctx, raw.id, `has length ${data.length} (expected 2, 4 or 8)`, raw.offset)
       return
     }
   }
@@ -184,89 +213,27 @@ export function summarize(fields: ImaFields): { filename?: string; fileDigest?: 
  * `ima` entry whose layout is not `d[20] ‖ u32 ‖ name`).
  */
 export function templateHashInput(entry: { templateName: string; templateData: Uint8Array | undefined; rawFields: readonly ImaRawField[] }): Uint8Array | undefined {
+  return templateHashInputInto(entry, undefined)
+}
+
+/** Size of the `ima` template's hash input: d[20] ‖ name padded to 256. */
+export const IMA_HASH_INPUT_LEN = 20 + IMA_NAME_HASH_LEN
+
+/**
+ * `templateHashInput`, writing an `ima` entry's padded input into `scratch` (at least
+ * IMA_HASH_INPUT_LEN bytes, reused by the caller) instead of a fresh buffer: a parse checks
+ * every entry, and lists of `ima` entries would otherwise allocate 276 bytes per entry.
+ */
+export function templateHashInputInto(entry: { templateName: string; templateData: Uint8Array | undefined; rawFields: readonly ImaRawField[] }, scratch: Uint8Array | undefined): Uint8Array | undefined {
   const data = entry.templateData
   if (!data) return undefined
   if (entry.templateName !== 'ima') return data
   const d = entry.rawFields.find((f) => f.id === 'd')
   const n = entry.rawFields.find((f) => f.id === 'n')
   if (!d || !n || d.data.length !== 20 || n.data.length > IMA_NAME_MAX) return undefined
-  const out = new Uint8Array(20 + IMA_NAME_HASH_LEN)
+  const out = scratch ? scratch.subarray(0, IMA_HASH_INPUT_LEN) : new Uint8Array(IMA_HASH_INPUT_LEN)
+  if (scratch) out.fill(0, 20 + n.data.length)
   out.set(d.data)
   out.set(n.data, 20)
   return out
 }
-
-// ---------------------------------------------------------------------------------------------
-// ASCII lists: rebuild field bytes from the printed form (ima_template_lib.c
-// ima_show_template_data_ascii): digests print as hex, prefixed digests as "<prefix>:<hex>",
-// strings with %s (up to the first NUL), byte fields as hex, empty fields as nothing.
-
-/** Rebuild one field's stored bytes from its printed text, or undefined when not possible. */
-export function fieldFromAscii(id: string, text: string): Uint8Array | undefined {
-  const kind = IMA_FIELD_KINDS[id]
-  switch (kind) {
-    case 'digest':
-    case 'bytes':
-      return fromHexOrUndefined(text)
-    case 'prefixed-digest': {
-      if (text === '') return id === 'd-modsig' ? new Uint8Array(0) : undefined
-      const colon = text.lastIndexOf(':')
-      if (colon <= 0) return undefined
-      const digest = fromHexOrUndefined(text.slice(colon + 1))
-      if (!digest) return undefined
-      const prefix = text.slice(0, colon + 1)
-      if (!/^[\x21-\x7e]+$/.test(prefix)) return undefined
-      const out = new Uint8Array(prefix.length + 1 + digest.length)
-      for (let i = 0; i < prefix.length; i++) out[i] = prefix.charCodeAt(i)
-      out.set(digest, prefix.length + 1)
-      return out
-    }
-    case 'string': {
-      const b = encoder.encode(text)
-      const out = new Uint8Array(b.length + 1)
-      out.set(b)
-      return out
-    }
-    default:
-      // uint fields print in decimal with a width the text does not show; unknown fields have
-      // no known printed form.
-      return undefined
-  }
-}
-
-/**
- * Split the printed fields of an ASCII line. The kernel joins fields with one space and does
- * not escape spaces in names, so at most one string field may contain spaces: it takes what
- * the others leave. Returns undefined when the split is ambiguous.
- */
-export function splitAsciiFields(ids: readonly string[], rest: string): string[] | undefined {
-  const tokens = rest.split(' ')
-  if (tokens.length === ids.length) return tokens
-  if (tokens.length < ids.length) return undefined
-  const stringIdx = ids.flatMap((id, i) => (IMA_FIELD_KINDS[id] === 'string' ? [i] : []))
-  if (stringIdx.length !== 1) return undefined
-  const s = stringIdx[0]!
-  const after = ids.length - 1 - s
-  return [...tokens.slice(0, s), tokens.slice(s, tokens.length - after).join(' '), ...tokens.slice(tokens.length - after)]
-}
-
-/** Template data in binary-list form from rebuilt fields (`ima`: `d ‖ u32 strlen ‖ name`). */
-export function buildTemplateData(templateName: string, fields: readonly { id: string; data: Uint8Array }[]): { data: Uint8Array; rawFields: ImaRawField[] } {
-  const raws: ImaRawField[] = []
-  const parts: Uint8Array[] = []
-  const u32 = (n: number): Uint8Array => new Uint8Array([n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff])
-  if (templateName === 'ima') {
-    const d = fields[0]!.data
-    const name = fields[1]!.data
-    const bare = name.length > 0 && name[name.length - 1] === 0 ? name.subarray(0, name.length - 1) : name
-    parts.push(d, u32(bare.length), bare)
-    raws.push({ id: 'd', data: d }, { id: 'n', data: bare })
-  } else {
-    for (const f of fields) {
-      parts.push(u32(f.data.length), f.data)
-      raws.push({ id: f.id, data: f.data })
-    }
-  }
-  return { data: concatBytes(...parts), rawFields: raws }
-}
-
