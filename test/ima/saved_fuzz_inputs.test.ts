@@ -77,7 +77,7 @@ describe.skipIf(!present)('saved fuzz inputs (ASCII lists over the memory bound)
 
     /** Bytes `f` allocates, collected or not (sampled every 256 bytes). */
     async function allocated(f: () => void): Promise<number> {
-      await session.post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as Parameters<Session['post']>[1])
+      await session.post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as unknown as Parameters<Session['post']>[1])
       let profile: { head: Node }
       try {
         f()
