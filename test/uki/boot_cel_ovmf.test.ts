@@ -17,9 +17,9 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { authenticateAttestation, celRecordTrust, checkLog, compareCombined } from '../../src/attest/index.js'
 import { parseCel, verifyCelContent, type CelLog } from '../../src/cel/index.js'
 import { parseImaLog, replayImaLog } from '../../src/ima/index.js'
-import { parseEventLog, parseTpm2ToolsPcrFile, pcrTrust, replayEventLog, stateFromEvidence, verifyAttestation, type EventLog } from '../../src/index.js'
+import { parseEventLog, pcrTrust, replayEventLog, stateFromEvidence, verifyAttestation, type EventLog } from '../../src/index.js'
 import { runCli } from '../cli/run.js'
-import { UKI_DIR, vector, vectorText } from './uki_fixture.js'
+import { bootQuoteFiles, pcrSubset, UKI_DIR, vector, vectorText } from './uki_fixture.js'
 
 const DIR = 'boot-cel-ovmf'
 const PRESENT = existsSync(join(UKI_DIR, DIR, 'tpm2-measure.log'))
@@ -53,20 +53,10 @@ function boot() {
   return cache
 }
 
-function quoteFiles(name: 'quote' | 'quote2') {
-  const ak = name === 'quote' ? 'ak' : 'ak2'
-  return {
-    quotes: [{ attest: file(`quote/${name}.msg`), signature: file(`quote/${name}.sig`) }],
-    ak: file(`quote/${ak}.pub`),
-    nonce: Uint8Array.from(Buffer.from(text('quote/nonce.hex').trim(), 'hex')),
-    pcrs: parseTpm2ToolsPcrFile(file(`quote/${name}.pcrs`)).pcrs,
-  }
-}
+const quoteFiles = (name: 'quote' | 'quote2') => bootQuoteFiles(DIR, name)
 
-function guestValues(banks: readonly string[], pcrs: readonly number[]): Record<string, Record<string, string>> {
-  const g = boot().guest
-  return Object.fromEntries(banks.map((b) => [b, Object.fromEntries(pcrs.map((i) => [String(i), g[b]![String(i)]!]))]))
-}
+/** The in-guest values of `pcrs` in `banks` (hex). */
+const guestValues = (banks: readonly string[], pcrs: readonly number[]) => pcrSubset(boot().guest, banks, pcrs)
 
 /** The log's records as written (RFC 7464: each after 0x1E, ending in a newline). */
 const celRecordsText = () => text('tpm2-measure.log').split('\u001e').slice(1)

@@ -12,10 +12,10 @@ import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { authenticateAttestation, parseEventLog, parseTpm2ToolsPcrFile, pcrTrust, replayEventLog, verifyAttestation, type EventLog } from '../../src/index.js'
+import { authenticateAttestation, parseEventLog, pcrTrust, replayEventLog, verifyAttestation, type EventLog } from '../../src/index.js'
 import { parseImaLog, replayImaLog } from '../../src/ima/index.js'
 import { predictPcr11, type Pcr11Prediction } from '../../src/uki/predict_pcr11.js'
-import { flipSectionByte, sectionBytes, UKI_DIR, vector, vectorText } from './uki_fixture.js'
+import { bootQuoteFiles, flipSectionByte, pcrSubset, sectionBytes, UKI_DIR, vector, vectorText } from './uki_fixture.js'
 
 const DIR = 'boot-ovmf'
 const PRESENT = existsSync(join(UKI_DIR, DIR, 'bootx64.efi'))
@@ -56,21 +56,10 @@ function readPcrreadText(t: string): Record<string, Record<string, string>> {
   return out
 }
 
-function quoteFiles(name: 'quote' | 'quote2') {
-  const ak = name === 'quote' ? 'ak' : 'ak2'
-  return {
-    quotes: [{ attest: file(`quote/${name}.msg`), signature: file(`quote/${name}.sig`) }],
-    ak: file(`quote/${ak}.pub`),
-    nonce: Uint8Array.from(Buffer.from(text('quote/nonce.hex').trim(), 'hex')),
-    pcrs: parseTpm2ToolsPcrFile(file(`quote/${name}.pcrs`)).pcrs,
-  }
-}
+const quoteFiles = (name: 'quote' | 'quote2') => bootQuoteFiles(DIR, name)
 
 /** The in-guest values of `pcrs` in `banks` (hex). */
-function guestValues(banks: readonly string[], pcrs: readonly number[]): Record<string, Record<string, string>> {
-  const g = boot().guest
-  return Object.fromEntries(banks.map((b) => [b, Object.fromEntries(pcrs.map((i) => [String(i), g[b]![String(i)]!]))]))
-}
+const guestValues = (banks: readonly string[], pcrs: readonly number[]) => pcrSubset(boot().guest, banks, pcrs)
 
 describe.skipIf(!PRESENT)('recorded UKI boot: the in-guest values', () => {
   it('sysfs, tpm2_pcrread and both quotes report the same PCRs', () => {

@@ -1,7 +1,8 @@
-/** Committed UKI vectors (test-vectors/uki, recorded with systemd-measure 252) and byte-level edits of their PE section headers. */
+/** Committed UKI vectors (test-vectors/uki: built ones recorded with systemd-measure 252, recorded OVMF boots), byte-level edits of their PE section headers, and the boots' quote files. */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parsePe } from '../../src/authenticode/pe.js'
+import { parseTpm2ToolsPcrFile } from '../../src/index.js'
 import { REPO_ROOT } from '../helpers/corpus.js'
 
 export const UKI_DIR = join(REPO_ROOT, 'test-vectors/uki')
@@ -49,4 +50,23 @@ export function flipSectionByte(uki: Uint8Array, name: string, i: number, mask =
   const s = parsePe(out).sections.find((x) => x.name === name)!
   out[s.pointerToRawData + i]! ^= mask
   return out
+}
+
+/**
+ * The in-guest quote files of a recorded UKI boot (`<dir>/quote/`, written by lib.sh build_initramfs):
+ * `quote` is the RSA AK's quote, `quote2` the ECDSA AK's; both over the recorder's fixed nonce.
+ */
+export function bootQuoteFiles(dir: string, name: 'quote' | 'quote2') {
+  const ak = name === 'quote' ? 'ak' : 'ak2'
+  return {
+    quotes: [{ attest: vector(`${dir}/quote/${name}.msg`), signature: vector(`${dir}/quote/${name}.sig`) }],
+    ak: vector(`${dir}/quote/${ak}.pub`),
+    nonce: Uint8Array.from(Buffer.from(vectorText(`${dir}/quote/nonce.hex`).trim(), 'hex')),
+    pcrs: parseTpm2ToolsPcrFile(vector(`${dir}/quote/${name}.pcrs`)).pcrs,
+  }
+}
+
+/** The values of `pcrs` in `banks` (hex) from a recorded pcrs.json (bank → index → hex). */
+export function pcrSubset(guest: Record<string, Record<string, string>>, banks: readonly string[], pcrs: readonly number[]): Record<string, Record<string, string>> {
+  return Object.fromEntries(banks.map((b) => [b, Object.fromEntries(pcrs.map((i) => [String(i), guest[b]![String(i)]!]))]))
 }
