@@ -134,15 +134,20 @@ const KEY_CODES = /^ERR_(AK|CHAIN)_/
  * signature, QE report, PCK chain, collateral when given; an HCL TD report equal to it). The debug
  * attribute is the `cvm` submodule's question, not the quote's authenticity.
  */
-function tdQuoteRegisters(evidence: CvmEvidence | undefined, result: CvmVerifyResult | undefined): TdQuoteRegisters | undefined {
+function tdQuoteRegisters(evidence: CvmEvidence | undefined, result: CvmVerifyResult | undefined, allowDebug: boolean): TdQuoteRegisters | undefined {
   if (!evidence || !result || result.platform !== 'tdx') return undefined
   const bytes = 'tdxQuote' in evidence ? evidence.tdxQuote : 'hclReport' in evidence ? evidence.tdQuote : undefined
   if (!bytes) return undefined
   // verifyCvm parsed these bytes already (it throws otherwise): this parse cannot fail.
   const quote = parseTdxQuote(bytes)
   const failed = result.checks.find((c) => !c.ok && c.id !== 'tdx.td.debug' && (c.id.startsWith('tdx.') || c.id === 'hcl.tdReport'))
-  const verified = result.hardwareVerified
-  return { rtmrs: quote.body.rtmrs, verified, ...(verified ? {} : { problem: failed?.code ?? 'the TD quote did not verify' }) }
+  // A debug TD (TDATTRIBUTES bit 0, TDX Module ABI "TDATTRIBUTES") lets the host read and write
+  // its memory and state: the host can extend any RTMR values, so its RTMRs authenticate nothing
+  // unless the verifier opted in (allowDebug), whatever the quote's signature says.
+  const debug = (quote.body.tdAttributes[0]! & 1) === 1
+  const verified = result.hardwareVerified && (!debug || allowDebug)
+  const problem = !result.hardwareVerified ? (failed?.code ?? 'the TD quote did not verify') : 'ERR_TDX_DEBUG: the TD allows debugging (TDATTRIBUTES bit 0), so the host can set its RTMRs'
+  return { rtmrs: quote.body.rtmrs, verified, ...(verified ? {} : { problem }) }
 }
 
 /**
@@ -224,7 +229,7 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
   if (celLog && steps.parse) steps.parse.note += `; ${celLog.format}, ${celLog.records.length} records`
   // 2-3. authentication, once: quotes, then replay / integrity / structure against them. A CCEL's
   // registers are authenticated by the TD quote's RTMRs, never by the TPM quotes.
-  const tdQuote = ccLog ? tdQuoteRegisters(input.cvm, cvm) : undefined
+  const tdQuote = ccLog ? tdQuoteRegisters(input.cvm, cvm, (input.cvmOptions?.allowDebug ?? cvmPolicy?.allowDebug) === true) : undefined
   const auth = await authenticateAttestation({
     ...(tdQuote ? { tdQuote } : {}),
     ...(log ? { log } : {}),

@@ -4,10 +4,12 @@
  * it. Real bytes: go-tdx-guest's GCP cos-113 quote and the CCEL of the same TD; the shared corpus's
  * Azure TDX evidence (whose TD quote belongs to another TD) for the HCL path.
  */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { derivePolicy, parseEventLog, parseEvidenceBundle, parseTdxQuote, pcrTrust, verifyAttestation, type AttestationResult, type Policy } from '../../src/index.js'
+import { derivePolicy, eventTrust, parseEventLog, parseEvidenceBundle, parseTdxQuote, pcrTrust, verifyAttestation, type AttestationResult, type Policy } from '../../src/index.js'
 import { createSoftwareAk } from '../../src/testing/index.js'
-import { announceCorpus, CORPUS } from '../helpers/corpus.js'
+import { announceCorpus, CORPUS, REPO_ROOT } from '../helpers/corpus.js'
 import { azureSamples, bundleText, NOW as AZURE_NOW } from '../cvm/azure/helpers.js'
 import { bodyOffset, flip, vector } from '../cvm/tdx/helpers.js'
 
@@ -42,7 +44,7 @@ describe('a bare TD quote verified by verifyCvm authenticates the CCEL', () => {
     expect(r.cvm!.hardwareVerified).toBe(true)
     expect(r.evidence!.basis).toBe('quote')
     expect(r.trustedPcrs).toEqual([1, 2, 3, 4])
-    expect(r.state!.linux.grubCommands.trusted).toBe(true)
+    expect(r.state!.linux.grubCommands.events.every((i) => eventTrust(r.evidence!, i).trusted)).toBe(true)
     expect(r.verdict.bootproof_steps.replay).toMatchObject({ status: 'success', note: '4/4 RTMRs of the verified TD quote reproduced by the CCEL' })
     expect(r.verdict.bootproof_findings.filter((f) => f.step === 'replay')).toEqual([])
   })
@@ -66,8 +68,10 @@ describe('what the pipeline does not authenticate', () => {
     const mismatch = r.verdict.bootproof_findings.filter((f) => f.code === 'PCR_MISMATCH')
     expect(mismatch.map((f) => [f.step, f.submod, f.pcr, f.bank])).toEqual([['replay', 'os-kernel', 3, 'sha384']])
     expect(submod(r, 'os-kernel').ear_status).toBe('contraindicated')
-    // The policy's rules on MR 3 (named platform-config by PCR number) now fail.
-    expect(submod(r, 'platform-firmware').ear_status).not.toBe('affirming')
+    // The derived policy names MR 3's rules by the RTMR's role (GRUB strings and files, kernel):
+    // their failure lands in os-kernel; MR 1 (platform configuration) is untouched and affirms.
+    expect(submod(r, 'os-kernel').bootproof_findings.map((f) => f.code)).toEqual(expect.arrayContaining(['PCR_MISMATCH']))
+    expect(submod(r, 'platform-firmware').ear_status).toBe('affirming')
     expect(r.verdict.bootproof_steps.replay).toMatchObject({ status: 'failed', note: '3/4 RTMRs of the verified TD quote reproduced by the CCEL' })
   })
 
@@ -115,6 +119,25 @@ describe('derivePolicy on a CCEL', () => {
     expect(implicit.linux).toBeUndefined()
     expect(implicit).toEqual(policy())
   })
+
+  it('pins what RTMR0 holds of PCR 7 (a CCEL has no trusted Secure Boot facts for secureBoot rules to stand in): the variables as a sequence, the authorities as a set, by digest', () => {
+    const p = derivePolicy([ccel()], { id: 'tdx/cos-113' })
+    const vars = p.eventRules!.filter((r) => r.pcr === 1 && r.eventTypes?.includes('EV_EFI_VARIABLE_DRIVER_CONFIG'))
+    expect(vars.length).toBe(1)
+    expect(vars[0]).toMatchObject({ component: 'secure-boot', match: 'sequence' })
+    const entries = vars[0]!.alternatives!.flatMap((a) => a.events)
+    expect(entries.length).toBeGreaterThanOrEqual(5)
+    expect(entries.every((e) => typeof e.sha384 === 'string' && e.sha384.length === 96 && !e.any)).toBe(true)
+    // boot variables may vary; nothing else on MR 1 is left unpinned
+    for (const r of p.eventRules!.filter((x) => x.pcr === 1)) {
+      if (r.match === 'any') expect(r.eventTypes!.every((t) => t === 'EV_EFI_VARIABLE_BOOT' || t === 'EV_EFI_VARIABLE_BOOT2')).toBe(true)
+    }
+  })
+
+  it('refuses to mix CC event logs and TPM logs in one policy', () => {
+    const tpmLog = parseEventLog(new Uint8Array(readFileSync(join(REPO_ROOT, 'test-vectors/ovmf/plain-direct/binary_bios_measurements'))))
+    expect(() => derivePolicy([ccel(), tpmLog], { id: 'mixed' })).toThrow(/mix CC event logs/)
+  })
 })
 
 describe('freshness of a bare TD quote: the REPORTDATA the verifier expects (cvmOptions.tdx.reportData)', () => {
@@ -143,5 +166,33 @@ describe('freshness of a bare TD quote: the REPORTDATA the verifier expects (cvm
     expect([1, 2, 3, 4].map((mr) => pcrTrust(r.evidence!, mr).reason?.code)).toEqual(['QUOTE_INVALID', 'QUOTE_INVALID', 'QUOTE_INVALID', 'QUOTE_INVALID'])
     expect(codes(r)).toContain('POLICY_FRESHNESS_NONCE')
     expect(r.verdict.ear_status).not.toBe('affirming')
+  })
+})
+
+describe('a debug TD quote authenticates no RTMR unless the verifier allows debug TDs', () => {
+  // trustee's tdx_quote_4.dat: validly signed, TDATTRIBUTES bit 0 (DEBUG) set, RTMR2 and RTMR3 zero.
+  const DEBUG_QUOTE = 'trustee/tdx_quote_4.dat'
+  const specIdOnly = () => {
+    const full = vector(LOG)
+    return full.slice(0, ccel(full).events[1]!.offset)
+  }
+  const run = async (allowDebug?: boolean) => {
+    const ak = await createSoftwareAk()
+    return verifyAttestation({ eventLog: specIdOnly(), eventLogOptions: { registers: 'cc-mr' }, quotes: [], ak: ak.tpm2bPublic, nonce: undefined, cvm: { tdxQuote: vector(DEBUG_QUOTE) }, now: new Date('2023-07-01T00:00:00Z'), ...(allowDebug ? { cvmOptions: { allowDebug } } : {}) })
+  }
+
+  it('by default: QUOTE_INVALID (ERR_TDX_DEBUG) on every MR, even the ones the log reproduces', async () => {
+    const r = await run()
+    expect(r.cvm!).toMatchObject({ debug: true, hardwareVerified: true })
+    expect([1, 2, 3, 4].map((mr) => pcrTrust(r.evidence!, mr).reason?.code)).toEqual(['QUOTE_INVALID', 'QUOTE_INVALID', 'QUOTE_INVALID', 'QUOTE_INVALID'])
+    expect(pcrTrust(r.evidence!, 3).reason!.message).toContain('ERR_TDX_DEBUG')
+    expect(r.trustedPcrs).toEqual([])
+    expect(r.verdict.ear_status).not.toBe('affirming')
+  })
+
+  it('with allowDebug the zero RTMRs the empty log reproduces are authenticated, the others tainted', async () => {
+    const r = await run(true)
+    expect([1, 2, 3, 4].map((mr) => pcrTrust(r.evidence!, mr).status)).toEqual(['tainted', 'tainted', 'authenticated', 'authenticated'])
+    expect(r.trustedPcrs).toEqual([3, 4])
   })
 })
