@@ -20,17 +20,16 @@ import { toHex } from '../bytes/hex.js'
 import { authenticateLog } from '../attest/authenticate_log.js'
 import type { AuthenticatedEvidence } from '../attest/evidence.js'
 import { EV } from '../eventlog/event_types.js'
-import type { DecodedEventData } from '../eventlog/decode/types.js'
 import { normalizePcrValues, type PcrValuesInput } from '../eventlog/pcr_values.js'
 import { isExtended } from '../eventlog/replay.js'
 import type { EventLog, TcgEvent } from '../eventlog/types.js'
 import { stateFromEvidence, type BootState } from '../state/boot_state.js'
 import type { SignatureDb } from '../state/secure_boot.js'
-import { componentForPcr } from './types.js'
 import { PolicyError } from './policy_error.js'
 import { parseSbatLevel, type SbatLevel } from './sbat.js'
 import type { Alternative, ComponentKind, EventEntry, EventRule, FreshnessPolicy, Policy, PolicyBank, SbatMinimum, SignatureRef } from './types.js'
 import { validatePolicy } from './validate.js'
+import { classify, componentForRegister, eventText, type Classified } from './derive_classify.js'
 
 export interface KnownGoodLog {
   log: EventLog
@@ -86,59 +85,6 @@ const SECURE_WINDOWS_CLAIMS = [
   'elamDriverLoaded',
 ] as const
 
-interface Classified {
-  /** event type names of the slot, undefined = all types */
-  types: string[]
-  component: ComponentKind
-  mode: 'sequence' | 'set' | 'any'
-  name?: string
-}
-
-function text(ev: TcgEvent): string | undefined {
-  const d = ev.decoded as DecodedEventData
-  if (d.kind === 'ipl' || d.kind === 'action' || d.kind === 'text') return d.text
-  if (d.kind === 'uefi-variable') return d.name
-  if (d.kind === 'image-load') return d.filePath ?? d.devicePath
-  if (d.kind === 'firmware-blob') return d.description
-  return undefined
-}
-
-function fileComponent(path: string): ComponentKind {
-  if (/initrd|initramfs/i.test(path)) return 'initrd'
-  if (/vmlinu[xz]|bzimage|kernel/i.test(path)) return 'os-kernel'
-  return 'boot-config'
-}
-
-function classify(ev: TcgEvent, o: Required<Pick<DerivePolicyOptions, 'grubCommands'>> & { sbRules: boolean; afterGrub: boolean }): Classified {
-  const t = ev.typeName
-  const p = ev.pcrIndex
-  const base: Classified = { types: [t], component: componentForPcr(p), mode: 'sequence' }
-  if (t === 'EV_SEPARATOR') return base
-  switch (p) {
-    case 1:
-      return { ...base, mode: 'any' }
-    case 4:
-      if (ev.eventType === EV.EV_EFI_BOOT_SERVICES_APPLICATION) return o.afterGrub ? { ...base, component: 'os-kernel', name: 'OS kernel' } : { ...base, component: 'boot-loader', name: 'boot loader' }
-      return base
-    case 5:
-      return ev.eventType === EV.EV_EFI_GPT_EVENT || ev.eventType === EV.EV_EFI_GPT_EVENT2 ? { ...base, mode: 'any' } : base
-    case 7:
-      if (ev.eventType === EV.EV_EFI_VARIABLE_DRIVER_CONFIG && o.sbRules) return { ...base, mode: 'any', name: 'Secure Boot variables (checked by the secureBoot rules)' }
-      if (ev.eventType === EV.EV_EFI_VARIABLE_AUTHORITY) return { ...base, mode: 'set', name: 'Secure Boot authorities' }
-      return base
-    case 8:
-      return { ...base, component: 'boot-config', name: 'GRUB commands', mode: o.grubCommands === 'any' ? 'any' : 'sequence' }
-    case 9:
-      if (ev.eventType === EV.EV_IPL) {
-        const c = fileComponent(text(ev) ?? '')
-        return { ...base, component: c, name: c === 'boot-config' ? 'boot files (grub.cfg, ...)' : c === 'initrd' ? 'initrd' : 'kernel image' }
-      }
-      return base
-    default:
-      return base
-  }
-}
-
 function entryOf(ev: TcgEvent, banks: readonly PolicyBank[]): EventEntry {
   const e: EventEntry = {}
   for (const b of banks) {
@@ -146,7 +92,7 @@ function entryOf(ev: TcgEvent, banks: readonly PolicyBank[]): EventEntry {
     if (d) e[b] = toHex(d.digest)
   }
   if (!banks.some((b) => e[b])) throw new PolicyError('ERR_POLICY_DERIVE', `event ${ev.index} (${ev.typeName}, PCR ${ev.pcrIndex}) has no ${banks.join('/')} digest; choose other banks or PCRs`)
-  const t = text(ev)
+  const t = eventText(ev)
   if (t) e.description = t.length > 96 ? `${t.slice(0, 93)}...` : t
   return e
 }
@@ -178,6 +124,7 @@ export function derivePolicy(knownGoodLogs: readonly (EventLog | KnownGoodLog)[]
   // A CC event log (CCEL) extends RTMR0-3 as CC MR 1-4 in sha384 only (Intel TDX Virtual Firmware
   // Design Guide, "Measurement register mapping"): those are its defaults.
   const ccLogs = inputs.every(({ log }) => log.registerKind === 'cc-mr')
+  if (!ccLogs && inputs.some(({ log }) => log.registerKind === 'cc-mr')) throw new PolicyError('ERR_POLICY_DERIVE', 'the known-good logs mix CC event logs (CC MRs) and TPM logs (PCRs): one policy cannot govern both register sets')
   const banks = options.banks ?? (ccLogs ? ['sha384'] : ['sha256'])
   const governed = new Set(options.pcrs ?? (ccLogs ? [1, 2, 3, 4] : [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]))
   const grubCommands = options.grubCommands ?? 'pin'
@@ -207,9 +154,9 @@ export function derivePolicy(knownGoodLogs: readonly (EventLog | KnownGoodLog)[]
     let afterGrub = false
     const runs = new Map<string, SlotData['perLog'][number]>()
     for (const ev of log.events) {
-      if (ev.eventType === EV.EV_IPL && (ev.pcrIndex === 8 || ev.pcrIndex === 9)) afterGrub = true
+      if (ev.eventType === EV.EV_IPL && (ccLogs ? ev.pcrIndex === 3 : ev.pcrIndex === 8 || ev.pcrIndex === 9)) afterGrub = true
       if (!governed.has(ev.pcrIndex) || !isExtended(log, ev.eventType, ev.pcrIndex)) continue
-      const c = classify(ev, { grubCommands, sbRules, afterGrub })
+      const c = classify(ev, { grubCommands, sbRules, afterGrub, cc: ccLogs })
       const key = `${ev.pcrIndex}|${c.types.join(',')}`
       let slot = slots.get(key)
       if (!slot) {
@@ -281,7 +228,7 @@ export function derivePolicy(knownGoodLogs: readonly (EventLog | KnownGoodLog)[]
   }
   // Governed PCRs with no events at all: nothing may be measured there.
   for (const p of [...governed].sort((a, b) => a - b)) {
-    if (!sortedSlots.some((s) => s.pcr === p)) rules.push({ component: componentForPcr(p), name: `PCR ${p} (empty in every known-good log)`, pcr: p, match: 'sequence', alternatives: [{ events: [] }] })
+    if (!sortedSlots.some((s) => s.pcr === p)) rules.push({ component: componentForRegister(p, ccLogs), name: `${ccLogs ? 'CC MR' : 'PCR'} ${p} (empty in every known-good log)`, pcr: p, match: 'sequence', alternatives: [{ events: [] }] })
   }
   rules.sort((a, b) => a.pcr - b.pcr)
 
@@ -312,7 +259,7 @@ export function derivePolicy(knownGoodLogs: readonly (EventLog | KnownGoodLog)[]
           if (v === undefined) throw new PolicyError('ERR_POLICY_DERIVE', `no ${bank}:${pcr} value to pin`)
           if (!alts.includes(v)) alts.push(v)
         }
-        policy.pcrValues.push({ pcr, bank, alternatives: alts, component: componentForPcr(pcr) })
+        policy.pcrValues.push({ pcr, bank, alternatives: alts, component: componentForRegister(pcr, ccLogs) })
       }
     }
   }
