@@ -149,6 +149,17 @@ function utf16Cmdline(ctx: StateContext, list: { index: number; text: string; tr
   return withBoundAbsence(ctx, fact(ctx, list[0]!.text, indices), LINUX_STUB_CMDLINE_PCRS, contentPcrs)
 }
 
+/**
+ * In a CCEL, GRUB's strings share MR 3 with file measurements whose data no digest binds: a string
+ * retyped or relabelled as one cannot be told apart, so the list may be incomplete (attack R-02).
+ * An untrusted list keeps its own (root-cause) reason; a list that would be trusted is ambiguous.
+ * Each string's event trust still says whether that string was measured.
+ */
+function ccGrubCommands(f: Fact<string[]>): Fact<string[]> {
+  if (!f.trusted) return f
+  return untrustedFact(f.value, f.events, 'FACT_AMBIGUOUS', 'in a CC event log GRUB commands share MR 3 with unbound file measurements: the list cannot be shown complete')
+}
+
 export function extractLinux(ctx: StateContext, findings: Finding[]): LinuxState {
   const { log } = ctx
   const grub: number[] = []
@@ -237,7 +248,10 @@ export function extractLinux(ctx: StateContext, findings: Finding[]): LinuxState
     ...(source ? { kernelCmdlineSource: source } : {}),
     // Every PCR 8 event is a source: the list is complete only when each is bound (an unbound
     // one could be a hidden command, attack R-02).
-    grubCommands: fact(ctx, grubCmds, grubEvents, 8),
+    // In a CCEL, GRUB's strings share MR 3 with file measurements whose data no digest binds: a
+    // string retyped or relabelled as one cannot be told apart, so the list may be incomplete
+    // (attack R-02). Each string's own event trust still says whether it was measured.
+    grubCommands: pcrLog ? fact(ctx, grubCmds, grubEvents, 8) : ccGrubCommands(fact(ctx, grubCmds, grubEvents, 3)),
     files,
     measurements,
     shim: { sbatLevel, mokVariables: mok },

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest'
 import {
   authenticateAttestation,
   authenticateCcel,
+  eventTrust,
   parseEventLog,
   parseTdxQuote,
   pcrTrust,
@@ -78,7 +79,7 @@ describe('a verified TD quote authenticates the CCEL it reproduces', () => {
     expect(evidence.ok).toBe(true)
   })
 
-  it('the GRUB commands (RTMR2, MR 3) are a trusted fact under a quote basis', () => {
+  it('each GRUB command event (RTMR2, MR 3) is trusted under a quote basis; the list is not shown complete (FACT_AMBIGUOUS)', () => {
     const { evidence } = authenticateCcel({ log: ccel(), tdQuote: verified() })
     const r = stateFromEvidence(evidence)
     expect(r.basis).toBe('quote')
@@ -86,7 +87,8 @@ describe('a verified TD quote authenticates the CCEL it reproduces', () => {
     expect(grub.value).toContain('set default=2')
     expect(grub.events.length).toBe(15)
     expect(grub.events.every((i) => evidence.log.events[i]!.pcrIndex === 3)).toBe(true)
-    expect(grub).toMatchObject({ trusted: true })
+    expect(grub.events.every((i) => eventTrust(evidence, i).trusted)).toBe(true)
+    expect(grub).toMatchObject({ trusted: false, reasonCode: 'FACT_AMBIGUOUS' })
     // The state lists the RTMRs the log extends (RTMR3 has no record): each equals the quote's.
     expect(r.state.cc?.rtmrs).toEqual(Object.fromEntries(rtmrs().slice(0, 3).map((v, i) => [String(i), Buffer.from(v).toString('hex')])))
   })
@@ -141,12 +143,27 @@ describe('what a TD quote does not authenticate', () => {
     expect(grub).toMatchObject({ trusted: false, reasonCode: 'PCR_NOT_REPRODUCED' })
   })
 
-  it('one record digest on MR 2 edited: only MR 2 is tainted; the GRUB commands on MR 3 stay trusted', () => {
+  it('one record digest on MR 2 edited: only MR 2 is tainted; the GRUB command events on MR 3 stay trusted', () => {
     const bytes = vector(LOG)
     const log = ccel(bytes)
     const { evidence } = authenticateCcel({ log: ccel(flip(bytes, digestOffset(log, firstOn(log, 2)) + 5)), tdQuote: verified() })
     expect(status(evidence)).toEqual([[1, 'authenticated', undefined], [2, 'tainted', 'PCR_NOT_REPRODUCED'], [3, 'authenticated', undefined], [4, 'authenticated', undefined]])
-    expect(stateFromEvidence(evidence).state.linux.grubCommands.trusted).toBe(true)
+    const grub = stateFromEvidence(evidence).state.linux.grubCommands
+    expect(grub.events.every((i) => eventTrust(evidence, i).trusted)).toBe(true)
+    expect(grub.reasonCode).toBe('FACT_AMBIGUOUS')
+  })
+
+  it('a GRUB command retyped to an unknown event type (digest kept, MR 3 still authenticated) drops out of the list, which therefore is never trusted', () => {
+    const bytes = vector(LOG)
+    const log = ccel(bytes)
+    const victim = log.events.find((e) => e.pcrIndex === 3 && new TextDecoder().decode(e.data).includes('set timeout=0'))!
+    const retyped = bytes.slice()
+    new DataView(retyped.buffer).setUint32(victim.offset + 4, 0x12345678, true)
+    const { evidence } = authenticateCcel({ log: ccel(retyped), tdQuote: verified() })
+    expect(pcrTrust(evidence, 3).status).toBe('authenticated')
+    const grub = stateFromEvidence(evidence).state.linux.grubCommands
+    expect(grub.value.some((c) => c.includes('set timeout=0'))).toBe(false)
+    expect(grub).toMatchObject({ trusted: false, reasonCode: 'FACT_AMBIGUOUS' })
   })
 
   it('every record of RTMR1 (MR 2) dropped while the quote\'s RTMR1 is not zero: MR 2 not authenticated (L-08)', () => {

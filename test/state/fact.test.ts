@@ -5,7 +5,7 @@
  * a fact without events and without PCRs to read the absence from was trusted vacuously).
  */
 import { describe, expect, it } from 'vitest'
-import { authenticateCcel, authenticateLog, parseEventLog, parseTdxQuote } from '../../src/index.js'
+import { authenticateCcel, authenticateLog, eventTrust, parseEventLog, parseTdxQuote } from '../../src/index.js'
 import { contextFor, fact } from '../../src/state/fact.js'
 import { stateFromEvidence } from '../../src/state/boot_state.js'
 import { vector } from '../cvm/tdx/helpers.js'
@@ -17,8 +17,8 @@ describe('facts without events', () => {
     const rtmrs = parseTdxQuote(vector('go-tdx-guest/cos-113-tdx-quote.dat')).body.rtmrs
     const { evidence } = authenticateCcel({ log, tdQuote: { rtmrs, verified: true } })
     const { state } = stateFromEvidence(evidence)
-    // The registers are authenticated, so facts read from records are trusted ...
-    expect(state.linux.grubCommands.trusted).toBe(true)
+    // The registers are authenticated, so events read from records are trusted ...
+    expect(state.linux.grubCommands.events.every((i) => eventTrust(evidence, i).trusted)).toBe(true)
     // ... but nothing measured these two.
     for (const f of [state.bootApps.exitBootServices, state.bootApps.bootOrder]) {
       expect(f.trusted).toBe(false)
