@@ -38,27 +38,40 @@ export function toHex(bytes: Uint8Array): string {
   return s
 }
 
-/** Nibble value per char code, or -1 (a table: PCR values are decoded on the verify path). */
+/** Nibble per char code: 0-15 for digits and a-f, 16-31 for A-F (bit 4 marks a capital), -1 otherwise (a table: PCR values are decoded on the verify path). */
 const NIBBLE = new Int8Array(128).fill(-1)
 for (let i = 0; i < 10; i++) NIBBLE[48 + i] = i
 for (let i = 0; i < 6; i++) {
-  NIBBLE[65 + i] = 10 + i
   NIBBLE[97 + i] = 10 + i
+  NIBBLE[65 + i] = 26 + i
+}
+
+/**
+ * Decode the hex of `hex` from `start`; undefined for an odd length or a non-hex character.
+ * `lower`, when given, is told whether every letter was lowercase (callers that keep the text
+ * as the canonical form need to know).
+ */
+export function decodeHexAt(hex: string, start: number, lower?: { v: boolean }): Uint8Array | undefined {
+  const len = hex.length - start
+  if (len < 0 || len % 2 !== 0) return undefined
+  const out = new Uint8Array(len / 2)
+  let flags = 0
+  for (let i = 0, j = start; i < out.length; i++, j += 2) {
+    const a = hex.charCodeAt(j)
+    const b = hex.charCodeAt(j + 1)
+    const hi = a < 128 ? NIBBLE[a]! : -1
+    const lo = b < 128 ? NIBBLE[b]! : -1
+    if ((hi | lo) < 0) return undefined
+    flags |= hi | lo
+    out[i] = ((hi & 15) << 4) | (lo & 15)
+  }
+  if (lower) lower.v = (flags & 16) === 0
+  return out
 }
 
 /** Decode hex; returns undefined on malformed input so callers choose their own error code. */
 export function fromHexOrUndefined(hex: string): Uint8Array | undefined {
-  if (hex.length % 2 !== 0) return undefined
-  const out = new Uint8Array(hex.length / 2)
-  for (let i = 0; i < out.length; i++) {
-    const a = hex.charCodeAt(2 * i)
-    const b = hex.charCodeAt(2 * i + 1)
-    const hi = a < 128 ? NIBBLE[a]! : -1
-    const lo = b < 128 ? NIBBLE[b]! : -1
-    if ((hi | lo) < 0) return undefined
-    out[i] = (hi << 4) | lo
-  }
-  return out
+  return decodeHexAt(hex, 0)
 }
 
 export function fromHex(hex: string, what = 'hex'): Uint8Array {

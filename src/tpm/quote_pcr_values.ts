@@ -11,14 +11,12 @@
  */
 import { BootproofError } from '../errors.js'
 import { digestSize, isHashAlgName, type HashAlgName } from '../alg.js'
-import { constantTimeEqual, toHex } from '../bytes/hex.js'
+import { constantTimeEqual, decodeHexAt, toHex } from '../bytes/hex.js'
 import type { HashProvider } from '../hash/provider.js'
 import type { PcrValuesInput } from '../pcr_values.js'
 import type { QuoteInfo } from './attest.js'
 import type { QuoteCheck, QuoteCheckCode } from './check_codes.js'
 import { computePcrDigest } from './pcr_digest.js'
-import type { PcrSelection } from './pcr_selection.js'
-import { copyBytes } from './reader.js'
 
 export interface QuotePcrValues {
   /** bank → index → value. */
@@ -29,51 +27,6 @@ export interface QuotePcrValues {
   list: { bank: HashAlgName; idx: number[]; bytes: Uint8Array[] }[]
 }
 
-/** A private copy of a signed selection: each bank's algorithm and bitmap, in order (all a selection is). */
-export type SelectionCopy = { hashAlg: number; bits: Uint8Array }[]
-
-export function copySelection(sel: readonly PcrSelection[]): SelectionCopy {
-  return sel.map((x) => ({ hashAlg: x.hashAlg, bits: copyBytes(x.pcrSelect) }))
-}
-
-/** Whether `sel` is the selection `a` was copied from (same banks, same bitmaps, same order). */
-export function sameSelection(a: SelectionCopy, b: readonly PcrSelection[]): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!.bits
-    const y = b[i]!.pcrSelect
-    if (a[i]!.hashAlg !== b[i]!.hashAlg || x.length !== y.length) return false
-    for (let j = 0; j < x.length; j++) if (x[j] !== y[j]) return false
-  }
-  return true
-}
-
-/** Nibble per char code: 0-15 for digits and a-f, 16-31 for A-F (bit 4 marks a capital), -1 otherwise. */
-const NIB = new Int8Array(128).fill(-1)
-for (let i = 0; i < 10; i++) NIB[48 + i] = i
-for (let i = 0; i < 6; i++) {
-  NIB[97 + i] = 10 + i
-  NIB[65 + i] = 26 + i
-}
-
-/** Decode `hex` (from `start`); undefined for odd length or a non-hex character. `lower` reports whether it was all lowercase. */
-function decodeHex(hex: string, start: number, lower: { v: boolean }): Uint8Array | undefined {
-  const len = hex.length - start
-  if (len % 2 !== 0) return undefined
-  const out = new Uint8Array(len / 2)
-  let flags = 0
-  for (let i = 0, j = start; i < out.length; i++, j += 2) {
-    const a = hex.charCodeAt(j)
-    const b = hex.charCodeAt(j + 1)
-    const hi = a < 128 ? NIB[a]! : -1
-    const lo = b < 128 ? NIB[b]! : -1
-    if ((hi | lo) < 0) return undefined
-    flags |= hi | lo
-    out[i] = ((hi & 15) << 4) | (lo & 15)
-  }
-  lower.v = (flags & 16) === 0
-  return out
-}
 
 /** `^(0|[1-9][0-9]{0,2})$` without a regular expression. */
 function isDecimalIndex(s: string): boolean {
@@ -127,7 +80,7 @@ function readFresh(pcrs: object): QuotePcrValues {
       if (v instanceof Uint8Array) bytes = v
       else if (typeof v === 'string') {
         const prefixed = v.startsWith('0x')
-        bytes = decodeHex(v, prefixed ? 2 : 0, lower)
+        bytes = decodeHexAt(v, prefixed ? 2 : 0, lower)
         if (bytes && !prefixed && lower.v) (t ??= new Map()).set(i, v)
       }
       if (!bytes) throw new BootproofError('ERR_PCRS_INVALID', `${what}: ${bank}:${idx} is neither bytes nor a hex string`)
