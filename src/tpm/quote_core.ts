@@ -17,7 +17,7 @@ import { verifyTpmSignature, verifyTpmSignatureSync } from './verify_signature.j
 import { WEBCRYPTO_HASH } from './keys.js'
 import { selectionProblems, type PcrSelection } from './pcr_selection.js'
 import type { PcrValuesInput as PcrValues } from '../pcr_values.js'
-import { checkPcrs, checkRequired, copySelection, readQuotePcrs, sameSelection, type SelectionCopy } from './quote_pcr_values.js'
+import { checkPcrs, checkRequired, readQuotePcrs } from './quote_pcr_values.js'
 import { computeName } from './public.js'
 import type { QuoteCheck, QuoteCheckCode, QuoteError } from './check_codes.js'
 import type { CertificateInput } from '../x509/chain.js'
@@ -291,18 +291,7 @@ function akSummaryOf(entry: CachedAk, provider: HashProvider): AkSummary {
   return { ...s }
 }
 
-/** Descriptions of recently seen selections: a fleet's quotes name a few distinct sets, and strings can be shared. */
-const DESCRIBED: { sels: SelectionCopy; text: string }[] = []
-
 function describeSelection(sel: readonly PcrSelection[]): string {
-  for (const d of DESCRIBED) if (sameSelection(d.sels, sel)) return d.text
-  const text = describeSelectionText(sel)
-  if (DESCRIBED.length >= 8) DESCRIBED.shift()
-  DESCRIBED.push({ sels: copySelection(sel), text })
-  return text
-}
-
-function describeSelectionText(sel: readonly PcrSelection[]): string {
   return sel.length ? `selection ${sel.map((s) => `${s.bank}:${s.pcrs.join(',') || '(none)'}`).join('+')}` : 'selection is empty: the quote authenticates no PCR'
 }
 
