@@ -4,26 +4,18 @@
  * the CEL records reproduce the quoted value; CEL content is trusted only when it binds.
  */
 import { describe, expect, it } from 'vitest'
-import { authenticateAttestation, authenticateLog, celRecordTrust, pcrTrust } from '../../src/attest/index.js'
+import { authenticateLog, celRecordTrust, pcrTrust } from '../../src/attest/index.js'
 import { parseCel, parseCelJson } from '../../src/cel/index.js'
 import { isBootproofError } from '../../src/errors.js'
 import { parseEventLog } from '../../src/eventlog/parse.js'
 import { announceCorpus, CORPUS, corpusBytes } from '../helpers/corpus.js'
-import { measureLogText, recordText, systemdBoot, systemdRecords, type SystemdBoot } from '../cel/systemd_fixture.js'
+import { authenticateBoot, measureLogText, recordText, systemdBoot, systemdRecords, type SystemdBoot } from '../cel/systemd_fixture.js'
 
 const now = new Date('2026-06-01T00:00:00Z')
 const enc = (s: string) => new TextEncoder().encode(s)
 
 function run(b: SystemdBoot, celText: string | null = b.celText, extra: { pcrs?: Record<string, Record<string, Uint8Array>> } = {}) {
-  return authenticateAttestation({
-    log: parseEventLog(b.fw.bytes),
-    ...(celText !== null ? { celLog: parseCelJson(enc(celText)) } : {}),
-    quotes: [b.quote],
-    ak: b.ak.tpm2bPublic,
-    nonce: b.nonce,
-    now,
-    ...extra,
-  })
+  return authenticateBoot(b, now, celText, extra)
 }
 
 /** The quoted sha256 values as bytes (what an attester's tpm2_quote -o file gives). */

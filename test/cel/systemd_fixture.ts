@@ -13,6 +13,9 @@ import { EV } from '../../src/eventlog/event_types.js'
 import { defaultHashProvider } from '../../src/hash/provider.js'
 import { ascii, buildEventLog, concatBytes, standardBoot, utf16le, type BuiltEventLog, type LogEvent } from '../../src/testing/log_builder.js'
 import { buildQuote, createSoftwareAk, type SoftwareAk } from '../../src/testing/tpm.js'
+import { authenticateAttestation, type Authentication } from '../../src/attest/authenticate.js'
+import { parseCelJson } from '../../src/cel/index.js'
+import { parseEventLog } from '../../src/eventlog/parse.js'
 
 export const BANKS: HashAlgName[] = ['sha1', 'sha256']
 const h = defaultHashProvider()
@@ -131,3 +134,16 @@ export async function systemdBoot(o: { records?: SystemdRecord[]; quotedRecords?
 }
 
 export { concatBytes }
+
+/** The boot through the authentication stage: its firmware log, its CEL (or `celText`; null for none) and its quote. */
+export function authenticateBoot(b: SystemdBoot, now: Date, celText: string | null = b.celText, extra: { pcrs?: Record<string, Record<string, Uint8Array>> } = {}): Promise<Authentication> {
+  return authenticateAttestation({
+    log: parseEventLog(b.fw.bytes),
+    ...(celText !== null ? { celLog: parseCelJson(enc(celText)) } : {}),
+    quotes: [b.quote],
+    ak: b.ak.tpm2bPublic,
+    nonce: b.nonce,
+    now,
+    ...extra,
+  })
+}

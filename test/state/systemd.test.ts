@@ -11,20 +11,13 @@ import { renderState, stateToJSON } from '../../src/state/render.js'
 import { EV } from '../../src/eventlog/event_types.js'
 import { buildEventLog, concatBytes, standardBoot, u32le, utf16le } from '../../src/testing/log_builder.js'
 import { extractBootState } from '../../src/state/boot_state.js'
-import { CMDLINE, MACHINE_ID, recordText, systemdBoot, systemdRecords, type SystemdBoot } from '../cel/systemd_fixture.js'
+import { authenticateBoot, CMDLINE, MACHINE_ID, recordText, systemdBoot, systemdRecords, type SystemdBoot } from '../cel/systemd_fixture.js'
 
 const now = new Date('2026-06-01T00:00:00Z')
 const enc = (s: string) => new TextEncoder().encode(s)
 
 async function state(b: SystemdBoot, celText: string | null = b.celText) {
-  const { evidence } = await authenticateAttestation({
-    log: parseEventLog(b.fw.bytes),
-    ...(celText !== null ? { celLog: parseCelJson(enc(celText)) } : {}),
-    quotes: [b.quote],
-    ak: b.ak.tpm2bPublic,
-    nonce: b.nonce,
-    now,
-  })
+  const { evidence } = await authenticateBoot(b, now, celText)
   return stateFromEvidence(evidence!)
 }
 
