@@ -12,7 +12,7 @@
  */
 import type { Finding } from '../findings.js'
 import type { HashProvider } from '../hash/provider.js'
-import { compareReplay, replayEventLog, type PcrComparison, type ReplayResult } from '../eventlog/replay.js'
+import { compareReplay, type PcrComparison, type ReplayResult } from '../eventlog/replay.js'
 import type { EventLog } from '../eventlog/types.js'
 import type { CelLog } from '../cel/types.js'
 import { buildEvidence, checkLog } from './authenticate_log.js'
@@ -63,14 +63,16 @@ function inRtmrOrder(compared: ReplayResult): PcrComparison[] {
 }
 
 /**
- * Replay `log` in the sha384 bank and compare it with `rtmrs` (RTMR0-3), without integrity or
- * structure checks and without deciding trust: `verifyCcelAgainstTdQuote`'s question.
+ * Replay `log` in the sha384 bank and compare it with `rtmrs` (RTMR0-3), without deciding trust:
+ * `verifyCcelAgainstTdQuote`'s question (only the replay of the stage's pass is read).
  * @throws TypeError when the log is a TPM PCR log or `rtmrs` is not four 48-byte values
  */
 export function compareCcelWithRtmrs(log: EventLog, rtmrs: readonly Uint8Array[], options: { hash?: HashProvider } = {}): RtmrComparison {
   requireCcLog(log)
   const values = rtmrValues({ rtmrs })
-  const replay = replayEventLog(log, { banks: [CC_MR_BANK], ...(options.hash ? { hash: options.hash } : {}) })
+  // The stage's one replay pass (checkLog), in the sha384 bank; its integrity and structure
+  // results are not this question's.
+  const { replay } = checkLog(log, { banks: [CC_MR_BANK], ...(options.hash ? { hash: options.hash } : {}) })
   return { replay, rtmrs: inRtmrOrder(compareReplay(log, replay, values)), outsideRtmrs: recordsOutsideRtmrs(log) }
 }
 
