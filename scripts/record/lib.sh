@@ -5,6 +5,11 @@ set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 VECTORS="${VECTORS:-$REPO_ROOT/test-vectors}"
 
+# What every recorded guest shares: the fixed nonce of its in-guest quotes,
+# sha256("bootproof in-guest quote nonce v1"), and its kernel command line.
+NONCE="$(echo -n 'bootproof in-guest quote nonce v1' | openssl dgst -sha256 -r | cut -c1-64)"
+CMDLINE="console=ttyS0,115200 quiet panic=-1"
+
 log() { echo "[record] $*" >&2; }
 die() { echo "[record] ERROR: $*" >&2; exit 1; }
 

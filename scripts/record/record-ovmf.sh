@@ -22,9 +22,6 @@ SHIM=/usr/lib/shim/shimx64.efi.signed
 MM=/usr/lib/shim/mmx64.efi.signed
 GRUB=/usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed
 QEMU_TIMEOUT="${QEMU_TIMEOUT:-420}"
-# fixed nonce for the in-guest quotes: sha256("bootproof in-guest quote nonce v1")
-NONCE="$(echo -n 'bootproof in-guest quote nonce v1' | openssl dgst -sha256 -r | cut -c1-64)"
-CMDLINE="console=ttyS0,115200 quiet panic=-1"
 
 WORK="$(mktemp -d /tmp/bootproof-ovmf.XXXXXX)"
 cleanup() {

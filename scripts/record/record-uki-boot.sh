@@ -25,9 +25,6 @@ BUSYBOX="$(command -v busybox)"
 STUB="${STUB:-/usr/lib/systemd/boot/efi/linuxx64.efi.stub}"
 MEASURE="${MEASURE:-/usr/lib/systemd/systemd-measure}"
 QEMU_TIMEOUT="${QEMU_TIMEOUT:-900}"
-# the same fixed nonce as record-ovmf.sh: sha256("bootproof in-guest quote nonce v1")
-NONCE="$(echo -n 'bootproof in-guest quote nonce v1' | openssl dgst -sha256 -r | cut -c1-64)"
-CMDLINE="console=ttyS0,115200 quiet panic=-1"
 QUOTE_PCRS=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
 OUT="${OUT_DIR:-$VECTORS/uki/boot-ovmf}"
 [[ -r $KERNEL ]] || die "no kernel at $KERNEL (apt-get install linux-image-amd64)"

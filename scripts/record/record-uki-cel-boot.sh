@@ -35,9 +35,6 @@ KERNEL="/boot/vmlinuz-$KVER"
 BUSYBOX="$(command -v busybox)"
 QEMU_TIMEOUT="${QEMU_TIMEOUT:-900}"
 DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
-# the same fixed nonce as record-ovmf.sh: sha256("bootproof in-guest quote nonce v1")
-NONCE="$(echo -n 'bootproof in-guest quote nonce v1' | openssl dgst -sha256 -r | cut -c1-64)"
-CMDLINE="console=ttyS0,115200 quiet panic=-1"
 QUOTE_PCRS=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
 # A fixed machine ID (32 lowercase hex digits, machine-id(5)): sha256("bootproof machine id v1")[0:32]
 MACHINE_ID="$(echo -n 'bootproof machine id v1' | openssl dgst -sha256 -r | cut -c1-32)"
