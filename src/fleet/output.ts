@@ -7,7 +7,15 @@ const replacer = (_k: string, x: unknown): unknown => (typeof x === 'bigint' ? x
 /** `{"id","ear_status","verdict"}` or `{"id","error":{"code","message"}}`, no trailing newline. */
 export function fleetResultLine(r: FleetResult): string {
   if (r.error || !r.verdict) return JSON.stringify({ id: r.id, error: { code: r.error?.code ?? 'ERR_INTERNAL', message: r.error?.message ?? 'no verdict' } })
-  return JSON.stringify({ id: r.id, ear_status: r.ear_status, verdict: r.verdict }, replacer)
+  const line = { id: r.id, ear_status: r.ear_status, verdict: r.verdict }
+  // Without a replacer the engine serialises natively (a replacer is a call per member, most of
+  // the cost); a bigint anywhere makes that throw, and only then is the replacer used. Same text.
+  try {
+    return JSON.stringify(line)
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e
+    return JSON.stringify(line, replacer)
+  }
 }
 
 /**

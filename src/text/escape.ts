@@ -21,6 +21,10 @@ const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u
 const UNSAFE_ALL = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu
 // The same set without LF, for multi-line output whose line structure is the renderer's own.
 const UNSAFE_BUT_LF = /(?!\n)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu
+// Printable ASCII holds none of them: most output is that, and a one-byte class scan is several
+// times cheaper than the Unicode-property scan, which then runs only on the rest.
+const NOT_PRINTABLE_ASCII = /[^\x20-\x7e]/
+const NOT_PRINTABLE_ASCII_OR_LF = /[^\n\x20-\x7e]/
 
 function escapeMatch(m: string): string {
   let out = ''
@@ -38,6 +42,7 @@ export interface EscapeTextOptions {
 
 /** Whether `s` holds anything {@link escapeText} would escape (LF counts unless kept). */
 export function needsEscape(s: string, options?: EscapeTextOptions): boolean {
+  if (!(options?.keepNewlines ? NOT_PRINTABLE_ASCII_OR_LF : NOT_PRINTABLE_ASCII).test(s)) return false
   if (!options?.keepNewlines) return UNSAFE.test(s)
   UNSAFE_BUT_LF.lastIndex = 0
   return UNSAFE_BUT_LF.test(s)

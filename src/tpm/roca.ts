@@ -57,13 +57,22 @@ export function rocaSubgroup(r: number): number[] {
  */
 export const ROCA_FALSE_POSITIVE_LOG2: number = ROCA_PRIMES.reduce((acc, r, i) => acc + Math.log2(SUBGROUPS[i]!.reduce((n, v) => n + v, 0) / (r - 1)), 0)
 
-/** N mod r for a big-endian unsigned integer. */
+/** Bytes folded into a residue per step: residue < r <= 167, so residue·2^40 + chunk < 2^48 + 2^40 < 2^53 and Number arithmetic stays exact. */
+const CHUNK = 5
+
+/** N mod r for a big-endian unsigned integer (five bytes per step: ~8x fewer divisions than one per byte). */
 function residues(n: Uint8Array | bigint): number[] {
   if (typeof n === 'bigint') return ROCA_PRIMES.map((r) => Number(n % BigInt(r)))
   const out = new Array<number>(ROCA_PRIMES.length).fill(0)
-  for (let j = 0; j < n.length; j++) {
-    const b = n[j]!
-    for (let i = 0; i < ROCA_PRIMES.length; i++) out[i] = (out[i]! * 256 + b) % ROCA_PRIMES[i]!
+  const head = n.length % CHUNK
+  let j = 0
+  for (; j < n.length; ) {
+    const len = j === 0 && head ? head : CHUNK
+    let chunk = 0
+    for (let k = 0; k < len; k++) chunk = chunk * 256 + n[j + k]!
+    const scale = 256 ** len
+    for (let i = 0; i < ROCA_PRIMES.length; i++) out[i] = (out[i]! * scale + chunk) % ROCA_PRIMES[i]!
+    j += len
   }
   return out
 }
@@ -83,23 +92,6 @@ function residues(n: Uint8Array | bigint): number[] {
  */
 export function isRocaVulnerableModulus(n: Uint8Array | bigint): boolean {
   if (typeof n === 'bigint' && n < 0n) throw new RangeError('isRocaVulnerableModulus: negative modulus')
-  // A machine's AK is checked on every attestation: remember recent answers by modulus.
-  const key = typeof n === 'bigint' ? n.toString(16) : hexKey(n)
-  const hit = cache.get(key)
-  if (hit !== undefined) return hit
   const res = residues(n)
-  const out = res.every((x, i) => SUBGROUPS[i]![x] === 1)
-  if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!)
-  cache.set(key, out)
-  return out
-}
-
-const cache = new Map<string, boolean>()
-const CACHE_MAX = 1024
-
-function hexKey(b: Uint8Array): string {
-  let s = ''
-  for (let i = 0; i < b.length; i++) s += (b[i]! < 16 ? '0' : '') + b[i]!.toString(16)
-  // Leading zero bytes do not change the number.
-  return s.replace(/^(00)+/, '')
+  return res.every((x, i) => SUBGROUPS[i]![x] === 1)
 }

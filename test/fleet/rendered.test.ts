@@ -42,4 +42,13 @@ describe('renderedFleetResult', () => {
     expect(slim).toEqual(whole)
     expect(whole.topFindings.length).toBeGreaterThan(0)
   })
+
+  it('a verdict member that is a bigint is written as its decimal string (the natively serialised line is the same text otherwise)', () => {
+    const r = results.find((x) => x.verdict)!
+    const plain = fleetResultLine(r)
+    const withBig = { ...r, verdict: { ...r.verdict!, bootproof_clock: 18446744073709551615n } as unknown as NonNullable<FleetResult['verdict']> }
+    const line = fleetResultLine(withBig)
+    expect(JSON.parse(line).verdict.bootproof_clock).toBe('18446744073709551615')
+    expect(line).toBe(plain.slice(0, -2) + ',"bootproof_clock":"18446744073709551615"}}')
+  })
 })

@@ -79,3 +79,17 @@ describe('renderReport escapes finding text', () => {
     })
   }
 })
+
+describe('the printable-ASCII fast path decides exactly as the Unicode-property scan', () => {
+  const unsafe = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u
+  it('every UTF-16 code unit alone and inside ASCII text, with and without keepNewlines', () => {
+    for (let c = 0; c <= 0xffff; c++) {
+      const ch = String.fromCharCode(c)
+      const want = unsafe.test(ch)
+      for (const s of [ch, `{"id":"a${ch}b"}`]) {
+        expect(needsEscape(s), `U+${c.toString(16)}`).toBe(want)
+        expect(needsEscape(s, { keepNewlines: true }), `U+${c.toString(16)} keepNewlines`).toBe(c === 0x0a ? false : want)
+      }
+    }
+  })
+})

@@ -153,3 +153,19 @@ describe('moduli without the fingerprint are not flagged', () => {
     }
   })
 })
+
+describe('byte and bigint forms agree (the byte form folds five bytes per step)', () => {
+  it('every length 0..300 (each remainder mod 5), random and ROCA-structured values', () => {
+    let seed = 0x9e3779b9
+    const rnd = () => ((seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) & 0xff)
+    for (let len = 0; len <= 300; len++) {
+      const b = Uint8Array.from({ length: len }, rnd)
+      expect(isRocaVulnerableModulus(b), `random, ${len} bytes`).toBe(isRocaVulnerableModulus(bigOf(b)))
+      // a value in every subgroup, padded to this length with leading zeros
+      const v = bytesOf(modPow(65537n, BigInt(len + 1), M) + BigInt(len) * M)
+      const padded = new Uint8Array(Math.max(len, v.length))
+      padded.set(v, padded.length - v.length)
+      expect(isRocaVulnerableModulus(padded), `structured, ${padded.length} bytes`).toBe(true)
+    }
+  })
+})

@@ -1,6 +1,6 @@
-/** AK key quality: the ROCA fingerprint (CVE-2017-15361, attack P-07), with a one-entry cache by key content. */
-import { toHex } from '../../bytes/hex.js'
-import { resolveAk, type AkInput, type AkMaterial, type AkParts } from '../../tpm/ak.js'
+/** AK key quality: the ROCA fingerprint (CVE-2017-15361, attack P-07). */
+import { bytesEqual, toHex } from '../../bytes/hex.js'
+import { resolveAk, type AkInput, type AkMaterial } from '../../tpm/ak.js'
 import { isRocaVulnerableModulus } from '../../tpm/roca.js'
 import { rsaBits, spkiToKeyMaterial, stripLeadingZeros } from '../../x509/spki.js'
 import { emit, type Ctx } from './context.js'
@@ -25,56 +25,24 @@ interface CheckedModulus {
   from: string
   /** rsaBits(n) */
   bits: number
-  /** Hex of n without leading zero bytes. */
-  hex: string
+  /** n without leading zero bytes. */
+  n: Uint8Array
   roca: boolean
 }
 
-/** The byte fields of an AK given as bytes or as parts of bytes only (the cacheable forms), else undefined. */
-function akBytes(ak: AkInput): (Uint8Array | undefined)[] | undefined {
-  if (ak instanceof Uint8Array) return [ak]
-  if (typeof ak !== 'object' || ak === null) return undefined
-  const keys = Object.keys(ak)
-  const parts = ak as AkParts
-  if (!keys.every((k) => (k === 'public' || k === 'spki' || k === 'certificate') && (parts[k] === undefined || parts[k] instanceof Uint8Array))) return undefined
-  return [undefined, parts.public as Uint8Array | undefined, parts.spki as Uint8Array | undefined, parts.certificate as Uint8Array | undefined]
-}
-
-function sameFields(a: readonly (Uint8Array | undefined)[], b: readonly (Uint8Array | undefined)[]): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]
-    const y = b[i]
-    if (x === undefined || y === undefined) {
-      if (x !== y) return false
-      continue
-    }
-    if (x.length !== y.length) return false
-    for (let j = 0; j < x.length; j++) if (x[j] !== y[j]) return false
-  }
-  return true
-}
-
 /**
- * The last AK checked, by content (a verifier sees the same AK on every attestation of a machine):
- * a copy of its bytes and the moduli with their ROCA answers. Only for AKs given as bytes.
+ * The AK's RSA moduli with their ROCA answers, or the error that made the AK unreadable. Nothing
+ * is remembered between attestations: the test is a few thousand Number divisions (tpm/roca.ts),
+ * and every machine of a fleet has its own AK.
  */
-let lastAk: { keyed: (Uint8Array | undefined)[]; moduli: CheckedModulus[] | Error } | undefined
-
-/** The AK's RSA moduli with their ROCA answers, or the error that made the AK unreadable. */
 function akModuliChecked(ak: AkInput): CheckedModulus[] | Error {
-  const fields = akBytes(ak)
-  if (fields && lastAk && sameFields(fields, lastAk.keyed)) return lastAk.moduli
-  let material: AkMaterial | undefined
-  let moduli: CheckedModulus[] | Error = []
+  let material: AkMaterial
   try {
     material = resolveAk(ak)
   } catch (e) {
-    moduli = e as Error
+    return e as Error
   }
-  if (material) moduli = akRsaModuli(material).map(({ from, n }) => ({ from, bits: rsaBits(n), hex: toHex(stripLeadingZeros(n)), roca: isRocaVulnerableModulus(n) }))
-  if (fields) lastAk = { keyed: fields.map((f) => (f ? f.slice() : undefined)), moduli }
-  return moduli
+  return akRsaModuli(material).map(({ from, n }) => ({ from, bits: rsaBits(n), n: stripLeadingZeros(n), roca: isRocaVulnerableModulus(n) }))
 }
 
 /** The AK's RSA modulus must not have the ROCA fingerprint (CVE-2017-15361, attack P-07), whatever the policy says; `tpm.allowRocaKeys` makes it a warning. */
@@ -87,11 +55,11 @@ export function checkAkKey(ctx: Ctx, ak: AkInput | undefined): void {
     return
   }
   const allowed = ctx.policy.tpm?.allowRocaKeys === true
-  const seen = new Set<string>()
-  for (const { from, bits, hex, roca } of moduli) {
-    if (seen.has(hex)) continue
-    seen.add(hex)
-    if (!roca) continue
+  for (let i = 0; i < moduli.length; i++) {
+    const { from, bits, n, roca } = moduli[i]!
+    // One finding per distinct modulus (the public area, SPKI and certificate usually carry the same key).
+    if (!roca || moduli.slice(0, i).some((m) => bytesEqual(m.n, n))) continue
+    const hex = toHex(n)
     emit(ctx, 'tpm', {
       code: 'POLICY_AK_WEAK_KEY',
       severity: allowed ? 'warning' : 'error',
