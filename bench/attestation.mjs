@@ -35,14 +35,18 @@ export function hashingFloor(bp, log, banks) {
     if (integrity.events[ev.index].status === 'not-applicable') continue
     for (const d of ev.digests) if (inBank(d)) hashes.push([NODE[d.bank], ev.data])
   }
-  // The fastest bare node:crypto form: one-shot crypto.hash over PCR ‖ digest and over the data.
+  // The fastest bare node:crypto form: one-shot crypto.hash over PCR ‖ digest (in one scratch
+  // buffer, views made beforehand) and over the data, with a 'latin1' output: a one-byte string on
+  // the JS heap, about 3x cheaper per small hash on Node 20 than a 'buffer' output (a Buffer with
+  // its own backing store). The floor does not even chain the PCR value: it is a lower bound.
   const buf = new Uint8Array(128)
+  const views = extends_.map(([alg, d]) => [alg, d, buf.subarray(0, 2 * d.length)])
   const fn = () => {
-    for (const [alg, d] of extends_) {
+    for (const [alg, d, view] of views) {
       buf.set(d, d.length)
-      hash(alg, buf.subarray(0, 2 * d.length), 'buffer')
+      hash(alg, view, 'latin1')
     }
-    for (const [alg, data] of hashes) hash(alg, data, 'buffer')
+    for (const [alg, data] of hashes) hash(alg, data, 'latin1')
   }
   return { fn, extends: extends_.length, hashes: hashes.length }
 }

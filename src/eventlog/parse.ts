@@ -43,6 +43,8 @@ export interface ParseEventLogOptions {
   allowPadding?: boolean
 }
 
+let defaultLimits: Readonly<EventLogLimits> | undefined
+
 const SHA1_ALG: SpecIdAlgorithm = { algId: 0x0004, bank: 'sha1', digestSize: 20, known: true }
 const PCR_EVENT_HEADER = 32 // TCG_PCR_EVENT: PCRIndex, EventType, Digest[20], EventSize
 
@@ -62,7 +64,9 @@ const PCR_EVENT_HEADER = 32 // TCG_PCR_EVENT: PCRIndex, EventType, Digest[20], E
  */
 export function parseEventLog(bytes: Uint8Array, options: ParseEventLogOptions = {}): EventLog {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('parseEventLog: bytes must be a Uint8Array')
-  const limits = resolveLimits(options.limits)
+  // DEFAULT_EVENTLOG_LIMITS is frozen: without overrides the limits are resolved (and validated)
+  // once, not per log.
+  const limits = options.limits === undefined ? (defaultLimits ??= Object.freeze(resolveLimits(undefined))) : resolveLimits(options.limits)
   const decode = options.decode !== false
   if (bytes.length === 0) throw new BootproofError('ERR_EVENTLOG_EMPTY', 'event log is empty', { offset: 0 })
   if (bytes.length > limits.maxLogBytes) {

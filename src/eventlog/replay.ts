@@ -10,7 +10,7 @@
  */
 import { bytesEqual, toHex } from '../bytes/hex.js'
 import { isHashAlgName, type HashAlgName } from '../alg.js'
-import { defaultHashProvider, type HashProvider } from '../hash/provider.js'
+import { defaultHashProvider, extendInto, type HashProvider } from '../hash/provider.js'
 import type { Finding } from '../findings.js'
 import { EV } from './event_types.js'
 import { normalizePcrValues, type PcrValues, type PcrValuesInput } from './pcr_values.js'
@@ -111,17 +111,23 @@ export function replayEventLog(log: EventLog, options: ReplayOptions = {}): Repl
       }
     }
   }
+  // Per replayed bank, its PCRs by index: only indices 0-23 are ever extended (isExtended), so
+  // this bounded table is never indexed by an untrusted number beyond 23; `pcrs` stays the result.
+  const slots = replayable.map(() => new Array<ReplayedPcr | undefined>(24).fill(undefined))
   for (const ev of log.events) {
     if (!isExtended(log, ev.eventType, ev.pcrIndex)) continue
-    for (const bank of replayable) {
+    for (let b = 0; b < replayable.length; b++) {
+      const bank = replayable[b]!
       // Look digests up by algorithm, not position ("some HyperV" logs reorder them).
       let d: Uint8Array | undefined
       for (const x of ev.digests) if (x.algId === bank.algId) d = x.digest
-      let p = bank.pcrs.get(ev.pcrIndex)
+      const bankSlots = slots[b]!
+      let p = bankSlots[ev.pcrIndex]
       if (!p) {
         const initial = initialPcrValue(log, ev.pcrIndex, bank.size)
         p = { index: ev.pcrIndex, initial, value: initial, events: [], replayable: true }
         bank.pcrs.set(ev.pcrIndex, p)
+        bankSlots[ev.pcrIndex] = p
       }
       p.events.push(ev.index)
       if (!d) {
@@ -130,7 +136,9 @@ export function replayEventLog(log: EventLog, options: ReplayOptions = {}): Repl
         ;(p.missingDigestEvents ??= []).push(ev.index)
         continue
       }
-      p.value = hash.digest2(bank.bank as HashAlgName, p.value, d)
+      // The running value is written in place once it is this PCR's own copy (never `initial`).
+      if (p.value === p.initial) p.value = p.initial.slice()
+      p.value = extendInto(hash, bank.bank as HashAlgName, p.value, d)
     }
   }
   const result: ReplayResult = { banks, findings: [], ok: true }

@@ -9,6 +9,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { nobleHashProvider, parseEventLog, replayedValues, replayEventLog, pcrValuesToJSON, type EventLog } from '../../src/index.js'
+import { initialPcrValue } from '../../src/eventlog/replay.js'
 import * as B from '../fixtures/eventlog/log_builder.js'
 
 const { T, ALG } = B
@@ -312,5 +313,36 @@ describe('known answer: keylime binary_bios_measurements (locality 3, Boot Guard
     const res = replayEventLog(parseEventLog(new Uint8Array(readFileSync(file))), { expected: exp.pcrs })
     expect(res.findings).toEqual([])
     expect(res.comparisons!.length).toBeGreaterThan(20)
+  })
+})
+
+describe('running values are written in place, never into what others hold', () => {
+  const bytes = new Uint8Array(readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-vectors/ovmf/sb-esp/binary_bios_measurements')))
+  const log = parseEventLog(bytes)
+
+  it('initial values stay the initial values (PCR 0 from its locality, others zero) after the replay', () => {
+    const res = replayEventLog(log)
+    let checked = 0
+    for (const bank of res.banks.values()) {
+      for (const p of bank.pcrs.values()) {
+        expect(B.hex(p.initial), `${bank.bank}:${p.index}`).toBe(B.hex(initialPcrValue(log, p.index, bank.size)))
+        expect(p.value).not.toBe(p.initial)
+        checked++
+      }
+    }
+    expect(checked).toBeGreaterThan(10)
+  })
+
+  it('two replays of one log share no value arrays, and equal a replay through the allocating provider', () => {
+    const a = replayEventLog(log)
+    const b = replayEventLog(log)
+    const plain = replayEventLog(log, { hash: { name: 'plain', digest: (alg, d) => nobleHashProvider.digest(alg, d), digest2: (alg, x, y) => nobleHashProvider.digest2(alg, x, y) } })
+    const want = pcrValuesToJSON(replayedValues(plain))
+    expect(pcrValuesToJSON(replayedValues(a))).toEqual(want)
+    a.banks.get('sha256')!.pcrs.get(7)!.value.fill(0)
+    expect(pcrValuesToJSON(replayedValues(b))).toEqual(want)
+    // The log's own digests are untouched by the in-place extends.
+    expect(replayEventLog(parseEventLog(bytes)).banks.get('sha256')!.pcrs.get(7)!.value).toEqual(b.banks.get('sha256')!.pcrs.get(7)!.value)
+    expect(pcrValuesToJSON(replayedValues(replayEventLog(log)))).toEqual(want)
   })
 })
