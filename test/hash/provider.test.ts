@@ -124,3 +124,15 @@ describe('node:crypto string-output path', () => {
     }
   })
 })
+
+describe('the node:crypto provider returns plain arrays with the known answers', () => {
+  it('digest and digest2 of "abc" (FIPS 180-2 B.1) are Uint8Array, not Buffer, and equal the known SHA-256', () => {
+    const p = nodeCryptoHashProvider(nodeCrypto as unknown as NodeCryptoLike)
+    const want = 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'
+    const abc = new Uint8Array([0x61, 0x62, 0x63])
+    for (const out of [p.digest('sha256', abc), p.digest2('sha256', abc.subarray(0, 1), abc.subarray(1))]) {
+      expect(out.constructor).toBe(Uint8Array)
+      expect(Buffer.from(out).toString('hex')).toBe(want)
+    }
+  })
+})
