@@ -69,6 +69,65 @@ export function decodeHexAt(hex: string, start: number, lower?: { v: boolean }):
   return out
 }
 
+/**
+ * Check the hex of `hex` from `start` without decoding it: -1 for an odd length or a non-hex
+ * character, 1 when every letter is lowercase (the text is already canonical), 0 otherwise.
+ * Callers that decode later (decodeHexInto) learn here whether the input is valid at all.
+ */
+export function hexFormAt(hex: string, start: number): -1 | 0 | 1 {
+  const len = hex.length - start
+  if (len < 0 || (len & 1) !== 0) return -1
+  let flags = 0
+  for (let j = start; j < hex.length; j++) {
+    const c = hex.charCodeAt(j)
+    const n = c < 128 ? NIBBLE[c]! : -1
+    if (n < 0) return -1
+    flags |= n
+  }
+  return (flags & 16) === 0 ? 1 : 0
+}
+
+/**
+ * Decode the hex of `hex` from `start` into `out` at `offset` (no allocation). Returns the number
+ * of bytes written, or -1 (after writing some) for an odd length, a non-hex character or too
+ * little room.
+ */
+export function decodeHexInto(hex: string, start: number, out: Uint8Array, offset: number): number {
+  const len = hex.length - start
+  if (len < 0 || (len & 1) !== 0) return -1
+  const n = len >> 1
+  if (offset < 0 || offset + n > out.length) return -1
+  for (let i = 0, j = start; i < n; i++, j += 2) {
+    const a = hex.charCodeAt(j)
+    const b = hex.charCodeAt(j + 1)
+    const hi = a < 128 ? NIBBLE[a]! : -1
+    const lo = b < 128 ? NIBBLE[b]! : -1
+    if ((hi | lo) < 0) return -1
+    out[offset + i] = ((hi & 15) << 4) | (lo & 15)
+  }
+  return n
+}
+
+/**
+ * Decode `n` bytes from the 2n ASCII hex digits at `src[from]` into `out[at]` (hex text already
+ * encoded into bytes, e.g. by TextEncoder.encodeInto: reading bytes costs much less than reading
+ * characters). Returns -1 for a non-hex digit or too short an input or output (`out` is then
+ * partly written), 1 when every letter is lowercase, 0 otherwise.
+ */
+export function decodeHexDigits(src: Uint8Array, from: number, n: number, out: Uint8Array, at: number): -1 | 0 | 1 {
+  if (n < 0 || from < 0 || at < 0 || from + 2 * n > src.length || at + n > out.length) return -1
+  let flags = 0
+  for (let i = 0, j = from; i < n; i++, j += 2) {
+    const a = src[j]!
+    const b = src[j + 1]!
+    const hi = a < 128 ? NIBBLE[a]! : -1
+    const lo = b < 128 ? NIBBLE[b]! : -1
+    flags |= hi | lo
+    out[at + i] = ((hi & 15) << 4) | (lo & 15)
+  }
+  return flags < 0 ? -1 : (flags & 16) === 0 ? 1 : 0
+}
+
 /** Decode hex; returns undefined on malformed input so callers choose their own error code. */
 export function fromHexOrUndefined(hex: string): Uint8Array | undefined {
   return decodeHexAt(hex, 0)

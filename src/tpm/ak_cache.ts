@@ -5,12 +5,14 @@
  * its Name cost more than the quote's own checks.
  *
  * Only AKs without a certificate are cached: a certificate's evaluation depends on the
- * verification time and the caller's trust anchors, so it runs every time. The key is the exact
- * input (bytes or PEM text, length-prefixed) plus every option the evaluation reads; entries are
- * built from a private copy of the input, so a caller mutating its buffer afterwards changes the
- * key, never a cached entry. Cached values are never handed out: check and summary objects are
- * copied per call. Bounded LRU (AK_CACHE_MAX entries, inputs up to AK_CACHE_MAX_INPUT bytes):
- * distinct attacker-supplied keys only evict entries.
+ * verification time and the caller's trust anchors, so it runs every time. An entry is found by
+ * a cheap number (a hash of the options the evaluation reads, the input's form and length and
+ * some of its bytes) and accepted only when the input equals, byte for byte, the private copy the
+ * entry was built from: a caller mutating its buffer afterwards gets its new bytes evaluated,
+ * never a cached entry, and two inputs sharing a number only take each other's slot. Cached
+ * values are never handed out: check and summary objects are copied per call. Bounded LRU
+ * (AK_CACHE_MAX entries, inputs up to AK_CACHE_MAX_INPUT bytes): distinct attacker-supplied keys
+ * only evict entries.
  */
 import { resolveAk, type AkInput, type AkMaterial } from './ak.js'
 import { evaluateAk, type AkEvaluation, type AkPolicy } from './ak_checks.js'
@@ -28,27 +30,102 @@ export interface ResolvedAk {
   evaluation: AkEvaluation
 }
 
-const caches = new WeakMap<HashProvider, Map<string, CachedAk>>()
-
-let latin1: TextDecoder | undefined
-try {
-  latin1 = typeof TextDecoder === 'function' ? new TextDecoder('latin1') : undefined
-} catch {
-  latin1 = undefined
+/** What a cacheable input was (the exact options and a private copy), to confirm a lookup. */
+export interface AkCacheKey {
+  /** The slot number: options, form, length and sampled content (see cacheKey). */
+  slot: number
+  /** The options the evaluation reads, spelled out. */
+  opts: string
+  /** The private copy the entry is built from (set by resolveAkFor). */
+  copy?: AkInput
 }
 
-/** The bytes as a length-prefixed string, one character per byte (an injective encoding: an exact key). */
-function raw(b: Uint8Array): string {
-  let s = ''
-  if (latin1) s = latin1.decode(b)
-  else for (let i = 0; i < b.length; i += 4096) s += String.fromCharCode.apply(null, b.subarray(i, i + 4096) as unknown as number[])
-  return `${b.length}:${s}`
+interface Slot {
+  opts: string
+  copy: AkInput
+  entry: CachedAk
 }
 
-function part(x: unknown): string | undefined {
-  if (x instanceof Uint8Array) return x.length <= AK_CACHE_MAX_INPUT ? `b${raw(x)}` : undefined
-  if (typeof x === 'string') return x.length <= AK_CACHE_MAX_INPUT ? `s${x.length}:${x}` : undefined
+interface Cache {
+  slots: Map<number, Slot>
+  /** The slot used last: a repeat needs no LRU move. */
+  recent: Slot | undefined
+}
+
+const caches = new WeakMap<HashProvider, Cache>()
+
+/** FNV-1a step over one 32-bit value. */
+function mix(h: number, x: number): number {
+  return Math.imul(h ^ x, 0x01000193)
+}
+
+/** Bytes sampled from each end: the slot only has to spread inputs, equality is checked in full. */
+const SAMPLE_HEAD = 8
+const SAMPLE_TAIL = 32
+
+/** Four bytes from `i` as one number (little-endian; any fixed order would do). */
+function word(b: Uint8Array, i: number): number {
+  return b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)
+}
+
+function sampleBytes(h: number, b: Uint8Array): number {
+  const n = b.length
+  h = mix(h, n)
+  if (n < SAMPLE_HEAD + SAMPLE_TAIL) {
+    for (let i = 0; i < n; i++) h = mix(h, b[i]!)
+    return h
+  }
+  for (let i = 0; i < SAMPLE_HEAD; i += 4) h = mix(h, word(b, i))
+  for (let i = n - SAMPLE_TAIL; i < n; i += 4) h = mix(h, word(b, i))
+  return h
+}
+
+function sampleText(h: number, s: string): number {
+  const n = s.length
+  h = mix(h, n)
+  // A PEM ends with its fixed footer: sample further back than for bytes.
+  const head = Math.min(n, SAMPLE_HEAD)
+  for (let i = 0; i < head; i++) h = mix(h, s.charCodeAt(i))
+  for (let i = Math.max(head, n - 4 * SAMPLE_TAIL); i < n; i++) h = mix(h, s.charCodeAt(i))
+  return h
+}
+
+/** A part of the input (bytes or text) mixed into `h`, or undefined when it cannot be cached. */
+function samplePart(h: number, x: unknown): number | undefined {
+  if (x instanceof Uint8Array) return x.length <= AK_CACHE_MAX_INPUT ? sampleBytes(mix(h, 1), x) : undefined
+  if (typeof x === 'string') return x.length <= AK_CACHE_MAX_INPUT ? sampleText(mix(h, 2), x) : undefined
   return undefined
+}
+
+/** Inputs at least this long are compared four bytes at a time when both are aligned. */
+const WORD_COMPARE_MIN = 64
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  const n = a.length
+  if (n !== b.length) return false
+  let i = 0
+  if (n >= WORD_COMPARE_MIN && (a.byteOffset & 3) === 0 && (b.byteOffset & 3) === 0) {
+    const wa = new Int32Array(a.buffer, a.byteOffset, n >> 2)
+    const wb = new Int32Array(b.buffer, b.byteOffset, n >> 2)
+    for (let k = 0; k < wa.length; k++) if (wa[k] !== wb[k]) return false
+    i = wa.length << 2
+  }
+  for (; i < n; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+function samePart(x: unknown, copy: unknown): boolean {
+  if (x === undefined || typeof x === 'string') return x === copy
+  return x instanceof Uint8Array && copy instanceof Uint8Array && bytesEqual(x, copy)
+}
+
+/** Whether `input` equals the private copy an entry was built from (same form, same bytes). */
+function sameInput(input: AkInput, copy: AkInput): boolean {
+  if (input instanceof Uint8Array || typeof input === 'string') return samePart(input, copy)
+  if (copy instanceof Uint8Array || typeof copy === 'string') return false
+  const a = input as { public?: Uint8Array; spki?: Uint8Array | string }
+  const b = copy as { public?: Uint8Array; spki?: Uint8Array | string }
+  return samePart(a.public, b.public) && samePart(a.spki, b.spki)
 }
 
 /** A copy of the input that shares no buffer with the caller's. */
@@ -56,30 +133,43 @@ function privateCopy(input: AkInput): AkInput {
   if (input instanceof Uint8Array) return copyBytes(input)
   if (typeof input === 'string') return input
   const o = input as { public?: Uint8Array; spki?: Uint8Array | string }
-  return {
-    ...(o.public !== undefined ? { public: copyBytes(o.public) } : {}),
-    ...(o.spki !== undefined ? { spki: o.spki instanceof Uint8Array ? copyBytes(o.spki) : o.spki } : {}),
-  }
+  const out: { public?: Uint8Array; spki?: Uint8Array | string } = {}
+  if (o.public !== undefined) out.public = copyBytes(o.public)
+  if (o.spki !== undefined) out.spki = o.spki instanceof Uint8Array ? copyBytes(o.spki) : o.spki
+  return out as AkInput
 }
 
-/** The exact cache key of an input and the options its evaluation reads, or undefined when not cacheable. */
-function cacheKey(input: AkInput, policy: AkPolicy): string | undefined {
+/** Slot seeds of the default options (the usual call), per signature path: no string built. */
+const DEFAULT_NODE = mix(0x811c9dc5, 0x6e)
+const DEFAULT_WEB = mix(0x811c9dc5, 0x77)
+
+/** The cache key of an input and the options its evaluation reads, or undefined when not cacheable. */
+function cacheKey(input: AkInput, policy: AkPolicy): AkCacheKey | undefined {
   // An injected WebCrypto imports the key itself (its own cache, its own failures). Trust anchors,
   // EKUs and the time are read for certificates only, which are never cached.
   if (policy.crypto) return undefined
-  const opts = `${policy.minRsaBits ?? ''}|${policy.allowedCurves?.join(',') ?? '-'}|${policy.trustBareKey ? 1 : 0}|${nodeCryptoVerifier() ? 'n' : 'w'}`
-  let id: string | undefined
-  if (input instanceof Uint8Array || typeof input === 'string') id = part(input)
+  const node = nodeCryptoVerifier() !== undefined
+  let opts: string
+  let h: number
+  if (policy.minRsaBits === undefined && !policy.allowedCurves && !policy.trustBareKey) {
+    opts = node ? 'n' : 'w'
+    h = node ? DEFAULT_NODE : DEFAULT_WEB
+  } else {
+    opts = `${policy.minRsaBits ?? ''}|${policy.allowedCurves?.join(',') ?? '-'}|${policy.trustBareKey ? 1 : 0}|${node ? 'n' : 'w'}`
+    h = sampleText(0x811c9dc5, opts)
+  }
+  let slot: number | undefined
+  if (input instanceof Uint8Array || typeof input === 'string') slot = samplePart(h, input)
   else if (typeof input === 'object' && input !== null && !('typeName' in input)) {
     // Parts: only a public area as bytes and / or an SPKI (no certificate: see above).
-    const keys = Object.keys(input).filter((k) => (input as Record<string, unknown>)[k] !== undefined)
-    if (!keys.every((k) => k === 'public' || k === 'spki')) return undefined
-    const p = input.public === undefined ? '' : part(input.public)
-    const s = input.spki === undefined ? '' : part(input.spki)
-    if (p === undefined || s === undefined) return undefined
-    id = `p${p}|${s}`
+    const o = input as Record<string, unknown>
+    for (const k in o) if (Object.prototype.hasOwnProperty.call(o, k) && o[k] !== undefined && k !== 'public' && k !== 'spki') return undefined
+    const { public: pub, spki } = input as { public?: unknown; spki?: unknown }
+    slot = mix(h, 3)
+    if (pub !== undefined) slot = samplePart(mix(slot, 4), pub)
+    if (slot !== undefined && spki !== undefined) slot = samplePart(mix(slot, 5), spki)
   }
-  return id === undefined ? undefined : `${opts}|${id}`
+  return slot === undefined ? undefined : { slot, opts }
 }
 
 /** A resolved AK whose values the caller only reads (never mutates, never returns). */
@@ -92,36 +182,44 @@ export interface CachedAk extends ResolvedAk {
  * The cached resolution and evaluation of `input`, when present. Synchronous, so a hit costs no
  * promise round trip.
  */
-export function cachedAk(input: AkInput, policy: AkPolicy, provider: HashProvider): { hit?: CachedAk; key?: string } {
+export function cachedAk(input: AkInput, policy: AkPolicy, provider: HashProvider): { hit?: CachedAk; key?: AkCacheKey } {
   const key = cacheKey(input, policy)
   if (key === undefined) return {}
   const cache = caches.get(provider)
-  const hit = cache?.get(key)
-  if (hit) {
-    cache!.delete(key)
-    cache!.set(key, hit)
-    return { hit, key }
+  const slot = cache?.slots.get(key.slot)
+  if (slot && slot.opts === key.opts && sameInput(input, slot.copy)) {
+    if (cache!.recent !== slot) {
+      cache!.slots.delete(key.slot)
+      cache!.slots.set(key.slot, slot)
+      cache!.recent = slot
+    }
+    return { hit: slot.entry, key }
   }
   return { key }
 }
 
 /** Resolve the AK (throws like resolveAk for unparseable input). For a cacheable input, from a private copy. */
-export function resolveAkFor(input: AkInput, key: string | undefined): AkMaterial {
-  return resolveAk(key === undefined ? input : privateCopy(input))
+export function resolveAkFor(input: AkInput, key: AkCacheKey | undefined): AkMaterial {
+  if (key === undefined) return resolveAk(input)
+  key.copy = privateCopy(input)
+  return resolveAk(key.copy)
 }
 
 /** Evaluate and, when cacheable (no certificate), remember. */
-export async function evaluateAndCache(material: AkMaterial, policy: AkPolicy, provider: HashProvider, key: string | undefined): Promise<CachedAk> {
+export async function evaluateAndCache(material: AkMaterial, policy: AkPolicy, provider: HashProvider, key: AkCacheKey | undefined): Promise<CachedAk> {
   const evaluation = await evaluateAk(material, policy)
   const entry: CachedAk = { material, evaluation, extra: new Map() }
-  if (key !== undefined && !material.certificate && !material.intermediates) {
+  if (key?.copy !== undefined && !material.certificate && !material.intermediates) {
     // The key material is the entry's own (parsed from a private copy): its runtime key object
     // can be looked up by identity from now on.
     if (evaluation.key) pinNodeKeyObject(evaluation.key)
     let cache = caches.get(provider)
-    if (!cache) caches.set(provider, (cache = new Map()))
-    cache.set(key, entry)
-    if (cache.size > AK_CACHE_MAX) cache.delete(cache.keys().next().value!)
+    if (!cache) caches.set(provider, (cache = { slots: new Map(), recent: undefined }))
+    const slot: Slot = { opts: key.opts, copy: key.copy, entry }
+    cache.slots.delete(key.slot)
+    cache.slots.set(key.slot, slot)
+    cache.recent = slot
+    if (cache.slots.size > AK_CACHE_MAX) cache.slots.delete(cache.slots.keys().next().value!)
   }
   return entry
 }

@@ -10,6 +10,8 @@ import type { PcrSelection } from './pcr_selection.js'
 
 /** Room for 24 SHA-512 PCRs, the largest selection of one bank. */
 const SCRATCH = new Uint8Array(24 * 64)
+/** Views of SCRATCH by length, made once each (a selection has a handful of sizes). */
+const SCRATCH_VIEWS: (Uint8Array | undefined)[] = []
 
 /**
  * Compute pcrDigest from `values` (bank → index → bytes) for `selection`.
@@ -32,9 +34,7 @@ export function computePcrDigest(
       n += v.length
     }
   }
-  // A reused scratch buffer (hashing is synchronous and the provider keeps no reference): a
-  // fresh one per quote would be an allocation outside the JS heap for most selections.
-  const buf = n <= SCRATCH.length ? SCRATCH.subarray(0, n) : new Uint8Array(n)
+  const buf = pcrDigestInput(n)
   let o = 0
   for (const s of selection) {
     const bank = values.get(s.bank)!
@@ -45,4 +45,13 @@ export function computePcrDigest(
     }
   }
   return provider.digest(hash, buf)
+}
+
+/**
+ * A buffer of `n` bytes for the hash input of a pcrDigest, to be filled and hashed at once:
+ * a reused scratch buffer (hashing is synchronous and the provider keeps no reference), since a
+ * fresh one per quote would be an allocation outside the JS heap for most selections.
+ */
+export function pcrDigestInput(n: number): Uint8Array {
+  return n <= SCRATCH.length ? (SCRATCH_VIEWS[n] ??= SCRATCH.subarray(0, n)) : new Uint8Array(n)
 }

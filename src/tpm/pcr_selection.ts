@@ -34,18 +34,39 @@ export function bitmapToPcrs(bitmap: Uint8Array): number[] {
 
 /** Read a TPML_PCR_SELECTION at the cursor. */
 export function readPcrSelectionList(r: ByteReader, field = 'pcrSelect'): PcrSelection[] {
+  // Field names are spelled only for a read that fails: when the bytes are there, they are read
+  // in place (a quote is parsed per attestation; the names would be built for every bank).
+  const b = r.bytes
   const at = r.offset
-  const count = r.u32be(`${field}.count`)
+  let count: number
+  if (b.length - r.pos >= 4) {
+    const p = r.pos
+    count = ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0
+    r.pos = p + 4
+  } else count = r.u32be(`${field}.count`)
   if (count > TPM_LIMITS.maxPcrBanks) r.limit(`${field}.count`, count, TPM_LIMITS.maxPcrBanks, at)
   const out: PcrSelection[] = []
   for (let i = 0; i < count; i++) {
-    const hashAlg = r.u16be(`${field}[${i}].hash`)
-    const sizeAt = r.offset
-    const sizeofSelect = r.u8(`${field}[${i}].sizeofSelect`)
+    let hashAlg: number
+    let sizeofSelect: number
+    const sizeAt = r.offset + 2
+    if (b.length - r.pos >= 3) {
+      const p = r.pos
+      hashAlg = (b[p]! << 8) | b[p + 1]!
+      sizeofSelect = b[p + 2]!
+      r.pos = p + 3
+    } else {
+      hashAlg = r.u16be(`${field}[${i}].hash`)
+      sizeofSelect = r.u8(`${field}[${i}].sizeofSelect`)
+    }
     if (sizeofSelect > TPM_LIMITS.maxSizeofSelect) {
       r.limit(`${field}[${i}].sizeofSelect`, sizeofSelect, TPM_LIMITS.maxSizeofSelect, sizeAt)
     }
-    const pcrSelect = r.take(sizeofSelect, `${field}[${i}].pcrSelect`)
+    let pcrSelect: Uint8Array
+    if (b.length - r.pos >= sizeofSelect) {
+      pcrSelect = b.subarray(r.pos, r.pos + sizeofSelect)
+      r.pos += sizeofSelect
+    } else pcrSelect = r.take(sizeofSelect, `${field}[${i}].pcrSelect`)
     out.push({ hashAlg, bank: bankName(hashAlg), sizeofSelect, pcrSelect, pcrs: bitmapToPcrs(pcrSelect) })
   }
   return out
@@ -99,6 +120,20 @@ export function selectionProblems(selection: readonly PcrSelection[], maxPcr = 2
     if (high.length) out.push({ bank: s.bank, message: `bank ${s.bank} selects PCR ${high.join(',')} above PCR ${maxPcr}` })
   }
   return out
+}
+
+/**
+ * Whether selectionProblems would report anything, without building its answer (a valid
+ * selection, the usual case, allocates nothing here).
+ */
+export function hasSelectionProblems(selection: readonly PcrSelection[], maxPcr = 23): boolean {
+  for (let i = 0; i < selection.length; i++) {
+    const s = selection[i]!
+    if (!hashAlgName(s.hashAlg)) return true
+    for (let j = 0; j < i; j++) if (selection[j]!.hashAlg === s.hashAlg) return true
+    for (const p of s.pcrs) if (p > maxPcr) return true
+  }
+  return false
 }
 
 /** (bank, index) pairs of a selection, in pcrDigest order: banks as listed, indices ascending. */

@@ -5,7 +5,7 @@
  * verify_quotes.ts.
  */
 import { hashAlgName, type HashAlgName } from '../alg.js'
-import { constantTimeEqual, toHex } from '../bytes/hex.js'
+import { bytesEqual, constantTimeEqual, toHex } from '../bytes/hex.js'
 import { defaultHashProvider, type HashProvider } from '../hash/provider.js'
 import { TPM_ALG, TPM_GENERATED_VALUE, TPM_ST_ATTEST, algName, attestTypeName, type WebCryptoCurve } from './constants.js'
 import { parseTpmsAttest, peekAttestHeader, type QuoteInfo, type TpmsAttest } from './attest.js'
@@ -15,7 +15,7 @@ import type { AkEvaluation, AkPolicy } from './ak_checks.js'
 import { cachedAk, evaluateAndCache, resolveAkFor, type CachedAk } from './ak_cache.js'
 import { verifyTpmSignature, verifyTpmSignatureSync } from './verify_signature.js'
 import { WEBCRYPTO_HASH } from './keys.js'
-import { selectionProblems, type PcrSelection } from './pcr_selection.js'
+import { hasSelectionProblems, selectionProblems, type PcrSelection } from './pcr_selection.js'
 import type { PcrValuesInput as PcrValues } from '../pcr_values.js'
 import { checkPcrs, checkRequired, readQuotePcrs } from './quote_pcr_values.js'
 import { computeName } from './public.js'
@@ -248,8 +248,9 @@ export async function runQuoteChecks(input: CoreInput): Promise<CoreResult> {
       const eq = constantTimeEqual(p.qualifiedSigner, o.expectedQualifiedSigner)
       push(checks, 'quote.qualifiedSigner', eq, eq ? 'qualifiedSigner equals the expected qualified name' : `qualifiedSigner ${toHex(p.qualifiedSigner)} is not the expected ${toHex(o.expectedQualifiedSigner)}`, 'ERR_QUOTE_QUALIFIED_SIGNER', multi ? i : undefined)
     }
-    const probs = selectionProblems(st.info!.pcrSelect, o.maxPcrIndex ?? 23)
-    push(checks, 'quote.selection', !probs.length, probs.length ? probs.map((x) => x.message).join('; ') : describeSelection(st.info!.pcrSelect), 'ERR_QUOTE_SELECTION', multi ? i : undefined)
+    const maxPcr = o.maxPcrIndex ?? 23
+    const probs = hasSelectionProblems(st.info!.pcrSelect, maxPcr) ? selectionProblems(st.info!.pcrSelect, maxPcr) : undefined
+    push(checks, 'quote.selection', !probs?.length, probs?.length ? probs.map((x) => x.message).join('; ') : describeSelection(st.info!.pcrSelect), 'ERR_QUOTE_SELECTION', multi ? i : undefined)
   }
 
   // 3. Several quotes from one AK: same boot, same firmware.
@@ -278,7 +279,7 @@ export async function runQuoteChecks(input: CoreInput): Promise<CoreResult> {
     valid,
     checks,
     errors,
-    quotes: states.map((s) => (s.parsed ? summarize(s.parsed, s.sig) : undefined)),
+    quotes: summaries(states, akEntry),
     pcrs: valid && authenticated ? authenticated : {},
     ak: akSummaryOf(akEntry, provider),
   }
@@ -291,8 +292,26 @@ function akSummaryOf(entry: CachedAk, provider: HashProvider): AkSummary {
   return { ...s }
 }
 
+/** "0", "0,1", … "0,1,…,31": the usual selections (PCRs 0 to k) described without joining. */
+const LEADING_PCRS: string[] = []
+for (let k = 0, t = ''; k < 32; k++) LEADING_PCRS.push((t += k ? `,${k}` : '0'))
+
+/** Selected indices, comma-separated. */
+function pcrList(pcrs: readonly number[]): string {
+  const n = pcrs.length
+  if (n === 0 || n > LEADING_PCRS.length || pcrs[n - 1] !== n - 1) return pcrs.join(',')
+  // Ascending and distinct (bitmapToPcrs) with the last equal to n - 1: exactly 0..n-1.
+  return LEADING_PCRS[n - 1]!
+}
+
 function describeSelection(sel: readonly PcrSelection[]): string {
-  return sel.length ? `selection ${sel.map((s) => `${s.bank}:${s.pcrs.join(',') || '(none)'}`).join('+')}` : 'selection is empty: the quote authenticates no PCR'
+  if (!sel.length) return 'selection is empty: the quote authenticates no PCR'
+  let out = 'selection '
+  for (let i = 0; i < sel.length; i++) {
+    const s = sel[i]!
+    out += `${i ? '+' : ''}${s.bank}:${pcrList(s.pcrs) || '(none)'}`
+  }
+  return out
 }
 
 function checkPrevious(checks: QuoteCheck[], prev: NonNullable<VerifyQuoteOptions['previous']>, p: TpmsAttest, quote: number | undefined): void {
@@ -308,20 +327,40 @@ function checkPrevious(checks: QuoteCheck[], prev: NonNullable<VerifyQuoteOption
   }
 }
 
-function summarize(p: TpmsAttest, sig: TpmtSignature): QuoteSummary {
+function summaries(states: readonly QuoteState[], ak: CachedAk): (QuoteSummary | undefined)[] {
+  const out: (QuoteSummary | undefined)[] = []
+  for (const s of states) out.push(s.parsed ? summarize(s.parsed, s.sig, ak) : undefined)
+  return out
+}
+
+/**
+ * qualifiedSigner as hex. It is the AK's qualified name on every quote of that AK, so the last
+ * one seen is kept with the (cached) AK and reused when the bytes are equal.
+ */
+function signerHex(qs: Uint8Array, ak: CachedAk): string {
+  const last = ak.extra.get('qualifiedSigner') as { bytes: Uint8Array; hex: string } | undefined
+  if (last && bytesEqual(last.bytes, qs)) return last.hex
+  const hex = toHex(qs)
+  ak.extra.set('qualifiedSigner', { bytes: qs.slice(), hex })
+  return hex
+}
+
+function summarize(p: TpmsAttest, sig: TpmtSignature, ak: CachedAk): QuoteSummary {
   const info = p.attested as QuoteInfo
+  const selection: QuoteSummary['selection'] = []
+  for (const s of info.pcrSelect) selection.push({ bank: s.bank, hashAlg: s.hashAlg, pcrs: s.pcrs.slice() })
   return {
     magic: p.magic,
     type: p.type,
     typeName: p.typeName,
-    qualifiedSigner: toHex(p.qualifiedSigner),
+    qualifiedSigner: signerHex(p.qualifiedSigner, ak),
     extraData: toHex(p.extraData),
     clock: p.clockInfo.clock,
     resetCount: p.clockInfo.resetCount,
     restartCount: p.clockInfo.restartCount,
     safe: p.clockInfo.safe,
     firmwareVersion: p.firmwareVersion,
-    selection: info.pcrSelect.map((s) => ({ bank: s.bank, hashAlg: s.hashAlg, pcrs: [...s.pcrs] })),
+    selection,
     pcrDigest: toHex(info.pcrDigest),
     signature: { sigAlg: sig.sigAlgName, hash: sig.hashName ?? 'none' },
     parsed: p,

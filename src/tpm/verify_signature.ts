@@ -9,7 +9,7 @@ import type { HashAlgName } from '../alg.js'
 import { digestSize } from '../alg.js'
 import { TPM_ALG, CURVE_PARAMS } from './constants.js'
 import type { TpmtSignature } from './signature.js'
-import { importVerifyKey, leftPad, type KeyMaterial } from './keys.js'
+import { importVerifyKey, type KeyMaterial } from './keys.js'
 import { rsaBits, stripLeadingZeros } from '../x509/spki.js'
 import type { QuoteCheckCode } from './check_codes.js'
 import { copyBytes } from './reader.js'
@@ -37,11 +37,32 @@ function orderBytes(crv: 'P-256' | 'P-384' | 'P-521'): Uint8Array {
   return b
 }
 
-/** Big-endian comparison of a minimal encoding (no leading zero unless it is 0) with the order. */
-function belowOrder(x: Uint8Array, n: Uint8Array): boolean {
-  if (x.length !== n.length) return x.length < n.length
-  for (let i = 0; i < x.length; i++) if (x[i] !== n[i]) return x[i]! < n[i]!
+/** Big-endian comparison of the minimal encoding `x[from..]` (no leading zero unless it is 0) with the order. */
+function belowOrder(x: Uint8Array, from: number, n: Uint8Array): boolean {
+  const len = x.length - from
+  if (len !== n.length) return len < n.length
+  for (let i = 0; i < len; i++) if (x[from + i] !== n[i]) return x[from + i]! < n[i]!
   return false
+}
+
+/** Why `v` cannot be an ECDSA r or s for the curve (Q-10), or undefined when it can. */
+function scalarProblem(name: 'r' | 's', v: Uint8Array, size: number, n: Uint8Array, crv: string): string | undefined {
+  if (v.length === 0) return `ECDSA ${name} is empty`
+  let z = 0
+  while (z < v.length - 1 && v[z] === 0) z++
+  const len = v.length - z
+  if (len > size) return `ECDSA ${name} is ${len} bytes, longer than the ${size}-byte ${crv} order`
+  if (len === 1 && v[z] === 0) return `ECDSA ${name} is zero`
+  if (!belowOrder(v, z, n)) return `ECDSA ${name} is not below the ${crv} group order`
+  return undefined
+}
+
+/** The significant bytes of `v` right-aligned in `out[at..at+size)` (the caller checked they fit). */
+function putRightAligned(v: Uint8Array, out: Uint8Array, at: number, size: number): void {
+  let z = 0
+  while (z < v.length - 1 && v[z] === 0) z++
+  const len = v.length - z
+  for (let i = 0; i < len; i++) out[at + size - len + i] = v[z + i]!
 }
 
 /**
@@ -62,16 +83,11 @@ export function pssSaltLengths(modulusBits: number, hash: HashAlgName): number[]
 export function ecdsaToP1363(r: Uint8Array, s: Uint8Array, crv: 'P-256' | 'P-384' | 'P-521'): { ok: true; sig: Uint8Array } | { ok: false; message: string } {
   const { size } = CURVE_PARAMS[crv]
   const n = orderBytes(crv)
-  for (const [name, v] of [['r', r], ['s', s]] as const) {
-    if (v.length === 0) return { ok: false, message: `ECDSA ${name} is empty` }
-    const stripped = stripLeadingZeros(v)
-    if (stripped.length > size) return { ok: false, message: `ECDSA ${name} is ${stripped.length} bytes, longer than the ${size}-byte ${crv} order` }
-    if (stripped.length === 1 && stripped[0] === 0) return { ok: false, message: `ECDSA ${name} is zero` }
-    if (!belowOrder(stripped, n)) return { ok: false, message: `ECDSA ${name} is not below the ${crv} group order` }
-  }
+  const problem = scalarProblem('r', r, size, n, crv) ?? scalarProblem('s', s, size, n, crv)
+  if (problem !== undefined) return { ok: false, message: problem }
   const out = new Uint8Array(2 * size)
-  out.set(leftPad(r, size, 'r'), 0)
-  out.set(leftPad(s, size, 's'), size)
+  putRightAligned(r, out, 0, size)
+  putRightAligned(s, out, size, size)
   return { ok: true, sig: out }
 }
 
@@ -99,6 +115,13 @@ export function verifyTpmSignatureSync(key: KeyMaterial, sig: TpmtSignature, dat
   return nc && nodeHashName(hash) ? verifyWithNodeCrypto(nc, key, sig, data, hash) : undefined
 }
 
+/** stripLeadingZeros(b).length without the view. */
+function significantLength(b: Uint8Array): number {
+  let i = 0
+  while (i < b.length - 1 && b[i] === 0) i++
+  return b.length - i
+}
+
 /** The same checks as verifyWithWebCrypto, one padding chosen from sigAlg (Q-08), through node:crypto. */
 function verifyWithNodeCrypto(nc: NonNullable<ReturnType<typeof nodeCryptoVerifier>>, key: KeyMaterial, sig: TpmtSignature, data: Uint8Array, hash: HashAlgName): SignatureOutcome {
   const h = nodeHashName(hash)!
@@ -110,7 +133,7 @@ function verifyWithNodeCrypto(nc: NonNullable<ReturnType<typeof nodeCryptoVerifi
   }
   try {
     if (sig.kind === 'rsa' && key.kty === 'RSA') {
-      const modLen = stripLeadingZeros(key.n).length
+      const modLen = significantLength(key.n)
       if (sig.sig.length !== modLen) {
         return { ok: false, code: 'ERR_QUOTE_SIGNATURE', message: `RSA signature is ${sig.sig.length} bytes, the modulus is ${modLen}` }
       }
