@@ -154,8 +154,8 @@ describe('moduli without the fingerprint are not flagged', () => {
   })
 })
 
-describe('byte and bigint forms agree (the byte form folds five bytes per step)', () => {
-  it('every length 0..300 (each remainder mod 5), random and ROCA-structured values', () => {
+describe('byte and bigint forms agree', () => {
+  it('every length 0..300, random and ROCA-structured values', () => {
     let seed = 0x9e3779b9
     const rnd = () => ((seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) & 0xff)
     for (let len = 0; len <= 300; len++) {
