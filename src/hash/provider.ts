@@ -197,8 +197,11 @@ export function nodeCryptoHashProvider(c: NodeCryptoLike): HashProvider {
       const name = names[alg]
       const n = a.length + b.length
       if (name === undefined || latin1 === undefined || n > scratch.length) return false
-      scratch.set(a)
-      scratch.set(b, a.length)
+      // Byte loops, not TypedArray#set: for the 20-64 bytes of an extend operand the builtin's call
+      // costs more than the copy (~0.05 µs of a ~0.35 µs extend on Node 20).
+      const la = a.length
+      for (let i = 0; i < la; i++) scratch[i] = a[i]!
+      for (let i = 0; i < b.length; i++) scratch[la + i] = b[i]!
       const s = latin1(name, (views[n] ??= scratch.subarray(0, n)))
       if (s.length !== out.length) return false
       for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i)
