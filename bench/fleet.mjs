@@ -8,7 +8,8 @@
  *
  * Runs the TypeScript sources through tsx by default (`--dist`: node dist/cli/main.js after a
  * build); tsx transpiles on load only, so steady-state rates are close, but startup differs.
- * Output: one row per (file, workers) and the scaling of the rate from 1 worker to the most.
+ * Output: one row per (file, workers) and the scaling of the rate from 1 worker to the most, over
+ * the whole run and over its second half (workers past their JIT warm-up: what an 8.5 M run is).
  * The load average is printed with each row: on a shared machine, compare rates only at similar load.
  */
 import { spawnSync } from 'node:child_process'
@@ -34,12 +35,13 @@ for (const file of files) {
     const err = r.stderr ?? ''
     const final = err.split('\n').find((l) => l.startsWith('batch: ') && l.includes(' attestations in ')) ?? ''
     const m = /batch: (\d+) attestations in ([\d.]+) s \(([\d.]+)\/s.*at this rate: (\d+) min/.exec(final)
+    const steady = /second half's rate \(([\d.]+)\/s[^)]*\): (\d+) min/.exec(final)
     const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(err)
     const wall = /Elapsed \(wall clock\) time.*: ([\d:.]+)/.exec(err)
     // CPU seconds (all threads) per 1000 attestations: what a busy shared machine distorts least.
     const cpu = Number(/User time \(seconds\): ([\d.]+)/.exec(err)?.[1]) + Number(/System time \(seconds\): ([\d.]+)/.exec(err)?.[1])
     const load = (await import('node:os')).loadavg()[0].toFixed(1)
-    const row = { file, bytes: statSync(file).size, workers: w, exit: r.status, lines: m ? Number(m[1]) : NaN, seconds: m ? Number(m[2]) : NaN, rate: m ? Number(m[3]) : NaN, projectionMin: m ? Number(m[4]) : NaN, peakRssMiB: rss ? Math.round(Number(rss[1]) / 1024) : NaN, wall: wall?.[1], cpuSecPer1000: m ? Number(((cpu / Number(m[1])) * 1000).toFixed(2)) : NaN, loadavg1: Number(load) }
+    const row = { file, bytes: statSync(file).size, workers: w, exit: r.status, lines: m ? Number(m[1]) : NaN, seconds: m ? Number(m[2]) : NaN, rate: m ? Number(m[3]) : NaN, projectionMin: m ? Number(m[4]) : NaN, steadyRate: steady ? Number(steady[1]) : NaN, steadyProjectionMin: steady ? Number(steady[2]) : NaN, peakRssMiB: rss ? Math.round(Number(rss[1]) / 1024) : NaN, wall: wall?.[1], cpuSecPer1000: m ? Number(((cpu / Number(m[1])) * 1000).toFixed(2)) : NaN, loadavg1: Number(load) }
     rows.push(row)
     console.log(JSON.stringify(row))
     if (!m) console.error(err.slice(-2000))
@@ -49,5 +51,5 @@ for (const file of files) {
   const mine = rows.filter((r) => r.file === file)
   const one = mine.find((r) => r.workers === Math.min(...workers))
   const most = mine.find((r) => r.workers === Math.max(...workers))
-  if (one && most && one !== most) console.log(`${file}: ${one.rate}/s with ${one.workers} worker(s) → ${most.rate}/s with ${most.workers}: ×${(most.rate / one.rate).toFixed(2)}; peak RSS ${one.peakRssMiB} → ${most.peakRssMiB} MiB`)
+  if (one && most && one !== most) console.log(`${file}: ${one.rate}/s with ${one.workers} worker(s) → ${most.rate}/s with ${most.workers}: ×${(most.rate / one.rate).toFixed(2)} (second halves: ${one.steadyRate}/s → ${most.steadyRate}/s, ×${(most.steadyRate / one.steadyRate).toFixed(2)}); peak RSS ${one.peakRssMiB} → ${most.peakRssMiB} MiB; 8.5 M projection ${most.projectionMin} min (second half's rate: ${most.steadyProjectionMin} min)`)
 }

@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { makeFleet, type FleetLine } from '../../scripts/make-fleet.js'
 import { REPO_ROOT } from '../helpers/corpus.js'
 import { runCli } from './run.js'
+import { steadyRate } from '../../src/cli/commands/batch.js'
 
 const BIN = join(REPO_ROOT, 'src/cli/bin.ts')
 const POLICY = join(REPO_ROOT, 'examples/policies/ovmf-sb-esp.derived.json')
@@ -111,5 +112,18 @@ describe('bootproof batch usage errors (exit 2)', () => {
     const r = await runCli('batch', f, '--policy', bad, '--workers', '1')
     expect(r.code).toBe(2)
     expect((await runCli('fleet', 'query', f, '--component', 'x')).code).toBe(2)
+  })
+})
+
+describe('the steady-state projection rate', () => {
+  it('is the rate over the second half of the run (a slow warm-up does not count)', () => {
+    // 10 s warming up at 100/s, then 10 s at 300/s: average 200/s, second half 300/s.
+    const samples = Array.from({ length: 21 }, (_, t) => ({ t, done: t <= 10 ? 100 * t : 1000 + 300 * (t - 10) }))
+    expect(steadyRate(samples, 20, 4000)).toBe(300)
+  })
+  it('is undefined for a run under 10 s or without a sample early enough in its second half', () => {
+    expect(steadyRate([{ t: 0, done: 0 }, { t: 5, done: 50 }], 9, 90)).toBeUndefined()
+    expect(steadyRate([{ t: 0, done: 0 }, { t: 19.5, done: 1950 }], 20, 2000)).toBeUndefined()
+    expect(steadyRate([{ t: 0, done: 0 }], 20, 2000)).toBeUndefined()
   })
 })
