@@ -134,7 +134,10 @@ export function parseStrictJson(text: string, options: StrictJsonOptions = {}): 
         path.push(key)
         const v = value(depth + 1)
         path.pop()
-        Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true })
+        // Plain assignment makes the same own data property for every name but `__proto__`, where
+        // it would call the prototype setter instead: only that name needs defineProperty.
+        if (key === '__proto__') Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true })
+        else obj[key] = v
         ws()
         if (text[pos] === ',') {
           pos++

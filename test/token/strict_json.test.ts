@@ -23,6 +23,15 @@ describe('parseStrictJson', () => {
     expect(Object.keys(o)).toEqual(['__proto__'])
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
   })
+  it('members are plain own data properties in JSON.parse order (numeric names first), whatever the name', () => {
+    const t = '{"b":1,"2":2,"constructor":3,"toString":4,"1":5,"__proto__":6,"hasOwnProperty":7,"a":{"valueOf":8}}'
+    const o = parseStrictJson(t) as Record<string, unknown>
+    expect(Object.keys(o)).toEqual(Object.keys(JSON.parse(t)))
+    expect(Object.getPrototypeOf(o)).toBe(Object.prototype)
+    for (const k of Object.keys(o)) expect(Object.getOwnPropertyDescriptor(o, k)).toEqual({ value: o[k], enumerable: true, writable: true, configurable: true })
+    expect(o.constructor).toBe(3)
+    expect(o.__proto__).toBe(6)
+  })
   it('rejects duplicate member names, including escaped spellings and nested objects', () => {
     expect(kind('{"a":1,"a":2}')).toBe('duplicate')
     expect(kind('{"a":1,"\\u0061":2}')).toBe('duplicate')
