@@ -5,6 +5,7 @@
  * bank's (go-tpm-tools signs sha1 and sha384 bank quotes with SHA-256).
  */
 import type { HashAlgName } from '../alg.js'
+import { decodeHexInto } from '../bytes/hex.js'
 import { defaultHashProvider, type HashProvider } from '../hash/provider.js'
 import type { PcrSelection } from './pcr_selection.js'
 
@@ -12,6 +13,39 @@ import type { PcrSelection } from './pcr_selection.js'
 const SCRATCH = new Uint8Array(24 * 64)
 /** Views of SCRATCH by length, made once each (a selection has a handful of sizes). */
 const SCRATCH_VIEWS: (Uint8Array | undefined)[] = []
+
+/**
+ * A selected PCR's value: bytes, or hex text without `0x` (decoded straight into the digest
+ * input); undefined when it is missing or unusable, which leaves the digest undefined.
+ */
+export type SelectedPcrValue = (bank: string, pcr: number) => Uint8Array | string | undefined
+
+/**
+ * pcrDigest over the values `valueOf` gives for `selection`. Two passes over the selection (sizes,
+ * then copies) into one scratch buffer: nothing is allocated but the digest.
+ * @returns undefined when a selected value is missing.
+ */
+export function digestOfSelection(selection: readonly PcrSelection[], valueOf: SelectedPcrValue, hash: HashAlgName, provider: HashProvider = defaultHashProvider()): Uint8Array | undefined {
+  let n = 0
+  for (const s of selection) {
+    for (const p of s.pcrs) {
+      const v = valueOf(s.bank, p)
+      if (v === undefined) return undefined
+      n += typeof v === 'string' ? v.length >> 1 : v.length
+    }
+  }
+  const buf = pcrDigestInput(n)
+  let o = 0
+  for (const s of selection) {
+    for (const p of s.pcrs) {
+      const v = valueOf(s.bank, p)!
+      if (typeof v !== 'string') buf.set(v, o)
+      else if (decodeHexInto(v, 0, buf, o) < 0) return undefined
+      o += typeof v === 'string' ? v.length >> 1 : v.length
+    }
+  }
+  return provider.digest(hash, buf)
+}
 
 /**
  * Compute pcrDigest from `values` (bank → index → bytes) for `selection`.
@@ -23,28 +57,7 @@ export function computePcrDigest(
   hash: HashAlgName,
   provider: HashProvider = defaultHashProvider(),
 ): Uint8Array | undefined {
-  // Two passes over the selection (sizes, then copies) instead of collecting the parts: one
-  // allocation per quote.
-  let n = 0
-  for (const s of selection) {
-    const bank = values.get(s.bank)
-    for (const p of s.pcrs) {
-      const v = bank?.get(p)
-      if (!v) return undefined
-      n += v.length
-    }
-  }
-  const buf = pcrDigestInput(n)
-  let o = 0
-  for (const s of selection) {
-    const bank = values.get(s.bank)!
-    for (const p of s.pcrs) {
-      const v = bank.get(p)!
-      buf.set(v, o)
-      o += v.length
-    }
-  }
-  return provider.digest(hash, buf)
+  return digestOfSelection(selection, (bank, pcr) => values.get(bank)?.get(pcr), hash, provider)
 }
 
 /**

@@ -19,7 +19,7 @@ import type { PcrValuesInput } from '../pcr_values.js'
 import type { QuoteInfo } from './attest.js'
 import type { PcrSelection } from './pcr_selection.js'
 import type { QuoteCheck, QuoteCheckCode } from './check_codes.js'
-import { pcrDigestInput } from './pcr_digest.js'
+import { digestOfSelection } from './pcr_digest.js'
 
 /** One supplied bank: indices and values in the order given. */
 export interface SuppliedBank {
@@ -302,28 +302,17 @@ function arenaInput(selection: readonly PcrSelection[], supplied: QuotePcrValues
 function recomputeDigest(selection: readonly PcrSelection[], supplied: QuotePcrValues, hash: HashAlgName, provider: HashProvider): Uint8Array | undefined {
   const decoded = arenaInput(selection, supplied)
   if (decoded) return provider.digest(hash, decoded)
-  let n = 0
-  for (const s of selection) {
-    const b = supplied.bank(s.bank)
-    if (!b) return undefined
-    for (const p of s.pcrs) {
-      const k = b.idx.indexOf(p)
-      if (k < 0 || lengthOf(b.val[k]!) !== b.size) return undefined
-      n += b.size
-    }
-  }
-  const buf = pcrDigestInput(n)
-  let o = 0
-  for (const s of selection) {
-    const b = supplied.bank(s.bank)!
-    for (const p of s.pcrs) {
-      const v = b.val[b.idx.indexOf(p)]!
-      if (typeof v === 'string') decodeHexInto(v, 0, buf, o)
-      else buf.set(v, o)
-      o += b.size
-    }
-  }
-  return provider.digest(hash, buf)
+  return digestOfSelection(
+    selection,
+    (bank, pcr) => {
+      const b = supplied.bank(bank)
+      const k = b ? b.idx.indexOf(pcr) : -1
+      const v = k >= 0 ? b!.val[k]! : undefined
+      return v !== undefined && lengthOf(v) === b!.size ? v : undefined
+    },
+    hash,
+    provider,
+  )
 }
 
 export function checkPcrs(checks: QuoteCheck[], states: readonly QuotedSelection[], supplied: QuotePcrValues, provider: HashProvider, multi: boolean): Record<string, Record<string, string>> {
