@@ -134,9 +134,10 @@ export function parseStrictJson(text: string, options: StrictJsonOptions = {}): 
         path.push(key)
         const v = value(depth + 1)
         path.pop()
-        // Plain assignment makes the same own data property for every name but `__proto__`, where
-        // it would call the prototype setter instead: only that name needs defineProperty.
-        if (key === '__proto__') Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true })
+        // Plain assignment makes the same own data property for every name the prototype lacks.
+        // A name it has (`__proto__`: its setter; `toString` etc.: read-only where the prototype
+        // is frozen) needs defineProperty.
+        if (key in obj) Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true })
         else obj[key] = v
         ws()
         if (text[pos] === ',') {

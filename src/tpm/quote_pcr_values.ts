@@ -210,6 +210,10 @@ function decodeBank(out: QuotePcrValues, entry: SuppliedBank, text: string): boo
   if (!enc || text.length > 2 * ARENA_BYTES || out.arenaEnd + n > ARENA_BYTES) return false
   ascii ??= new Uint8Array(2 * ARENA_BYTES)
   arena ??= new Uint8Array(ARENA_BYTES)
+  // A read claims the arena only with its first bank: once another read has taken it (one that
+  // ran in between, e.g. from a getter of the values object), the bytes before arenaEnd are no
+  // longer this read's, so taking it back would hash another read's values as these.
+  if (out.arenaEnd > 0 && arenaOwner !== out) return false
   // Claimed before writing: a read interrupted by an error leaves no other read's bytes behind.
   arenaOwner = out
   const { read, written } = enc.encodeInto(text, ascii)

@@ -59,6 +59,16 @@ function measure(bytes: Uint8Array) {
   return { log, ms, perByte: retained / bytes.length }
 }
 
+/** hostile / benign parse time as the median of three interleaved pairs (the first given): one pair alone swings with a shared machine's load. */
+function medianTimeRatio(first: number, benign: Uint8Array, hostile: Uint8Array): number {
+  const ratios = [first]
+  for (let k = 0; k < 2; k++) {
+    const b = measure(benign)
+    ratios.push(measure(hostile).ms / b.ms)
+  }
+  return ratios.sort((x, y) => x - y)[1]!
+}
+
 // Per-byte ratios do not depend on the size; 2 MiB keeps per-entry costs dominant over fixed ones.
 const SIZE = 2 * 1024 * 1024
 
@@ -84,7 +94,7 @@ describe('ASCII list: memory and time per input byte', () => {
       // list. The bound leaves room for heap-accounting noise, not for per-line objects.
       expect(h.perByte).toBeLessThan(4.75)
       expect(b.perByte).toBeLessThan(4)
-      expect(h.ms / b.ms).toBeLessThan(4)
+      expect(medianTimeRatio(h.ms / b.ms, benign, bytes)).toBeLessThan(4)
       // Findings are capped per code, the rest summarised with their entries.
       const counts = new Map<string, number>()
       for (const f of h.log.findings) counts.set(f.code, (counts.get(f.code) ?? 0) + 1)
@@ -145,7 +155,7 @@ describe('binary list: memory and time per input byte', () => {
     // are not worded, so the ratio measured 1.3-2.0.
     expect(h.perByte).toBeLessThan(4.75)
     expect(b.perByte).toBeLessThan(4)
-    expect(h.ms / b.ms).toBeLessThan(4)
+    expect(medianTimeRatio(h.ms / b.ms, benign, hostile)).toBeLessThan(4)
     const counts = new Map<string, number>()
     for (const f of h.log.findings) counts.set(f.code, (counts.get(f.code) ?? 0) + 1)
     for (const n of counts.values()) expect(n).toBeLessThanOrEqual(MAX_FINDINGS_PER_CODE + 1)

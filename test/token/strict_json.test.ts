@@ -32,6 +32,13 @@ describe('parseStrictJson', () => {
     expect(o.constructor).toBe(3)
     expect(o.__proto__).toBe(6)
   })
+  it('reads members named like Object.prototype members when the prototype is frozen (hardened runtimes)', async () => {
+    const { spawnSync } = await import('node:child_process')
+    const script = `import('${new URL('../../src/json/strict_json.ts', import.meta.url).href}').then((m) => { Object.freeze(Object.prototype); console.log(JSON.stringify(m.parseStrictJson('{"toString":1,"constructor":{"valueOf":2},"a":3}'))) })`
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 })
+    expect(r.stderr).toBe('')
+    expect(JSON.parse(r.stdout)).toEqual({ toString: 1, constructor: { valueOf: 2 }, a: 3 })
+  })
   it('rejects duplicate member names, including escaped spellings and nested objects', () => {
     expect(kind('{"a":1,"a":2}')).toBe('duplicate')
     expect(kind('{"a":1,"\\u0061":2}')).toBe('duplicate')

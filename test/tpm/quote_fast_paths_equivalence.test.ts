@@ -7,7 +7,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import { verifyQuote } from '../../src/tpm/verify_quote.js'
-import { readQuotePcrs } from '../../src/tpm/quote_pcr_values.js'
+import { checkPcrs, readQuotePcrs } from '../../src/tpm/quote_pcr_values.js'
+import { defaultHashProvider } from '../../src/hash/provider.js'
 import { readQuotePcrValues } from '../../src/pcr_values.js'
 import { hasSelectionProblems, parsePcrSelectionList, selectionProblems } from '../../src/tpm/pcr_selection.js'
 import { ATTR, NONCE, buildPcrSelection, makeQuote, pcrValuesFor, softwareAk, tpm2bPublic, unhex } from '../fixtures/tpm/builders.js'
@@ -101,6 +102,33 @@ describe('verifications that interleave', () => {
     expect(codes(a)).toEqual(['ERR_PCR_DIGEST_MISMATCH'])
     expect(a.pcrs).toEqual({})
     expect(b.valid).toBe(true)
+  })
+})
+
+describe('a read never takes the decoded-values arena back from a read that ran in between', () => {
+  it('a getter that reads other values mid-read cannot make a forged sha1 value authenticate (regression)', () => {
+    const p = defaultHashProvider()
+    const genuine1 = '11'.repeat(20)
+    const fake1 = '22'.repeat(20)
+    const v256 = '33'.repeat(32)
+    // The "quote" signs over sha1:0 = 11…11 ‖ sha256:0 = 33…33 (sha256 digest of the selection).
+    const pcrDigest = p.digest('sha256', unhex(genuine1 + v256))
+    const sel = (bank: string, hashAlg: number) => ({ bank, hashAlg, sizeofSelect: 3, pcrSelect: new Uint8Array([1, 0, 0]), pcrs: [0] })
+    const states = [{ info: { pcrSelect: [sel('sha1', 4), sel('sha256', 11)], pcrDigest } as never, hash: 'sha256' as const }]
+    // The supplied sha1 value is forged; reading the sha256 value reads the genuine one elsewhere,
+    // which writes it into the arena at the same place.
+    const sha256: Record<string, string> = {}
+    Object.defineProperty(sha256, '0', { enumerable: true, get: () => (readQuotePcrs({ sha1: { 0: genuine1 } }), v256) })
+    const forged = readQuotePcrs({ sha1: { 0: fake1 }, sha256 })
+    const checks: { id: string; ok: boolean }[] = []
+    const out = checkPcrs(checks as never, states, forged, p, false)
+    expect(checks.find((c) => c.id === 'pcrs.digest')?.ok).toBe(false)
+    expect(out.sha1?.[0]).toBeUndefined()
+    // The same values without the interleaved read: the genuine ones authenticate.
+    const genuine = readQuotePcrs({ sha1: { 0: genuine1 }, sha256: { 0: v256 } })
+    const checks2: { id: string; ok: boolean }[] = []
+    expect(checkPcrs(checks2 as never, states, genuine, p, false).sha1?.[0]).toBe(genuine1)
+    expect(checks2.find((c) => c.id === 'pcrs.digest')?.ok).toBe(true)
   })
 })
 
