@@ -10,6 +10,7 @@
 import type { Severity } from '../findings.js'
 import { EV } from './event_types.js'
 import type { TcgEvent } from './types.js'
+import { u32le, variableDataOffset } from './variable_data.js'
 
 /** A firmware-quirk form: matching it is reported as an info finding. */
 export const FORM_QUIRK = 1
@@ -70,22 +71,10 @@ function grubPrefixLength(d: Uint8Array): number {
   return -1
 }
 
-function u32At(d: Uint8Array, at: number): number {
-  return (d[at]! | (d[at + 1]! << 8) | (d[at + 2]! << 16) | (d[at + 3]! << 24)) >>> 0
-}
-
-/**
- * UEFI_VARIABLE_DATA.VariableData (TCG PFP §10.4.4 / UEFI_VARIABLE_DATA), or undefined when the
- * lengths are inconsistent. The two UINT64 lengths are read as 32-bit halves: the equation
- * 32 + 2·nameLen + dataLen = data.length can only hold while every term is far below 2^53, where
- * Number arithmetic is exact; a term at or above it makes the sum exceed any array length.
- */
+/** UEFI_VARIABLE_DATA.VariableData, or undefined when the lengths are inconsistent. */
 function variableData(d: Uint8Array): Uint8Array | undefined {
-  if (d.length < 32) return undefined
-  const nameLen = u32At(d, 16) + u32At(d, 20) * 0x1_0000_0000
-  const dataLen = u32At(d, 24) + u32At(d, 28) * 0x1_0000_0000
-  if (32 + 2 * nameLen + dataLen !== d.length) return undefined
-  return d.subarray(32 + 2 * nameLen)
+  const at = variableDataOffset(d)
+  return at === undefined ? undefined : d.subarray(at)
 }
 
 /**
@@ -156,7 +145,7 @@ export function collectForms(ev: TcgEvent, cc: boolean, out: FormList): FormRule
       // command line / initrd content, not the tagged event: their data is a description.
       // systemd's tags (loader.conf in PCR 5, SMBIOS, devicetree / initrd / ucode addons in PCR 12;
       // systemd TPM2_PCR_MEASUREMENTS) likewise hash the file or table they name.
-      const id = d.length >= 4 ? u32At(d, 0) : 0
+      const id = d.length >= 4 ? u32le(d, 0) : 0
       const linuxTag = CONTENT_TAG_IDS.has(id)
       // Older Linux EFI stubs logged only the description string, without the tagged-event
       // header (corpus: go-eventlog ccel_unpadded, TDX MR 3): the digest is of the command line.

@@ -2,6 +2,7 @@
 import { absenceTrust } from '../attest/evidence.js'
 import type { DecodedEventData, UefiVariableData } from '../eventlog/decode/types.js'
 import { formatGuid } from '../eventlog/decode/guid.js'
+import { variableDataOffset } from '../eventlog/variable_data.js'
 import { EV } from '../eventlog/event_types.js'
 import type { TcgEvent } from '../eventlog/types.js'
 import { toHex } from '../bytes/hex.js'
@@ -64,15 +65,11 @@ export function wholeDataBound(ctx: StateContext, ev: TcgEvent): boolean {
 
 /** UEFI_VARIABLE_DATA (TCG PFP §10.2.6) with exact lengths, or undefined; read from content, not from the type. */
 export function uefiVariableContent(d: Uint8Array): { guid: string; name: string; data: Uint8Array } | undefined {
-  if (d.length < 32) return undefined
-  const v = new DataView(d.buffer, d.byteOffset, d.byteLength)
-  const nameLen = v.getBigUint64(16, true)
-  const dataLen = v.getBigUint64(24, true)
-  if (32n + 2n * nameLen + dataLen !== BigInt(d.length)) return undefined
-  const n = Number(nameLen)
+  const at = variableDataOffset(d)
+  if (at === undefined) return undefined
   let name = ''
-  for (let i = 0; i < n; i++) name += String.fromCharCode(v.getUint16(32 + 2 * i, true))
-  return { guid: formatGuid(d), name: name.replace(/\u0000+$/, ''), data: d.subarray(32 + 2 * n) }
+  for (let i = 32; i < at; i += 2) name += String.fromCharCode(d[i]! | (d[i + 1]! << 8))
+  return { guid: formatGuid(d), name: name.replace(/\u0000+$/, ''), data: d.subarray(at) }
 }
 
 /**
