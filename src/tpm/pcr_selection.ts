@@ -34,39 +34,18 @@ export function bitmapToPcrs(bitmap: Uint8Array): number[] {
 
 /** Read a TPML_PCR_SELECTION at the cursor. */
 export function readPcrSelectionList(r: ByteReader, field = 'pcrSelect'): PcrSelection[] {
-  // Field names are spelled only for a read that fails: when the bytes are there, they are read
-  // in place (a quote is parsed per attestation; the names would be built for every bank).
-  const b = r.bytes
   const at = r.offset
-  let count: number
-  if (b.length - r.pos >= 4) {
-    const p = r.pos
-    count = ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0
-    r.pos = p + 4
-  } else count = r.u32be(`${field}.count`)
+  const count = r.u32be(`${field}.count`)
   if (count > TPM_LIMITS.maxPcrBanks) r.limit(`${field}.count`, count, TPM_LIMITS.maxPcrBanks, at)
   const out: PcrSelection[] = []
   for (let i = 0; i < count; i++) {
-    let hashAlg: number
-    let sizeofSelect: number
-    const sizeAt = r.offset + 2
-    if (b.length - r.pos >= 3) {
-      const p = r.pos
-      hashAlg = (b[p]! << 8) | b[p + 1]!
-      sizeofSelect = b[p + 2]!
-      r.pos = p + 3
-    } else {
-      hashAlg = r.u16be(`${field}[${i}].hash`)
-      sizeofSelect = r.u8(`${field}[${i}].sizeofSelect`)
-    }
+    const hashAlg = r.u16be(`${field}[${i}].hash`)
+    const sizeAt = r.offset
+    const sizeofSelect = r.u8(`${field}[${i}].sizeofSelect`)
     if (sizeofSelect > TPM_LIMITS.maxSizeofSelect) {
       r.limit(`${field}[${i}].sizeofSelect`, sizeofSelect, TPM_LIMITS.maxSizeofSelect, sizeAt)
     }
-    let pcrSelect: Uint8Array
-    if (b.length - r.pos >= sizeofSelect) {
-      pcrSelect = b.subarray(r.pos, r.pos + sizeofSelect)
-      r.pos += sizeofSelect
-    } else pcrSelect = r.take(sizeofSelect, `${field}[${i}].pcrSelect`)
+    const pcrSelect = r.take(sizeofSelect, `${field}[${i}].pcrSelect`)
     out.push({ hashAlg, bank: bankName(hashAlg), sizeofSelect, pcrSelect, pcrs: bitmapToPcrs(pcrSelect) })
   }
   return out
@@ -110,30 +89,20 @@ export interface SelectionProblem {
  * quoted" ambiguous; an unknown bank cannot be sized or compared.
  */
 export function selectionProblems(selection: readonly PcrSelection[], maxPcr = 23): SelectionProblem[] {
-  const out: SelectionProblem[] = []
-  const seen = new Set<number>()
-  for (const s of selection) {
-    if (seen.has(s.hashAlg)) out.push({ bank: s.bank, message: `bank ${s.bank} appears more than once in the selection` })
-    seen.add(s.hashAlg)
-    if (!hashAlgName(s.hashAlg)) out.push({ bank: s.bank, message: `bank ${s.bank} is not a known hash algorithm` })
-    const high = s.pcrs.filter((p) => p > maxPcr)
-    if (high.length) out.push({ bank: s.bank, message: `bank ${s.bank} selects PCR ${high.join(',')} above PCR ${maxPcr}` })
-  }
-  return out
-}
-
-/**
- * Whether selectionProblems would report anything, without building its answer (a valid
- * selection, the usual case, allocates nothing here).
- */
-export function hasSelectionProblems(selection: readonly PcrSelection[], maxPcr = 23): boolean {
+  // Nothing is allocated for a sound selection (the usual case: one per verified quote).
+  let out: SelectionProblem[] | undefined
   for (let i = 0; i < selection.length; i++) {
     const s = selection[i]!
-    if (!hashAlgName(s.hashAlg)) return true
-    for (let j = 0; j < i; j++) if (selection[j]!.hashAlg === s.hashAlg) return true
-    for (const p of s.pcrs) if (p > maxPcr) return true
+    for (let j = 0; j < i; j++) {
+      if (selection[j]!.hashAlg === s.hashAlg) {
+        ;(out ??= []).push({ bank: s.bank, message: `bank ${s.bank} appears more than once in the selection` })
+        break
+      }
+    }
+    if (!hashAlgName(s.hashAlg)) (out ??= []).push({ bank: s.bank, message: `bank ${s.bank} is not a known hash algorithm` })
+    if (s.pcrs.some((p) => p > maxPcr)) (out ??= []).push({ bank: s.bank, message: `bank ${s.bank} selects PCR ${s.pcrs.filter((p) => p > maxPcr).join(',')} above PCR ${maxPcr}` })
   }
-  return false
+  return out ?? []
 }
 
 /** (bank, index) pairs of a selection, in pcrDigest order: banks as listed, indices ascending. */

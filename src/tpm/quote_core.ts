@@ -15,7 +15,7 @@ import type { AkEvaluation, AkPolicy } from './ak_checks.js'
 import { cachedAk, evaluateAndCache, resolveAkFor, type CachedAk } from './ak_cache.js'
 import { verifyTpmSignature, verifyTpmSignatureSync } from './verify_signature.js'
 import { WEBCRYPTO_HASH } from './keys.js'
-import { hasSelectionProblems, selectionProblems, type PcrSelection } from './pcr_selection.js'
+import { selectionProblems, type PcrSelection } from './pcr_selection.js'
 import type { PcrValuesInput as PcrValues } from '../pcr_values.js'
 import { checkPcrs, checkRequired, readQuotePcrs } from './quote_pcr_values.js'
 import { computeName } from './public.js'
@@ -248,9 +248,8 @@ export async function runQuoteChecks(input: CoreInput): Promise<CoreResult> {
       const eq = constantTimeEqual(p.qualifiedSigner, o.expectedQualifiedSigner)
       push(checks, 'quote.qualifiedSigner', eq, eq ? 'qualifiedSigner equals the expected qualified name' : `qualifiedSigner ${toHex(p.qualifiedSigner)} is not the expected ${toHex(o.expectedQualifiedSigner)}`, 'ERR_QUOTE_QUALIFIED_SIGNER', multi ? i : undefined)
     }
-    const maxPcr = o.maxPcrIndex ?? 23
-    const probs = hasSelectionProblems(st.info!.pcrSelect, maxPcr) ? selectionProblems(st.info!.pcrSelect, maxPcr) : undefined
-    push(checks, 'quote.selection', !probs?.length, probs?.length ? probs.map((x) => x.message).join('; ') : describeSelection(st.info!.pcrSelect), 'ERR_QUOTE_SELECTION', multi ? i : undefined)
+    const probs = selectionProblems(st.info!.pcrSelect, o.maxPcrIndex ?? 23)
+    push(checks, 'quote.selection', !probs.length, probs.length ? probs.map((x) => x.message).join('; ') : describeSelection(st.info!.pcrSelect), 'ERR_QUOTE_SELECTION', multi ? i : undefined)
   }
 
   // 3. Several quotes from one AK: same boot, same firmware.

@@ -10,7 +10,7 @@ import { verifyQuote } from '../../src/tpm/verify_quote.js'
 import { checkPcrs, readQuotePcrs } from '../../src/tpm/quote_pcr_values.js'
 import { defaultHashProvider } from '../../src/hash/provider.js'
 import { readQuotePcrValues } from '../../src/pcr_values.js'
-import { hasSelectionProblems, parsePcrSelectionList, selectionProblems } from '../../src/tpm/pcr_selection.js'
+import { parsePcrSelectionList, selectionProblems } from '../../src/tpm/pcr_selection.js'
 import { ATTR, NONCE, buildPcrSelection, makeQuote, pcrValuesFor, softwareAk, tpm2bPublic, unhex } from '../fixtures/tpm/builders.js'
 
 const codes = (r: { errors: { code: string }[] }) => r.errors.map((e) => e.code)
@@ -178,7 +178,7 @@ describe('TPML_PCR_SELECTION read in place', () => {
 })
 
 describe('selection judgement', () => {
-  it('hasSelectionProblems agrees with selectionProblems', () => {
+  it('selectionProblems reports exactly the unknown, repeated and out-of-range banks', () => {
     const specs = [
       [{ hash: 0x000b, pcrs: [0, 1, 2] }],
       [{ hash: 0x000b, pcrs: [0, 23] }],
@@ -191,7 +191,16 @@ describe('selection judgement', () => {
     ]
     for (const spec of specs) {
       const sel = parsePcrSelectionList(buildPcrSelection(spec))
-      for (const max of [23, 0, 31]) expect(hasSelectionProblems(sel, max)).toBe(selectionProblems(sel, max).length > 0)
+      for (const max of [23, 0, 31]) {
+        const want = spec.flatMap((b, i) => [
+          ...(spec.slice(0, i).some((x) => x.hash === b.hash) ? ['more than once'] : []),
+          ...(b.hash === 0x0099 ? ['not a known hash'] : []),
+          ...(b.pcrs.some((p) => p > max) ? [`above PCR ${max}`] : []),
+        ])
+        const got = selectionProblems(sel, max).map((x) => x.message)
+        expect(got.length, JSON.stringify({ spec, max })).toBe(want.length)
+        got.forEach((m, k) => expect(m).toContain(want[k]))
+      }
     }
   })
 
