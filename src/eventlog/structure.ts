@@ -17,6 +17,7 @@
  */
 import { isWbclSeparator } from './windows_marker.js'
 import type { HashAlgName } from '../alg.js'
+import { bytesEqual } from '../bytes/hex.js'
 import { defaultHashProvider, type HashProvider } from '../hash/provider.js'
 import type { Finding } from '../findings.js'
 import { EV } from './event_types.js'
@@ -81,12 +82,6 @@ function prefix(d: Uint8Array): number {
   return ((d[0]! << 24) | (d[1]! << 16) | (d[2]! << 8) | d[3]!) >>> 0
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}
-
 const HEX2 = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
 
 function hex4(d: Uint8Array): string {
@@ -108,7 +103,7 @@ export function checkEventLogStructure(log: EventLog, options: { hash?: HashProv
     for (const d of ev.digests) {
       const candidates = known.get(d.bank)?.get(prefix(d.digest))
       if (!candidates) continue
-      for (const c of candidates) if (sameBytes(c.digest, d.digest)) return c.what
+      for (const c of candidates) if (bytesEqual(c.digest, d.digest)) return c.what
     }
     return undefined
   }

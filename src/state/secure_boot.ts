@@ -4,6 +4,7 @@
  * bound, the event type is not. Variables are matched by (GUID, name) — the decoder sets `known`
  * only for recognised pairs — and every value is a Fact whose trust follows its source events.
  */
+import { bytesEqual } from '../bytes/hex.js'
 import { EV } from '../eventlog/event_types.js'
 import type { SignatureEntry, UefiVariableData } from '../eventlog/decode/types.js'
 import type { Finding } from '../findings.js'
@@ -105,12 +106,6 @@ const te = new TextEncoder()
 const DEBUG_MODE = te.encode('UEFI Debug Mode')
 const DMA_DISABLED = te.encode('DMA Protection Disabled')
 
-function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
-  if (!a || a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}
-
 export function extractSecureBoot(ctx: StateContext, findings: Finding[]): SecureBootState {
   const { log } = ctx
   const seen = new Map<string, number[]>() // known name -> events
@@ -131,8 +126,8 @@ export function extractSecureBoot(ctx: StateContext, findings: Finding[]): Secur
     }
     // The EV_EFI_ACTION strings (TCG PFP §10.4.4, R-04) by their bound bytes, whatever the type.
     const bound = boundBytes(ctx, ev)
-    if (sameBytes(bound, DEBUG_MODE)) debug.push(ev.index)
-    if (sameBytes(bound, DMA_DISABLED)) dma.push(ev.index)
+    if (bound && bytesEqual(bound, DEBUG_MODE)) debug.push(ev.index)
+    if (bound && bytesEqual(bound, DMA_DISABLED)) dma.push(ev.index)
     if (ev.eventType !== EV.EV_EFI_VARIABLE_DRIVER_CONFIG) {
       const c = bound === ev.data ? uefiVariableContent(ev.data) : undefined
       if (c && VARIABLE_GUID[c.name] === c.guid && !(ev.eventType === EV.EV_EFI_VARIABLE_AUTHORITY && c.name === 'db')) {

@@ -14,6 +14,7 @@
  * (AK_CACHE_MAX entries, inputs up to AK_CACHE_MAX_INPUT bytes): distinct attacker-supplied keys
  * only evict entries.
  */
+import { bytesEqual } from '../bytes/hex.js'
 import { resolveAk, type AkInput, type AkMaterial } from './ak.js'
 import { evaluateAk, type AkEvaluation, type AkPolicy } from './ak_checks.js'
 import type { HashProvider } from '../hash/provider.js'
@@ -95,23 +96,6 @@ function samplePart(h: number, x: unknown): number | undefined {
   if (x instanceof Uint8Array) return x.length <= AK_CACHE_MAX_INPUT ? sampleBytes(mix(h, 1), x) : undefined
   if (typeof x === 'string') return x.length <= AK_CACHE_MAX_INPUT ? sampleText(mix(h, 2), x) : undefined
   return undefined
-}
-
-/** Inputs at least this long are compared four bytes at a time when both are aligned. */
-const WORD_COMPARE_MIN = 64
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  const n = a.length
-  if (n !== b.length) return false
-  let i = 0
-  if (n >= WORD_COMPARE_MIN && (a.byteOffset & 3) === 0 && (b.byteOffset & 3) === 0) {
-    const wa = new Int32Array(a.buffer, a.byteOffset, n >> 2)
-    const wb = new Int32Array(b.buffer, b.byteOffset, n >> 2)
-    for (let k = 0; k < wa.length; k++) if (wa[k] !== wb[k]) return false
-    i = wa.length << 2
-  }
-  for (; i < n; i++) if (a[i] !== b[i]) return false
-  return true
 }
 
 function samePart(x: unknown, copy: unknown): boolean {

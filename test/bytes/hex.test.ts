@@ -21,3 +21,25 @@ describe('hex', () => {
     expect(constantTimeEqual(new Uint8Array(0), new Uint8Array(0))).toBe(true)
   })
 })
+
+describe('bytesEqual', () => {
+  it('finds a single differing byte at any position, aligned or not, short or long', async () => {
+    const { bytesEqual } = await import('../../src/bytes/hex.js')
+    for (const n of [0, 1, 3, 63, 64, 65, 130, 1027]) {
+      for (const off of [0, 1, 4]) {
+        const buf = new Uint8Array(n + 8).map((_, i) => (i * 37 + 11) & 255)
+        const a = buf.subarray(off, off + n)
+        const b = new Uint8Array(n + 4).subarray(4 - (off & 3), 4 - (off & 3) + n)
+        b.set(a)
+        expect(bytesEqual(a, b), `n=${n} off=${off}`).toBe(true)
+        for (const at of [0, n >> 1, n - 1]) {
+          if (n === 0) continue
+          b[at]! ^= 1
+          expect(bytesEqual(a, b), `n=${n} off=${off} at=${at}`).toBe(false)
+          b[at]! ^= 1
+        }
+      }
+      expect(bytesEqual(new Uint8Array(n), new Uint8Array(n + 1))).toBe(false)
+    }
+  })
+})

@@ -14,7 +14,7 @@
  * SignatureSize.
  */
 import type { ByteReader } from '../../bytes/reader.js'
-import { toHex } from '../../bytes/hex.js'
+import { bytesEqual, toHex } from '../../bytes/hex.js'
 import type { EventLogLimits } from '../../limits.js'
 import { defaultHashProvider } from '../../hash/provider.js'
 import { malformed } from './common.js'
@@ -47,23 +47,12 @@ function fingerprintKey(der: Uint8Array): string {
   return s
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  const n = a.length
-  if (n !== b.length) return false
-  const da = new DataView(a.buffer, a.byteOffset, n)
-  const db = new DataView(b.buffer, b.byteOffset, n)
-  let i = 0
-  for (; i + 4 <= n; i += 4) if (da.getUint32(i) !== db.getUint32(i)) return false
-  for (; i < n; i++) if (a[i] !== b[i]) return false
-  return true
-}
-
 /** SHA-256 fingerprint of a certificate's DER bytes, as lowercase hex. */
 function fingerprint(der: Uint8Array): string {
   if (der.length > FINGERPRINT_CACHE_MAX_BYTES) return toHex(defaultHashProvider().digest('sha256', der))
   const key = fingerprintKey(der)
   const hit = fingerprintCache.get(key)
-  if (hit && sameBytes(hit.der, der)) return hit.sha256
+  if (hit && bytesEqual(hit.der, der)) return hit.sha256
   const sha256 = toHex(defaultHashProvider().digest('sha256', der))
   if (hit) fingerprintCache.delete(key)
   else if (fingerprintCache.size >= FINGERPRINT_CACHE_MAX) fingerprintCache.delete(fingerprintCache.keys().next().value!)
