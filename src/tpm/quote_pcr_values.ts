@@ -139,11 +139,7 @@ function decimalIndex(s: string): number {
  */
 export function readQuotePcrs(pcrs: PcrValuesInput): QuotePcrValues {
   if (typeof pcrs !== 'object' || pcrs === null) throw new TypeError('pcrs must be an object { bank: { index: value } }')
-  return readFresh(pcrs)
-}
-
-/** The strict read (see readQuotePcrs): every rule checked on every value, selected or not. */
-function readFresh(pcrs: object): QuotePcrValues {
+  // Every rule is checked on every value, selected or not.
   const what = 'PCR values'
   if (Array.isArray(pcrs)) throw new BootproofError('ERR_PCRS_INVALID', `${what}: expected an object {bank: {index: hex}}`)
   const out = new QuotePcrValues()
