@@ -32,7 +32,7 @@ interface CheckedModulus {
 
 /**
  * The AK's RSA moduli with their ROCA answers, or the error that made the AK unreadable. Nothing
- * is remembered between attestations: the test is a few thousand Number divisions (tpm/roca.ts),
+ * is remembered between attestations: the test is one bigint division and 38 small ones (tpm/roca.ts),
  * and every machine of a fleet has its own AK.
  */
 function akModuliChecked(ak: AkInput): CheckedModulus[] | Error {
