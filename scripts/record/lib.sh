@@ -187,6 +187,33 @@ uki_stub_magic() {
   tr -d '\0' <"$1" | grep -ao 'LoaderInfo: systemd-stub [^#]*' | head -1 | sed 's/ *$//'
 }
 
+# uki_recorder_defaults: the settings both UKI boot recorders share (each overridable from the
+# environment where it reads one): the newest installed kernel, busybox, the QEMU time-out and
+# the PCRs the in-guest quotes cover.
+uki_recorder_defaults() {
+  KVER="${KVER:-$(ls /boot/vmlinuz-* | sed 's|/boot/vmlinuz-||' | sort -V | tail -1)}"
+  KERNEL="/boot/vmlinuz-$KVER"
+  BUSYBOX="$(command -v busybox)"
+  QEMU_TIMEOUT="${QEMU_TIMEOUT:-900}"
+  QUOTE_PCRS=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+}
+
+# start_ovmf_swtpm <dir> <OVMF variable store>
+# A freshly provisioned swtpm for one OVMF boot (sha1, sha256, sha384 banks; EK and platform
+# certificates) with its state in <dir>/tpm, its socket at <dir>/swtpm.sock and pid in
+# <dir>/swtpm.pid, plus a writable copy of the variable store at <dir>/vars.fd. No --flags: the
+# firmware sends TPM2_Startup itself. Returns once the socket is there.
+start_ovmf_swtpm() {
+  local d="$1" vars="$2"
+  mkdir -p "$d/tpm"
+  swtpm_setup --tpm2 --tpmstate "$d/tpm" --create-ek-cert --create-platform-cert --overwrite \
+    --pcr-banks sha1,sha256,sha384 >"$d/swtpm_setup.log" 2>&1 || { cat "$d/swtpm_setup.log"; die "swtpm_setup"; }
+  cp "$vars" "$d/vars.fd"
+  swtpm socket --tpm2 --tpmstate dir="$d/tpm" --ctrl type=unixio,path="$d/swtpm.sock" \
+    --terminate --pid file="$d/swtpm.pid" --log file="$d/swtpm.log",level=1 &
+  for _ in $(seq 50); do [[ -S $d/swtpm.sock ]] && break; sleep 0.1; done
+}
+
 # boot_uki_ovmf <uki.efi> <work dir> <timeout s> <failed-console copy>
 # Boots the UKI as \EFI\BOOT\BOOTX64.EFI of a bare FAT32 image under OVMF_CODE_4M.fd (QEMU TCG,
 # no Secure Boot) with a freshly provisioned swtpm; the serial console goes to <work>/console.log.
@@ -199,13 +226,7 @@ boot_uki_ovmf() {
   mkfs.vfat -F 32 -n BOOTPROOF "$esp" >/dev/null
   mmd -i "$esp" ::/EFI ::/EFI/BOOT
   mcopy -i "$esp" "$uki" ::/EFI/BOOT/BOOTX64.EFI
-  mkdir -p "$w/tpm"
-  swtpm_setup --tpm2 --tpmstate "$w/tpm" --create-ek-cert --create-platform-cert --overwrite \
-    --pcr-banks sha1,sha256,sha384 >"$w/swtpm_setup.log" 2>&1 || { cat "$w/swtpm_setup.log"; die "swtpm_setup"; }
-  cp "$ovmf/OVMF_VARS_4M.fd" "$w/vars.fd"
-  swtpm socket --tpm2 --tpmstate dir="$w/tpm" --ctrl type=unixio,path="$w/swtpm.sock" \
-    --terminate --pid file="$w/swtpm.pid" --log file="$w/swtpm.log",level=1 &
-  for _ in $(seq 50); do [[ -S $w/swtpm.sock ]] && break; sleep 0.1; done
+  start_ovmf_swtpm "$w" "$ovmf/OVMF_VARS_4M.fd"
   log "booting the UKI (OVMF_CODE_4M.fd, TCG) - timeout ${tmo}s; console: $w/console.log"
   t0=$SECONDS
   timeout "$tmo" qemu-system-x86_64 -machine q35 -accel tcg -m 1024 -smp 1 \

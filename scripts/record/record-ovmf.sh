@@ -81,14 +81,8 @@ boot() {
     *) die "unknown boot $name" ;;
   esac
   local B="$WORK/$name" O="$WORK/out/$name"
-  mkdir -p "$B/tpm" "$O"
-  swtpm_setup --tpm2 --tpmstate "$B/tpm" --create-ek-cert --create-platform-cert --overwrite \
-    --pcr-banks sha1,sha256,sha384 >"$B/swtpm_setup.log" 2>&1 || { cat "$B/swtpm_setup.log"; die "swtpm_setup"; }
-  cp "$OVMF/$vars" "$B/vars.fd"
-  # no --flags: the firmware sends TPM2_Startup itself
-  swtpm socket --tpm2 --tpmstate dir="$B/tpm" --ctrl type=unixio,path="$B/swtpm.sock" \
-    --terminate --pid file="$B/swtpm.pid" --log file="$B/swtpm.log",level=1 &
-  for _ in $(seq 50); do [[ -S $B/swtpm.sock ]] && break; sleep 0.1; done
+  mkdir -p "$O"
+  start_ovmf_swtpm "$B" "$OVMF/$vars"
   local -a boot_args
   if [[ $mode == direct ]]; then
     boot_args=(-kernel "$KERNEL" -initrd "$WORK/initrd.img" -append "$CMDLINE")

@@ -19,13 +19,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need swtpm swtpm_setup tpm2_eventlog tpm2_checkquote qemu-system-x86_64 busybox cpio gzip xz mkfs.vfat mcopy mmd \
   base64 jq xxd openssl objcopy objdump node
 
-KVER="${KVER:-$(ls /boot/vmlinuz-* | sed 's|/boot/vmlinuz-||' | sort -V | tail -1)}"
-KERNEL="/boot/vmlinuz-$KVER"
-BUSYBOX="$(command -v busybox)"
+uki_recorder_defaults
 STUB="${STUB:-/usr/lib/systemd/boot/efi/linuxx64.efi.stub}"
 MEASURE="${MEASURE:-/usr/lib/systemd/systemd-measure}"
-QEMU_TIMEOUT="${QEMU_TIMEOUT:-900}"
-QUOTE_PCRS=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
 OUT="${OUT_DIR:-$VECTORS/uki/boot-ovmf}"
 [[ -r $KERNEL ]] || die "no kernel at $KERNEL (apt-get install linux-image-amd64)"
 [[ -r $STUB ]] || die "no stub at $STUB (apt-get install systemd-boot-efi)"

@@ -30,12 +30,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need swtpm swtpm_setup tpm2_checkquote qemu-system-x86_64 busybox cpio gzip xz mkfs.vfat mcopy mmd \
   base64 jq xxd openssl objcopy objdump node apt-get dpkg-deb
 
-KVER="${KVER:-$(ls /boot/vmlinuz-* | sed 's|/boot/vmlinuz-||' | sort -V | tail -1)}"
-KERNEL="/boot/vmlinuz-$KVER"
-BUSYBOX="$(command -v busybox)"
-QEMU_TIMEOUT="${QEMU_TIMEOUT:-900}"
+uki_recorder_defaults
 DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
-QUOTE_PCRS=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
 # A fixed machine ID (32 lowercase hex digits, machine-id(5)): sha256("bootproof machine id v1")[0:32]
 MACHINE_ID="$(echo -n 'bootproof machine id v1' | openssl dgst -sha256 -r | cut -c1-32)"
 # systemd-pcrextend's steps, in the order systemd's units run them on a booted system
