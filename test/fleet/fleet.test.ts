@@ -84,6 +84,16 @@ describe('splitLines', () => {
     expect(isBlankLine(enc.encode(' \r'))).toBe(true)
     expect(isBlankLine(enc.encode(' {'))).toBe(false)
   })
+
+  it('yields the same lines with views: lines inside one chunk share its memory, lines across chunks are joined copies', async () => {
+    const chunks = [enc.encode('ab\ncd'), enc.encode('ef\ngh\n'), enc.encode('x'.repeat(50) + '\n'), enc.encode('tail')]
+    const copies = await collect(splitLines(chunks, 20))
+    const views = await collect(splitLines(chunks, 20, { views: true }))
+    expect(views).toEqual(copies)
+    expect(views.map((l) => new TextDecoder().decode(l))).toEqual(['ab', 'cdef', 'gh', 'x'.repeat(21), 'tail'])
+    expect(views.map((l) => chunks.findIndex((c) => c.buffer === l.buffer))).toEqual([0, -1, 1, 2, 3])
+    expect(copies.every((l) => chunks.every((c) => c.buffer !== l.buffer))).toBe(true)
+  })
 })
 
 describe('a generated fleet of 200', () => {

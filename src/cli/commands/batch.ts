@@ -31,8 +31,11 @@ import { CLI_INPUT_LIMITS, EXIT_FAILED, EXIT_OK, parseArgs, readInputFile, repor
 const PROJECTION_FLEET = 8_500_000
 /** Largest summary read back as a baseline (one id per machine: 8.5 M machines fit). */
 export const MAX_SUMMARY_BYTES = 512 * 1024 * 1024
-/** Lines in flight per worker: enough to keep each worker's asynchronous signature checks overlapped. */
-const LINES_PER_WORKER = 16
+/**
+ * Lines in flight per worker: several result batches (the pool posts results 8 at a time), so a
+ * worker's queue is refilled before it runs dry.
+ */
+const LINES_PER_WORKER = 32
 const PLAIN_PROGRESS_MS = 10_000
 /** Rate samples kept for the steady-state projection (one a second, thinned when full). */
 const MAX_SAMPLES = 4096
@@ -199,7 +202,9 @@ export async function runBatch(argv: string[], io: CliIO): Promise<number> {
     const status: Record<string, number> = { affirming: 0, warning: 0, contraindicated: 0, none: 0, error: 0 }
     const writer = new LineWriter(output)
     try {
-      const lines = splitLines(counted(stream, progress), DEFAULT_MAX_LINE_BYTES)
+      // Views of the file stream's chunks (fresh buffers per read): the pool copies each line
+      // into its worker's shared input ring, so no line needs an allocation of its own.
+      const lines = splitLines(counted(stream, progress), DEFAULT_MAX_LINE_BYTES, { views: true })
       for await (const r of verifyFleet(lines, { runner: pool.run, window: pool.workers * LINES_PER_WORKER })) {
         // The same escape every command applies to what it prints: JSON stays the same value.
         // Rendered (and escaped, as every command's output is) in the worker: renderLines.
