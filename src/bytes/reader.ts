@@ -8,6 +8,7 @@
  * with the remaining bytes (attack L-01: 2^63 and 2^53+1 lengths).
  */
 import { LimitExceededError, TruncatedInputError } from '../errors.js'
+import { u32beAt, u32leAt } from './uint32.js'
 
 export type TruncationCode = 'ERR_EVENTLOG_TRUNCATED' | 'ERR_EVENTDATA_TRUNCATED' | 'ERR_TPM_TRUNCATED'
 export type LimitCode = 'ERR_EVENTLOG_LIMIT' | 'ERR_EVENTDATA_LIMIT' | 'ERR_TPM_LIMIT'
@@ -113,7 +114,7 @@ export class ByteReader {
     const p = this.pos
     if (p + 4 > b.length) this.truncated(4, field)
     this.pos = p + 4
-    return (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0
+    return u32leAt(b, p)
   }
 
   u32be(field: string): number {
@@ -121,7 +122,7 @@ export class ByteReader {
     const p = this.pos
     if (p + 4 > b.length) this.truncated(4, field)
     this.pos = p + 4
-    return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0
+    return u32beAt(b, p)
   }
 
   u64le(field: string): bigint {

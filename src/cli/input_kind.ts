@@ -15,6 +15,7 @@
 import { BootproofError } from '../errors.js'
 import { isImaList } from '../ima/index.js'
 import { isCelLog } from '../cel/detect.js'
+import { u32leAt } from '../bytes/uint32.js'
 
 export interface InputKind {
   /** Stable identifier: json, evidence-bundle, policy, pcr-values, jwks, jwk, jwt, yaml, ... */
@@ -31,12 +32,8 @@ function isPrintableAscii(b: number): boolean {
   return (b >= 0x20 && b < 0x7f) || b === 0x09 || b === 0x0a || b === 0x0d
 }
 
-function u32le(b: Uint8Array, o: number): number {
-  return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0
-}
-
 function u64leHex(b: Uint8Array, o: number): string {
-  return `0x${(u32le(b, o + 4) * 2 ** 32 + u32le(b, o)).toString(16)}`
+  return `0x${(u32leAt(b, o + 4) * 2 ** 32 + u32leAt(b, o)).toString(16)}`
 }
 
 /**
@@ -47,13 +44,13 @@ function acpiTable(b: Uint8Array): InputKind | undefined {
   if (b.length < 36) return undefined
   const sig = latin1.decode(b.subarray(0, 4))
   if (sig !== 'TCPA' && sig !== 'TPM2' && sig !== 'CCEL') return undefined
-  const length = u32le(b, 4)
+  const length = u32leAt(b, 4)
   if (length < 36 || length > b.length) return undefined
   // Where each table keeps LAML / LASA (a TPM2 table has them only in its longer revisions).
   const at = sig === 'CCEL' ? { laml: 40, lasa: 48, lamlBytes: 8 } : sig === 'TCPA' ? { laml: 38, lasa: 42, lamlBytes: 4 } : { laml: 52, lasa: 56, lamlBytes: 4 }
   let area = ''
   if (length >= at.lasa + 8) {
-    const laml = at.lamlBytes === 8 ? u64leHex(b, at.laml) : `0x${u32le(b, at.laml).toString(16)}`
+    const laml = at.lamlBytes === 8 ? u64leHex(b, at.laml) : `0x${u32leAt(b, at.laml).toString(16)}`
     area = `: ${laml} bytes at physical address ${u64leHex(b, at.lasa)}`
   }
   const where =

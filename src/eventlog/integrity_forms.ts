@@ -10,7 +10,8 @@
 import type { Severity } from '../findings.js'
 import { EV } from './event_types.js'
 import type { TcgEvent } from './types.js'
-import { u32le, variableDataOffset } from './variable_data.js'
+import { u32leAt } from '../bytes/uint32.js'
+import { variableDataOffset } from './variable_data.js'
 
 /** A firmware-quirk form: matching it is reported as an info finding. */
 export const FORM_QUIRK = 1
@@ -145,7 +146,7 @@ export function collectForms(ev: TcgEvent, cc: boolean, out: FormList): FormRule
       // command line / initrd content, not the tagged event: their data is a description.
       // systemd's tags (loader.conf in PCR 5, SMBIOS, devicetree / initrd / ucode addons in PCR 12;
       // systemd TPM2_PCR_MEASUREMENTS) likewise hash the file or table they name.
-      const id = d.length >= 4 ? u32le(d, 0) : 0
+      const id = d.length >= 4 ? u32leAt(d, 0) : 0
       const linuxTag = CONTENT_TAG_IDS.has(id)
       // Older Linux EFI stubs logged only the description string, without the tagged-event
       // header (corpus: go-eventlog ccel_unpadded, TDX MR 3): the digest is of the command line.

@@ -10,17 +10,13 @@
  * array length. The integrity check (its `variable-data` form) and boot state both use this one
  * definition; the decoder (decode/variable.ts) reads the same layout with its own bounded reader.
  */
-
-/** Little-endian UINT32 at `at` (the caller checked the bounds). */
-export function u32le(d: Uint8Array, at: number): number {
-  return (d[at]! | (d[at + 1]! << 8) | (d[at + 2]! << 16) | (d[at + 3]! << 24)) >>> 0
-}
+import { u32leAt } from '../bytes/uint32.js'
 
 /** The offset of VariableData (32 + 2·UnicodeNameLength), or undefined when the lengths are inconsistent. */
 export function variableDataOffset(d: Uint8Array): number | undefined {
   if (d.length < 32) return undefined
-  const nameLen = u32le(d, 16) + u32le(d, 20) * 0x1_0000_0000
-  const dataLen = u32le(d, 24) + u32le(d, 28) * 0x1_0000_0000
+  const nameLen = u32leAt(d, 16) + u32leAt(d, 20) * 0x1_0000_0000
+  const dataLen = u32leAt(d, 24) + u32leAt(d, 28) * 0x1_0000_0000
   if (32 + 2 * nameLen + dataLen !== d.length) return undefined
   return 32 + 2 * nameLen
 }

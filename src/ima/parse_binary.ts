@@ -29,6 +29,7 @@ import { decodeField, IMA_HASH_INPUT_LEN, IMA_NAME_MAX, summarize, templateField
 import type { ImaEntryChecks } from './entry_checks.js'
 import { LazyImaEntry, type DecodedImaEntry, type LazyImaListContext } from './lazy_entry.js'
 import type { ImaEntry, ImaFields, ImaLimits, ImaRawField } from './types.js'
+import { u32beAt, u32leAt } from '../bytes/uint32.js'
 
 const CODES = { truncated: 'ERR_EVENTLOG_TRUNCATED', limit: 'ERR_EVENTLOG_LIMIT' } as const
 const FIELD_CODES = { truncated: 'ERR_EVENTDATA_TRUNCATED', limit: 'ERR_EVENTDATA_LIMIT' } as const
@@ -48,7 +49,7 @@ export interface BinaryParseResult {
 
 /** A u32 at a position already bounds-checked (at parse time). */
 function u32At(b: Uint8Array, p: number, le: boolean): number {
-  return le ? (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0 : ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0
+  return le ? u32leAt(b, p) : u32beAt(b, p)
 }
 
 function u32(r: ByteReader, le: boolean, field: string): number {

@@ -10,6 +10,7 @@ import type { ByteReader } from '../bytes/reader.js'
 import { TPM_LIMITS, TPM_ST_ATTEST, attestTypeName, type AttestTypeName } from './constants.js'
 import { readPcrSelectionList, type PcrSelection } from './pcr_selection.js'
 import { expectEnd, tpmReader, unsupported } from './reader.js'
+import { u32beAt } from '../bytes/uint32.js'
 
 /** TPMS_CLOCK_INFO (Part 2 §10.11.1). */
 export interface ClockInfo {
@@ -156,7 +157,7 @@ export function peekAttestHeader(bytes: Uint8Array): { magic: number; type: numb
   // Six bytes present: read them in place (no cursor per quote). Shorter input goes through the
   // cursor, which throws the usual ERR_TPM_TRUNCATED.
   if (bytes.length >= 6) {
-    const magic = ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0
+    const magic = u32beAt(bytes, 0)
     return { magic, type: (bytes[4]! << 8) | bytes[5]! }
   }
   const r = tpmReader(bytes)

@@ -10,6 +10,8 @@
  *
  * The whole body is signed by the PCK key, so no field is checked for zero here.
  */
+import { u32leAt } from '../../bytes/uint32.js'
+
 export const SGX_REPORT_BODY_SIZE = 384
 
 export interface SgxReportBody {
@@ -33,7 +35,7 @@ export function parseSgxReportBody(b: Uint8Array): SgxReportBody {
   const u16 = (o: number): number => b[o]! | (b[o + 1]! << 8)
   return {
     cpuSvn: b.subarray(0, 16),
-    miscSelect: (b[16]! | (b[17]! << 8) | (b[18]! << 16) | (b[19]! << 24)) >>> 0,
+    miscSelect: u32leAt(b, 16),
     miscSelectBytes: b.subarray(16, 20),
     attributes: b.subarray(48, 64),
     mrEnclave: b.subarray(64, 96),

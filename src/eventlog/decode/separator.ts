@@ -7,12 +7,13 @@
  */
 import { hex32 } from './common.js'
 import type { DecodeInput, SeparatorData } from './types.js'
+import { u32leAt } from '../../bytes/uint32.js'
 
 export function decodeSeparator(input: DecodeInput): SeparatorData {
   const d = input.data
   if (d.length === 4) {
     if (d[0] === 0x57 && d[1] === 0x42 && d[2] === 0x43 && d[3] === 0x4c) return { kind: 'separator', meaning: 'wbcl' }
-    const value = (d[0]! | (d[1]! << 8) | (d[2]! << 16) | (d[3]! << 24)) >>> 0
+    const value = u32leAt(d, 0)
     if (value === 0) return { kind: 'separator', meaning: 'normal', value }
     if (value === 0xffffffff) return { kind: 'separator', meaning: 'ffffffff', value }
     if (value === 1) return { kind: 'separator', meaning: 'error', value, note: 'firmware reported an error (TPM or CRTM measurement failed)' }

@@ -26,6 +26,7 @@ import {
   sipaName,
   type SipaIdInfo,
 } from './sipa_constants.js'
+import { u32leAt } from '../../bytes/uint32.js'
 
 export interface SipaError {
   code: string
@@ -146,8 +147,8 @@ function readSequence(bytes: Uint8Array, base: number, depth: number, parentPath
       errors.push({ code: 'ERR_EVENTDATA_LIMIT', message: `more than ${st.maxRecords} SIPA records in one event (maxItemsPerEvent)`, offset: at })
       break
     }
-    const id = (bytes[pos]! | (bytes[pos + 1]! << 8) | (bytes[pos + 2]! << 16) | (bytes[pos + 3]! << 24)) >>> 0
-    const size = (bytes[pos + 4]! | (bytes[pos + 5]! << 8) | (bytes[pos + 6]! << 16) | (bytes[pos + 7]! << 24)) >>> 0
+    const id = u32leAt(bytes, pos)
+    const size = u32leAt(bytes, pos + 4)
     if (size > left - 8) {
       errors.push({ code: 'ERR_EVENTDATA_TRUNCATED', message: `SIPA record ${sipaName(id)} declares ${size} bytes but only ${left - 8} remain in the enclosing payload`, offset: at })
       break
