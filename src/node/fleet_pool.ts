@@ -68,6 +68,8 @@ interface Slot {
   /** Lines submitted this turn of the event loop, posted together after it (setImmediate). */
   outbox: WireTask[]
   transfer: ArrayBuffer[]
+  /** The thread has exited: the slot is out of service (lines still in its outbox were rejected). */
+  dead: boolean
   input?: RingWriter
   output?: RingReader
 }
@@ -86,24 +88,46 @@ interface WorkerData {
 
 const DEFAULT_RINGS = { input: 4 * 1024 * 1024, output: 1024 * 1024 }
 
-/** Post a slot's collected lines as one message (their owned buffers transferred, not copied). */
-function postOutbox(slot: Slot): void {
+/** Post a slot's collected lines as one message (their buffers transferred, not copied). */
+function postOutbox(slot: Slot, transferring: Set<ArrayBuffer>): void {
   if (slot.outbox.length === 0) return
   const tasks = slot.outbox
   const transfer = slot.transfer
   slot.outbox = []
   slot.transfer = []
-  slot.worker.postMessage({ tasks }, transfer)
+  for (const b of transfer) transferring.delete(b)
+  // A thread that has exited drops messages silently; its lines were rejected when it died.
+  if (slot.dead) return
+  try {
+    slot.worker.postMessage({ tasks }, transfer)
+  } catch (e) {
+    // Never lose a line silently: a message that cannot be sent fails its lines.
+    for (const t of tasks) {
+      const p = slot.pending.get(t.id)
+      slot.pending.delete(t.id)
+      p?.reject(e as Error)
+    }
+  }
 }
 
-/** The task as posted: its bytes copied into the worker's input ring when they fit. */
-function wireTask(slot: Slot, id: number, task: FleetTask): WireTask {
+/**
+ * The task as posted: its bytes copied into the worker's input ring when they fit, else in the
+ * message. There the line's buffer is transferred when the line owns all of it (splitLines'
+ * copies do) and no other message queued this turn transfers it: a message whose transfer list
+ * holds a buffer already detached is dropped without an error (Node 20). Any other line (a view
+ * of a larger buffer, as `splitLines({ views: true })` yields; a buffer already queued for
+ * transfer) is copied first: a view would carry its whole buffer into the message.
+ */
+function wireTask(slot: Slot, id: number, task: FleetTask, transferring: Set<ArrayBuffer>): WireTask {
   const d = task.data
-  const ring = typeof d !== 'string' && slot.input ? slot.input.writeBytes(d) : undefined
+  if (typeof d === 'string') return { id, index: task.index, line: task.line, data: d }
+  const ring = slot.input?.writeBytes(d)
   if (ring) return { id, index: task.index, line: task.line, ring }
-  // Transfer the line's buffer when the line owns all of it (splitLines' lines do).
-  if (typeof d !== 'string' && d.byteOffset === 0 && d.byteLength === d.buffer.byteLength && d.buffer instanceof ArrayBuffer && !slot.transfer.includes(d.buffer)) slot.transfer.push(d.buffer)
-  return { id, index: task.index, line: task.line, data: d }
+  const owned = d.byteOffset === 0 && d.byteLength === d.buffer.byteLength && d.buffer instanceof ArrayBuffer && !transferring.has(d.buffer)
+  const data = owned ? d : Uint8Array.prototype.slice.call(d)
+  transferring.add(data.buffer as ArrayBuffer)
+  slot.transfer.push(data.buffer as ArrayBuffer)
+  return { id, index: task.index, line: task.line, data }
 }
 
 function spawn(data: WorkerData): Worker {
@@ -128,7 +152,12 @@ export async function createFleetWorkerPool(options: FleetWorkerPoolOptions): Pr
     // this module into a shared chunk because bootproof/node exports it too).
     throw new Error('fleet worker pool: this module was bundled into the CLI entry point; use workers from bootproof/node')
   }
+  /** Live workers only: a slot leaves as soon as its thread dies. */
   const slots: Slot[] = []
+  /** Replacements being started (a line finding no live worker waits for one). */
+  const restarting = new Set<Promise<void>>()
+  /** Buffers in some slot's transfer list this turn. */
+  const transferring = new Set<ArrayBuffer>()
   let nextId = 1
   let respawns = 0
   let closed = false
@@ -144,6 +173,7 @@ export async function createFleetWorkerPool(options: FleetWorkerPoolOptions): Pr
         pending: new Map(),
         outbox: [],
         transfer: [],
+        dead: false,
         ...(input ? { input: new RingWriter(input) } : {}),
         ...(output ? { output: new RingReader(output) } : {}),
       }
@@ -173,32 +203,53 @@ export async function createFleetWorkerPool(options: FleetWorkerPoolOptions): Pr
         if (!ready) return reject(new Error(`fleet worker failed to start: ${why}`))
         for (const p of slot.pending.values()) p.reject(new Error(`worker thread ${why}`))
         slot.pending.clear()
+        // A crash emits 'error' and then 'exit': act on the first only.
+        if (slot.dead) return
+        slot.dead = true
+        // Out of service at once: the least-loaded choice would otherwise pick the dead slot
+        // (it has no pending line) and its lines would never be answered.
         const i = slots.indexOf(slot)
-        if (i < 0 || closed) return
+        if (i < 0) return
+        slots.splice(i, 1)
         // Replace a crashed worker so one poisonous line cannot stop the run; give up after
         // a few crashes per worker rather than loop on a broken environment.
-        if (++respawns > count * 4) slots.splice(i, 1)
-        else start().then((s) => (slots[i] = s), () => slots.splice(i, 1))
+        if (closed || ++respawns > count * 4) return
+        const replaced: Promise<void> = start()
+          .then(
+            // Closed meanwhile: end the replacement too (a running thread keeps the process alive).
+            (s) => (closed ? s.worker.terminate().then(() => undefined) : void slots.push(s)),
+            () => undefined,
+          )
+          .finally(() => restarting.delete(replaced))
+        restarting.add(replaced)
       }
       slot.worker.on('error', (e) => died(`crashed: ${e.message}`))
       slot.worker.on('exit', (code) => died(`exited with code ${code}`))
     })
-  try {
-    for (const s of await Promise.all(Array.from({ length: count }, start))) slots.push(s)
-  } catch (e) {
+  // Every start settled before deciding: a worker that started while another failed is ended too.
+  const started = await Promise.allSettled(Array.from({ length: count }, start))
+  for (const s of started) if (s.status === 'fulfilled' && !s.value.dead) slots.push(s.value)
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected')
+  if (failed) {
     closed = true
     await Promise.all(slots.map((s) => s.worker.terminate()))
-    throw e
+    throw failed.reason
   }
   const run: FleetLineVerifier = (task) => {
+    if (closed) return Promise.reject(new Error('fleet worker pool is closed'))
     let slot: Slot | undefined
     for (const s of slots) if (!slot || s.pending.size < slot.pending.size) slot = s
-    if (!slot) return Promise.reject(new Error('no fleet worker is running'))
+    if (!slot) {
+      // Every worker has crashed: wait for a replacement rather than fail the line.
+      if (restarting.size > 0) return Promise.race(restarting).then(() => run(task))
+      return Promise.reject(new Error('no fleet worker is running'))
+    }
     const id = nextId++
     const target = slot
     return new Promise<FleetResult>((resolve, reject) => {
+      const wire = wireTask(target, id, task, transferring)
       target.pending.set(id, { resolve, reject })
-      if (target.outbox.push(wireTask(target, id, task)) === 1) setImmediate(postOutbox, target)
+      if (target.outbox.push(wire) === 1) setImmediate(postOutbox, target, transferring)
     })
   }
   return {
@@ -206,7 +257,7 @@ export async function createFleetWorkerPool(options: FleetWorkerPoolOptions): Pr
     workers: count,
     async close() {
       closed = true
-      await Promise.all(slots.map((s) => s.worker.terminate()))
+      await Promise.all([...slots.map((s) => s.worker.terminate()), ...restarting])
     },
   }
 }
@@ -232,7 +283,8 @@ function serveWorker(data: WorkerData): void {
     const rendered = renderedFleetResult(result)
     const ring = rendered.ndjson !== undefined && output ? output.writeText(rendered.ndjson) : undefined
     if (!ring) return { id, result: rendered }
-    delete rendered.ndjson
+    // Emptied, not deleted: the main thread puts the text back in the same place among the members.
+    rendered.ndjson = ''
     return { id, result: rendered, ring }
   }
   /** Move every message already waiting on the port into the queue (without an event-loop turn). */

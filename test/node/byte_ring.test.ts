@@ -106,4 +106,34 @@ describe('byte ring', () => {
     expect(written).toBeGreaterThan(5_000)
     expect(refused).toBeGreaterThan(100)
   })
+
+  it('keeps its accounting across the int32 wrap of the running counts (2^31 and 2^32 bytes written)', () => {
+    for (const startAt of [2 ** 31 - 40, -40]) {
+      const sab = createRingBuffer(64)
+      const w = new RingWriter(sab)
+      const r = new RingReader(sab)
+      // As if startAt (mod 2^32) bytes had gone through the ring and been released.
+      ;(w as unknown as { head: number }).head = startAt | 0
+      Atomics.store(new Int32Array(sab, 0, 2), 0, startAt | 0)
+      const held: { rec: RingRecord; want: Uint8Array }[] = []
+      for (let i = 0; i < 400; i++) {
+        const want = bytes(5 + (i % 23), i)
+        let rec = w.writeBytes(want)
+        if (!rec) {
+          // Refused only when held space leaves no room: with every record released it fits.
+          expect(held.length).toBeGreaterThan(0)
+          for (const h of held.splice(0)) {
+            expect(r.bytes(h.rec)).toEqual(h.want)
+            r.release(h.rec)
+          }
+          rec = w.writeBytes(want)!
+        }
+        expect(rec.at + rec.len).toBeLessThanOrEqual(64)
+        held.push({ rec, want })
+        for (const h of held) expect(r.bytes(h.rec)).toEqual(h.want)
+      }
+      // The running count went across the wrap.
+      expect(Math.sign(held.at(-1)!.rec.end)).not.toBe(Math.sign(startAt | 0))
+    }
+  })
 })

@@ -5,8 +5,9 @@
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { beforeAll, describe, expect, it } from 'vitest'
-import { createFleetLineVerifier, verifyFleet, type FleetResult } from '../../src/index.js'
+import { Worker } from 'node:worker_threads'
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { createFleetLineVerifier, splitLines, verifyFleet, type FleetResult } from '../../src/index.js'
 import { createFleetWorkerPool, type FleetWorkerPool, type FleetWorkerPoolOptions } from '../../src/node/index.js'
 import { renderedFleetResult } from '../../src/fleet/output.js'
 import { makeFleet } from '../../scripts/make-fleet.js'
@@ -22,8 +23,8 @@ const fleet = makeFleet(24, 'pool-test').map((f) => f.line)
 const extra = [new Uint8Array([0x7b, 0xff, 0x7d]), enc.encode('not json'), enc.encode(JSON.stringify({ id: 'ünïcødé—😀', bundle: {} }))]
 const lineBytes = (): Uint8Array[] => [...fleet.map((l) => enc.encode(l)), ...extra.map((b) => b.slice())]
 
-async function collect(it: AsyncIterable<FleetResult>): Promise<FleetResult[]> {
-  const out: FleetResult[] = []
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = []
   for await (const r of it) out.push(r)
   return out
 }
@@ -48,7 +49,10 @@ describe('createFleetWorkerPool', () => {
   const rendered = () => expected.map((r) => renderedFleetResult(r))
 
   it('renders lines through the shared rings: same output lines and digests as in this thread', async () => {
-    expect(await viaPool({ renderLines: true }, lineBytes())).toEqual(rendered())
+    const got = await viaPool({ renderLines: true }, lineBytes())
+    expect(got).toEqual(rendered())
+    // Same members in the same order as on the message path (a caller may serialize the result).
+    expect(got.map((r) => Object.keys(r))).toEqual(rendered().map((r) => Object.keys(r)))
   }, 120_000)
 
   it('falls back to messages when a line or output does not fit its ring, with the same results', async () => {
@@ -75,5 +79,92 @@ describe('createFleetWorkerPool', () => {
       expect(await pending).toEqual(expected[i])
     }
   }, 60_000)
+
+  it('sends a line given twice (one buffer, two workers, no ring) to both workers intact', async () => {
+    // Each worker's message goes out after the event-loop turn: the first transfer must not
+    // detach the bytes the second message still carries.
+    const l = enc.encode(fleet[0]!)
+    const want = await collect(verifyFleet([l.slice(), l.slice()], verify))
+    const pool = await createFleetWorkerPool({ verify, workers: 2, rings: false })
+    try {
+      expect(await within(collect(verifyFleet([l, l], { runner: pool.run, window: 4 })), 60_000)).toEqual(want)
+    } finally {
+      await pool.close()
+    }
+  }, 120_000)
+
+  it('a line that is a view of a larger buffer goes in its message as its own bytes, not the whole buffer', async () => {
+    const post = vi.spyOn(Worker.prototype, 'postMessage')
+    const text = Array.from({ length: 6 }, (_, i) => JSON.stringify({ id: `vïew-${i}`, bundle: {} }) + '\n').join('')
+    const lines = await collect(splitLines([enc.encode(text)], 1 << 20, { views: true }))
+    expect(lines.every((l) => l.byteLength > 16 && l.byteLength < l.buffer.byteLength)).toBe(true)
+    const want = await collect(verifyFleet(lines.map((l) => l.slice()), verify))
+    // A 16-byte input ring holds none of these lines: every one goes in a message.
+    const pool = await createFleetWorkerPool({ verify, workers: 1, rings: { input: 16 } })
+    try {
+      expect(await collect(verifyFleet(lines, { runner: pool.run, window: 4 }))).toEqual(want)
+    } finally {
+      await pool.close()
+    }
+    const sent = post.mock.calls.flatMap(([m]) => ((m as { tasks?: { data?: Uint8Array }[] }).tasks ?? []).map((t) => t.data!))
+    expect(sent.length).toBe(lines.length)
+    for (const d of sent) expect(d.buffer.byteLength).toBe(d.byteLength)
+  }, 60_000)
 })
 
+/** `p`, or a rejection after `ms` (a lost line shows as a failure, not a hung test). */
+function within<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)))
+  return Promise.race([p, late]).finally(() => clearTimeout(timer))
+}
+
+describe('createFleetWorkerPool: a worker thread that crashes', () => {
+  afterEach(() => {
+    vi.restoreAllMocks()
+  })
+  // Every Worker the pool starts (it listens for 'message' on each).
+  const started = (on: { mock: { calls: unknown[][]; contexts: unknown[] } }): Worker[] => [
+    ...new Set(on.mock.contexts.filter((w, i) => on.mock.calls[i]![0] === 'message' && w instanceof Worker) as Worker[]),
+  ]
+  const task = () => ({ index: 0, line: 1, data: enc.encode('not json') })
+  // A message the worker cannot read: its handler throws, the thread emits 'error' and exits.
+  const crash = async (w: Worker) => {
+    const gone = new Promise((resolve) => w.once('exit', resolve))
+    w.postMessage({ tasks: null })
+    await gone
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  const allExited = async (ws: Worker[]) => {
+    for (let i = 0; i < 200 && ws.some((w) => w.threadId !== -1); i++) await new Promise((resolve) => setTimeout(resolve, 50))
+    return ws.map((w) => w.threadId)
+  }
+
+  it('is replaced once, and a line submitted while the replacement starts is verified, not sent to the dead thread', async () => {
+    const on = vi.spyOn(Worker.prototype, 'on')
+    const want = renderedFleetResult(await createFleetLineVerifier(verify)(task()))
+    const pool = await createFleetWorkerPool({ verify, workers: 1, renderLines: true })
+    try {
+      expect(await pool.run(task())).toEqual(want)
+      const [first] = started(on)
+      await crash(first!)
+      expect(await within(pool.run(task()), 20_000)).toEqual(want)
+      // One replacement for one crash ('error' and then 'exit' are both emitted).
+      expect(started(on).length).toBe(2)
+    } finally {
+      await pool.close()
+    }
+    expect(await allExited(started(on))).toEqual(started(on).map(() => -1))
+  }, 60_000)
+
+  it('close() while the replacement starts ends it too, and a line after close() is refused', async () => {
+    const on = vi.spyOn(Worker.prototype, 'on')
+    const pool = await createFleetWorkerPool({ verify, workers: 1 })
+    await crash(started(on)[0]!)
+    await pool.close()
+    await expect(within(pool.run(task()), 10_000)).rejects.toThrow(/closed|no fleet worker/)
+    const all = started(on)
+    expect(all.length).toBeGreaterThanOrEqual(1)
+    expect(await allExited(all)).toEqual(all.map(() => -1))
+  }, 60_000)
+})
