@@ -85,6 +85,11 @@ export interface FleetResult {
    * `renderLines: true`: the verdict object then never crosses the thread boundary.
    */
   ndjson?: string
+  /**
+   * The same output line as UTF-8 bytes, set instead of `ndjson` by a worker pool created with
+   * `renderLines: 'utf8'` (for a writer of bytes: no decoding and encoding again on its thread).
+   */
+  ndjsonUtf8?: Uint8Array
   /** What a summary reads of the verdict (see `ndjson`). */
   verdictDigest?: FleetVerdictDigest
 }

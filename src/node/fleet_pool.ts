@@ -40,9 +40,11 @@ export interface FleetWorkerPoolOptions {
   /**
    * Results carry their output line (`ndjson`, rendered and made terminal-safe in the worker)
    * and a `verdictDigest` instead of the `verdict` object, which then never crosses threads
-   * (`renderedFleetResult`). What `bootproof batch` uses; default false (whole verdicts).
+   * (`renderedFleetResult`); default false (whole verdicts). `'utf8'`: the same, with the line
+   * as UTF-8 bytes in `ndjsonUtf8` instead of `ndjson`, copied straight from the worker's output
+   * ring (what `bootproof batch` uses: it writes bytes).
    */
-  renderLines?: boolean
+  renderLines?: boolean | 'utf8'
   /**
    * Shared-memory rings per worker, in bytes (powers of two): `input` for line bytes (default
    * 4 MiB), `output` for rendered lines (default 1 MiB); `false`: every line and result in its
@@ -163,7 +165,8 @@ export async function createFleetWorkerPool(options: FleetWorkerPoolOptions): Pr
   let closed = false
   const start = (): Promise<Slot> =>
     new Promise((resolve, reject) => {
-      const renderLines = options.renderLines === true
+      const renderLines = options.renderLines === true || options.renderLines === 'utf8'
+      const utf8 = options.renderLines === 'utf8'
       const rings = options.rings === false ? undefined : { ...DEFAULT_RINGS, ...options.rings }
       // Fresh rings for every worker started (a replacement never inherits a dead worker's state).
       const input = rings ? createRingBuffer(rings.input) : undefined
@@ -188,8 +191,14 @@ export async function createFleetWorkerPool(options: FleetWorkerPoolOptions): Pr
         for (const r of m.results) {
           // Read every ring record before releasing: the worker may reuse the space at once.
           if ('result' in r && r.ring && slot.output) {
-            r.result.ndjson = slot.output.text(r.ring)
+            if (utf8) r.result.ndjsonUtf8 = Buffer.from(slot.output.bytes(r.ring))
+            else r.result.ndjson = slot.output.text(r.ring)
             last = r.ring
+          }
+          if (utf8 && 'result' in r && r.result.ndjson !== undefined) {
+            // Sent in its message (it did not fit the ring): the same bytes, in the same place.
+            if (!r.ring) r.result.ndjsonUtf8 = Buffer.from(r.result.ndjson, 'utf8')
+            delete r.result.ndjson
           }
           const p = slot.pending.get(r.id)
           if (!p) continue

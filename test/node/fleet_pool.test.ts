@@ -62,6 +62,16 @@ describe('createFleetWorkerPool', () => {
     expect(await viaPool({ renderLines: true, rings: false }, lineBytes())).toEqual(rendered())
   }, 120_000)
 
+  it("renderLines 'utf8': the same output lines as UTF-8 bytes, through the ring or in the message", async () => {
+    const want = rendered().map(({ ndjson, ...r }) => ({ ...r, ndjsonUtf8: new TextEncoder().encode(ndjson) }))
+    // A 4 KiB output ring: some lines come from the ring, others in their message.
+    for (const rings of [undefined, { output: 4 * 1024 }, false as const]) {
+      const got = await viaPool({ renderLines: 'utf8', ...(rings === undefined ? {} : { rings }) }, lineBytes())
+      expect(got.map((r) => ({ ...r, ndjsonUtf8: new Uint8Array(r.ndjsonUtf8!) }))).toEqual(want)
+      expect(got.map((r) => Object.keys(r))).toEqual(want.map((r) => Object.keys(r)))
+    }
+  }, 120_000)
+
   it('posts whole verdicts without renderLines, and takes string lines', async () => {
     expect(await viaPool({}, lineBytes())).toEqual(expected)
     const strings = [...fleet, ...extra.slice(1).map((b) => new TextDecoder().decode(b))]

@@ -138,21 +138,39 @@ async function* counted(stream: Readable, progress: Progress): AsyncGenerator<Ui
   }
 }
 
-/** Buffered writes that wait for 'drain': a slow reader of the output slows the whole run. */
-class LineWriter {
-  private buf: string[] = []
-  private size = 0
+/** Bytes of output gathered before one write. */
+const WRITE_CHUNK = 256 * 1024
+
+/**
+ * Output lines gathered as UTF-8 bytes into one chunk per write, each followed by LF; writes wait
+ * for 'drain' (a slow reader of the output slows the whole run). Lines come as bytes from the
+ * pool (`renderLines: 'utf8'`), so this thread never decodes, joins and encodes them again.
+ */
+export class LineWriter {
+  private chunk = Buffer.allocUnsafe(WRITE_CHUNK)
+  private used = 0
   constructor(private readonly out: Writable) {}
-  async write(line: string): Promise<void> {
-    this.buf.push(line)
-    this.size += line.length
-    if (this.size >= 256 * 1024) await this.flush()
+  async writeLine(line: string | Uint8Array): Promise<void> {
+    const bytes = typeof line === 'string' ? Buffer.from(line, 'utf8') : line
+    if (this.used + bytes.length + 1 > this.chunk.length) await this.flush()
+    if (bytes.length + 1 > this.chunk.length) {
+      // Longer than a chunk: written by itself (a chunk is never resized).
+      await this.send(Buffer.concat([bytes, Buffer.of(0x0a)]))
+      return
+    }
+    this.chunk.set(bytes, this.used)
+    this.used += bytes.length
+    this.chunk[this.used++] = 0x0a
   }
   async flush(): Promise<void> {
-    if (!this.buf.length) return
-    const s = this.buf.join('')
-    this.buf = []
-    this.size = 0
+    if (this.used === 0) return
+    // The stream keeps the written bytes until it has written them: a fresh chunk each time.
+    const out = this.chunk.subarray(0, this.used)
+    this.chunk = Buffer.allocUnsafe(WRITE_CHUNK)
+    this.used = 0
+    await this.send(out)
+  }
+  private async send(s: Uint8Array): Promise<void> {
     if (!this.out.write(s)) await new Promise<void>((resolve, reject) => {
       const done = (e?: Error) => {
         this.out.off('drain', done)
@@ -196,7 +214,7 @@ export async function runBatch(argv: string[], io: CliIO): Promise<number> {
     if (flags.baseline !== undefined && typeof flags.summary !== 'string') throw new UsageError('--baseline is reported in the summary: give --summary <file.json> too')
     const { stream, size } = openLineStream(positional[0]!, 'batch input')
     const output = typeof flags.out === 'string' ? createWriteStream(flags.out) : process.stdout
-    const pool = await createFleetWorkerPool({ workers, verify, renderLines: true })
+    const pool = await createFleetWorkerPool({ workers, verify, renderLines: 'utf8' })
     const progress = new Progress(io, process.stderr.isTTY === true, size, pool.workers)
     const summary = typeof flags.summary === 'string' ? new FleetSummaryBuilder() : undefined
     const status: Record<string, number> = { affirming: 0, warning: 0, contraindicated: 0, none: 0, error: 0 }
@@ -208,7 +226,7 @@ export async function runBatch(argv: string[], io: CliIO): Promise<number> {
       for await (const r of verifyFleet(lines, { runner: pool.run, window: pool.workers * LINES_PER_WORKER })) {
         // The same escape every command applies to what it prints: JSON stays the same value.
         // Rendered (and escaped, as every command's output is) in the worker: renderLines.
-        await writer.write((r.ndjson ?? escapeText(fleetResultLine(r))) + '\n')
+        await writer.writeLine(r.ndjsonUtf8 ?? r.ndjson ?? escapeText(fleetResultLine(r)))
         count(r, status, progress)
         summary?.add(r)
         progress.tick()
