@@ -45,11 +45,15 @@ export async function* verifyFleet(
     if (isBlankLine(data)) continue
     const task: FleetTask = { index: index++, line, data }
     const bytes = data.length
+    // The failure handler keeps the numbers, not the task: a line's bytes (possibly a view of a
+    // whole read chunk) are then free once the runner has taken them.
+    const at = task.index
+    const ln = task.line
     const result = run(task).catch((e: unknown): FleetResult => ({
-      index: task.index,
-      line: task.line,
+      index: at,
+      line: ln,
       id: null,
-      error: { code: 'ERR_WORKER_FAILED', message: `line ${task.line}: the verifier failed: ${String((e as Error)?.message ?? e)}` },
+      error: { code: 'ERR_WORKER_FAILED', message: `line ${ln}: the verifier failed: ${String((e as Error)?.message ?? e)}` },
     }))
     queue.push({ result, bytes })
     inFlightBytes += bytes
