@@ -4,13 +4,15 @@
  *
  *   npx tsx scripts/make-fleet.ts 10000 --out /tmp/f10k.ndjson
  *   npx tsx scripts/make-fleet.ts 100000 --out /tmp/f100k.ndjson
- *   node bench/fleet.mjs /tmp/f10k.ndjson /tmp/f100k.ndjson [--workers 1,2] [--dist]
+ *   node bench/fleet.mjs /tmp/f10k.ndjson /tmp/f100k.ndjson [--workers 1,2] [--dist] [--repeat N]
  *
  * Runs the TypeScript sources through tsx by default (`--dist`: node dist/cli/main.js after a
  * build); tsx transpiles on load only, so steady-state rates are close, but startup differs.
  * Output: one row per (file, workers) and the scaling of the rate from 1 worker to the most, over
  * the whole run and over its second half (workers past their JIT warm-up: what an 8.5 M run is).
  * The load average is printed with each row: on a shared machine, compare rates only at similar load.
+ * `--repeat N` runs N rounds (each round every worker count once, so neighbouring runs share the
+ * machine's load) and summarises medians: of each rate, and of the per-round scaling ratios.
  */
 import { spawnSync } from 'node:child_process'
 import { statSync } from 'node:fs'
@@ -19,17 +21,18 @@ import { join } from 'node:path'
 const root = join(import.meta.dirname, '..')
 const args = process.argv.slice(2)
 const flag = (n) => (args.includes(n) ? args[args.indexOf(n) + 1] : undefined)
-const files = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1] === '--workers'))
+const files = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && ['--workers', '--repeat'].includes(args[i - 1])))
 const workers = (flag('--workers') ?? '1,2').split(',').map(Number)
 const cli = args.includes('--dist') ? [join(root, 'dist/cli/main.js')] : ['--import', 'tsx', join(root, 'src/cli/bin.ts')]
 const policy = join(root, 'examples/policies/ovmf-sb-esp.derived.json')
-if (!files.length) {
-  console.error('usage: node bench/fleet.mjs <fleet.ndjson>... [--workers 1,2] [--dist]')
+const repeat = Number(flag('--repeat') ?? 1)
+if (!files.length || !Number.isInteger(repeat) || repeat < 1) {
+  console.error('usage: node bench/fleet.mjs <fleet.ndjson>... [--workers 1,2] [--dist] [--repeat N]')
   process.exit(2)
 }
 
 const rows = []
-for (const file of files) {
+for (let round = 1; round <= repeat; round++) for (const file of files) {
   for (const w of workers) {
     const r = spawnSync('/usr/bin/time', ['-v', process.execPath, ...cli, 'batch', file, '--policy', policy, '-o', '/dev/null', '--workers', String(w)], { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 })
     const err = r.stderr ?? ''
@@ -41,15 +44,28 @@ for (const file of files) {
     // CPU seconds (all threads) per 1000 attestations: what a busy shared machine distorts least.
     const cpu = Number(/User time \(seconds\): ([\d.]+)/.exec(err)?.[1]) + Number(/System time \(seconds\): ([\d.]+)/.exec(err)?.[1])
     const load = (await import('node:os')).loadavg()[0].toFixed(1)
-    const row = { file, bytes: statSync(file).size, workers: w, exit: r.status, lines: m ? Number(m[1]) : NaN, seconds: m ? Number(m[2]) : NaN, rate: m ? Number(m[3]) : NaN, projectionMin: m ? Number(m[4]) : NaN, steadyRate: steady ? Number(steady[1]) : NaN, steadyProjectionMin: steady ? Number(steady[2]) : NaN, peakRssMiB: rss ? Math.round(Number(rss[1]) / 1024) : NaN, wall: wall?.[1], cpuSecPer1000: m ? Number(((cpu / Number(m[1])) * 1000).toFixed(2)) : NaN, loadavg1: Number(load) }
+    const row = { round, file, bytes: statSync(file).size, workers: w, exit: r.status, lines: m ? Number(m[1]) : NaN, seconds: m ? Number(m[2]) : NaN, rate: m ? Number(m[3]) : NaN, projectionMin: m ? Number(m[4]) : NaN, steadyRate: steady ? Number(steady[1]) : NaN, steadyProjectionMin: steady ? Number(steady[2]) : NaN, peakRssMiB: rss ? Math.round(Number(rss[1]) / 1024) : NaN, wall: wall?.[1], cpuSecPer1000: m ? Number(((cpu / Number(m[1])) * 1000).toFixed(2)) : NaN, loadavg1: Number(load) }
     rows.push(row)
     console.log(JSON.stringify(row))
     if (!m) console.error(err.slice(-2000))
   }
 }
+const median = (xs) => {
+  const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
+  return v.length ? (v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2) : NaN
+}
+const lo = Math.min(...workers)
+const hi = Math.max(...workers)
 for (const file of files) {
-  const mine = rows.filter((r) => r.file === file)
-  const one = mine.find((r) => r.workers === Math.min(...workers))
-  const most = mine.find((r) => r.workers === Math.max(...workers))
-  if (one && most && one !== most) console.log(`${file}: ${one.rate}/s with ${one.workers} worker(s) → ${most.rate}/s with ${most.workers}: ×${(most.rate / one.rate).toFixed(2)} (second halves: ${one.steadyRate}/s → ${most.steadyRate}/s, ×${(most.steadyRate / one.steadyRate).toFixed(2)}); peak RSS ${one.peakRssMiB} → ${most.peakRssMiB} MiB; 8.5 M projection ${most.projectionMin} min (second half's rate: ${most.steadyProjectionMin} min)`)
+  const of = (w, key) => rows.filter((r) => r.file === file && r.workers === w).map((r) => r[key])
+  // Scaling per round (the two runs of a round share the machine's load), then the median.
+  const ratio = (key) => median(Array.from({ length: repeat }, (_, i) => {
+    const a = rows.find((r) => r.file === file && r.round === i + 1 && r.workers === lo)
+    const b = rows.find((r) => r.file === file && r.round === i + 1 && r.workers === hi)
+    return a && b ? b[key] / a[key] : NaN
+  }))
+  if (lo === hi) continue
+  const m = (w, key) => median(of(w, key))
+  const runs = repeat > 1 ? ` (medians of ${repeat} rounds)` : ''
+  console.log(`${file}${runs}: ${m(lo, 'rate')}/s with ${lo} worker(s) → ${m(hi, 'rate')}/s with ${hi}: ×${ratio('rate').toFixed(2)} (second halves: ${m(lo, 'steadyRate')}/s → ${m(hi, 'steadyRate')}/s, ×${ratio('steadyRate').toFixed(2)}); peak RSS ${m(lo, 'peakRssMiB')} → ${m(hi, 'peakRssMiB')} MiB; 8.5 M projection ${m(hi, 'projectionMin')} min (second half's rate: ${m(hi, 'steadyProjectionMin')} min)`)
 }
