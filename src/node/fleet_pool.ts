@@ -163,11 +163,11 @@ export async function createFleetWorkerPool(options: FleetWorkerPoolOptions): Pr
   let nextId = 1
   let respawns = 0
   let closed = false
+  const renderLines = options.renderLines === true || options.renderLines === 'utf8'
+  const utf8 = options.renderLines === 'utf8'
+  const rings = options.rings === false ? undefined : { ...DEFAULT_RINGS, ...options.rings }
   const start = (): Promise<Slot> =>
     new Promise((resolve, reject) => {
-      const renderLines = options.renderLines === true || options.renderLines === 'utf8'
-      const utf8 = options.renderLines === 'utf8'
-      const rings = options.rings === false ? undefined : { ...DEFAULT_RINGS, ...options.rings }
       // Fresh rings for every worker started (a replacement never inherits a dead worker's state).
       const input = rings ? createRingBuffer(rings.input) : undefined
       const output = rings && renderLines ? createRingBuffer(rings.output) : undefined
@@ -189,16 +189,17 @@ export async function createFleetWorkerPool(options: FleetWorkerPoolOptions): Pr
         }
         let last: RingRecord | undefined
         for (const r of m.results) {
-          // Read every ring record before releasing: the worker may reuse the space at once.
-          if ('result' in r && r.ring && slot.output) {
-            if (utf8) r.result.ndjsonUtf8 = Buffer.from(slot.output.bytes(r.ring))
-            else r.result.ndjson = slot.output.text(r.ring)
-            last = r.ring
-          }
-          if (utf8 && 'result' in r && r.result.ndjson !== undefined) {
-            // Sent in its message (it did not fit the ring): the same bytes, in the same place.
-            if (!r.ring) r.result.ndjsonUtf8 = Buffer.from(r.result.ndjson, 'utf8')
-            delete r.result.ndjson
+          if ('result' in r) {
+            // The output line: text in `ndjson`, or with 'utf8' its bytes in `ndjsonUtf8` (last
+            // among the members on either path). A ring record is read before any release: the
+            // worker may reuse the space at once.
+            const res = r.result
+            if (r.ring && slot.output) {
+              if (utf8) res.ndjsonUtf8 = Buffer.from(slot.output.bytes(r.ring))
+              else res.ndjson = slot.output.text(r.ring)
+              last = r.ring
+            } else if (utf8 && res.ndjson !== undefined) res.ndjsonUtf8 = Buffer.from(res.ndjson, 'utf8')
+            if (utf8) delete res.ndjson
           }
           const p = slot.pending.get(r.id)
           if (!p) continue

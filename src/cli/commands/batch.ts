@@ -225,8 +225,9 @@ export async function runBatch(argv: string[], io: CliIO): Promise<number> {
       const lines = splitLines(counted(stream, progress), DEFAULT_MAX_LINE_BYTES, { views: true })
       for await (const r of verifyFleet(lines, { runner: pool.run, window: pool.workers * LINES_PER_WORKER })) {
         // The same escape every command applies to what it prints: JSON stays the same value.
-        // Rendered (and escaped, as every command's output is) in the worker: renderLines.
-        await writer.writeLine(r.ndjsonUtf8 ?? r.ndjson ?? escapeText(fleetResultLine(r)))
+        // Rendered (and escaped, as every command's output is) in the worker: renderLines. A
+        // result made here (a worker that failed) is rendered here.
+        await writer.writeLine(r.ndjsonUtf8 ?? escapeText(fleetResultLine(r)))
         count(r, status, progress)
         summary?.add(r)
         progress.tick()
