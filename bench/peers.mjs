@@ -3,9 +3,13 @@
  *
  * - SimpleWebAuthn (bench-only package bench/thirdparty: `npm --prefix bench/thirdparty ci`): its
  *   lax TPM parsers (parseCertInfo, parsePubArea) against bootproof's strict ones on the same bytes.
- * - go-attestation (needs Go on PATH: `go`): bench/peers/go-attestation/main.go times
+ * - go-attestation (needs Go on PATH: `go`, or the harness built beforehand, named by
+ *   BOOTPROOF_GO_ATTESTATION_BIN): bench/peers/go-attestation/main.go times, per corpus log,
  *   attest.ParseEventLog + EventLog.Verify (parse + replay, compared with the PCR values it
- *   replays to) per corpus log; bootproof's parse + replay + integrity is printed next to it.
+ *   replays to), and with ParseSecurebootState + ParseWinEvents (its boot state); bootproof's
+ *   parse + replay + integrity, and for Windows logs its extractBootState, are printed next to
+ *   them. Both sides in process CPU time (every thread: both runtimes collect garbage beside the
+ *   caller). Target: Windows logs with boot state <= 2x go-attestation (median).
  * - tpm2-tools (`tpm2_eventlog` on PATH): one process per log (parse + YAML output), wall time per
  *   run minus the same tool on the smallest log (process start-up), a rough reference only.
  */
@@ -13,7 +17,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { fmt, median, read, root } from './lib.mjs'
+import { fmt, median, read, root, target } from './lib.mjs'
 
 const u16 = (v) => [(v >>> 8) & 0xff, v & 0xff]
 const tpm2b = (b) => [...u16(b.length), ...b]
@@ -35,31 +39,44 @@ export function eventLogPeers(rows, tmpWrite) {
 }
 
 function goAttestation(rows, tmpWrite) {
-  const go = which('go')
+  // BOOTPROOF_GO_ATTESTATION_BIN: the harness already built (bench/peers/go-attestation/main.go,
+  // built wherever its module can be had); else `go run`, which fetches the module itself.
+  const bin = process.env.BOOTPROOF_GO_ATTESTATION_BIN
+  const go = bin ? undefined : which('go')
   const dir = join(root, 'bench/peers/go-attestation')
-  if (!go) {
-    console.log('go-attestation: not installed (no `go` on PATH)')
+  if (!bin && !go) {
+    console.log('go-attestation: not installed (no `go` on PATH, BOOTPROOF_GO_ATTESTATION_BIN not set)')
     return
   }
   const files = rows.map((r) => r.path ?? tmpWrite(r.name, r.bytes))
   // -mod=mod: the module (github.com/google/go-attestation at the version in go.mod) is fetched by Go itself.
-  const res = spawnSync(go, ['run', '-mod=mod', '.', ...files], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 24, timeout: 600_000 })
+  const res = bin
+    ? spawnSync(bin, files, { encoding: 'utf8', maxBuffer: 1 << 24, timeout: 900_000 })
+    : spawnSync(go, ['run', '-mod=mod', '.', ...files], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 24, timeout: 900_000 })
   if (res.status !== 0) {
-    console.log(`go-attestation: installed (${go}) but the harness failed: ${(res.stderr || res.error?.message || '').trim().split('\n').slice(-3).join(' / ')}`)
+    console.log(`go-attestation: installed (${bin ?? go}) but the harness failed: ${(res.stderr || res.error?.message || '').trim().split('\n').slice(-3).join(' / ')}`)
     return
   }
-  // One line per log: <file>\t<µs per ParseEventLog+Verify>\t<ok|error text>
-  const byFile = new Map(res.stdout.trim().split('\n').map((l) => l.split('\t')).map(([f, us, st]) => [f, { us: Number(us), st }]))
+  // One line per log: <file> \t <µs parse+replay> \t <ok|error> \t <µs with boot state> \t <ok|error>
+  const byFile = new Map(res.stdout.trim().split('\n').map((l) => l.split('\t')).map(([f, us, st, stateUs, stateSt]) => [f, { us: Number(us), st, stateUs: Number(stateUs), stateSt }]))
   const ratios = []
-  console.log('log'.padEnd(58), 'bootproof µs'.padStart(12), 'go-attest µs'.padStart(12), 'bp/go'.padStart(6), ' go result')
+  const stateRatios = []
+  console.log('CPU µs per log (process, every thread) on both sides; bp = bootproof, go = go-attestation.')
+  console.log('log'.padEnd(52), 'bp µs'.padStart(8), 'go µs'.padStart(8), 'bp/go'.padStart(6), ' | with boot state (Windows logs):', 'bp µs'.padStart(8), 'go µs'.padStart(8), 'bp/go'.padStart(6), ' go result')
   rows.forEach((r, i) => {
     const g = byFile.get(files[i])
     if (!g) return
     const ok = g.st === 'ok'
     if (ok) ratios.push(r.verify / g.us)
-    console.log(r.name.slice(0, 58).padEnd(58), fmt(r.verify, 12), fmt(ok ? g.us : undefined, 12), fmt(ok ? r.verify / g.us : undefined, 6, 2), ` ${g.st}`)
+    const stateOk = ok && g.stateSt === 'ok' && r.state !== undefined
+    if (stateOk) stateRatios.push(r.state / g.stateUs)
+    const stateCols = r.windows ? ` | ${''.padEnd(32)} ${fmt(r.state, 8)} ${fmt(stateOk ? g.stateUs : undefined, 8)} ${fmt(stateOk ? r.state / g.stateUs : undefined, 6, 2)}` : ''
+    console.log(r.name.slice(0, 52).padEnd(52), fmt(r.verify, 8), fmt(ok ? g.us : undefined, 8), fmt(ok ? r.verify / g.us : undefined, 6, 2) + stateCols, ` ${ok ? (r.windows ? g.stateSt : 'ok') : g.st}`)
   })
   console.log(`bootproof (parse + replay + integrity, every bank) / go-attestation (parse + replay): median ${median(ratios).toFixed(2)}x over ${ratios.length} logs it accepts`)
+  console.log('with boot state: bootproof extractBootState(parseEventLog(log)) (decoding, authentication, secure boot and Windows state) / go-attestation ParseEventLog + Verify + ParseSecurebootState + ParseWinEvents')
+  if (stateRatios.length) console.log(`Windows logs with boot state, bootproof / go-attestation: median ${target('Windows logs with boot state / go-attestation (median)', median(stateRatios), 2)} over ${stateRatios.length} logs, worst ${Math.max(...stateRatios).toFixed(2)}x`)
+  else console.log('Windows logs with boot state: no Windows log that both accept (no figure)')
 }
 
 function tpm2Eventlog(rows, tmpWrite) {
