@@ -6,7 +6,8 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { REPO_ROOT } from '../helpers/corpus.js'
-import { buildAgileLog, efiActionEvent } from '../fixtures/eventlog/log_builder.js'
+import { efiActionEvent } from '../fixtures/eventlog/boot_events.js'
+import { buildAgileLog } from '../fixtures/eventlog/log_writer.js'
 
 describe('bootproof executable', () => {
   it('stdout closed early (| head -c 1): no EPIPE stack trace, exit code unchanged', () => {

@@ -8,7 +8,8 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { colorEnabled, highlight } from '../../src/cli/color.js'
 import { REPO_ROOT } from '../helpers/corpus.js'
-import { buildAgileLog, driverConfigEvent } from '../fixtures/eventlog/log_builder.js'
+import { driverConfigEvent } from '../fixtures/eventlog/boot_events.js'
+import { buildAgileLog } from '../fixtures/eventlog/log_writer.js'
 import { runCliWith } from './run_io.js'
 
 const LOG = join(REPO_ROOT, 'test-vectors/ovmf/sb-esp/binary_bios_measurements')

@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url'
 import { runCli } from './run.js'
 import { CLI_INPUT_LIMITS, readInputFile } from '../../src/cli/io.js'
 import { DEFAULT_EVENTLOG_LIMITS } from '../../src/limits.js'
-import { buildAgileLog, driverConfigEvent } from '../fixtures/eventlog/log_builder.js'
+import { driverConfigEvent } from '../fixtures/eventlog/boot_events.js'
+import { buildAgileLog } from '../fixtures/eventlog/log_writer.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const LOG = join(ROOT, 'test-vectors/ovmf/sb-esp/binary_bios_measurements')

@@ -4,52 +4,28 @@
  *   (a) only BootproofError escapes (anything else is a finding),
  *   (b) time <= timeFactor × seed median × max(1, input size / seed size) + slack (re-measured
  *       before it counts, to ride out GC pauses on a noisy machine),
- *   (c) peak memory per input (V8 heap + external buffers, see `timed`) <= memoryFactor × input
- *       size + a fixed overhead, and heap retained across the run (after a forced GC) bounded.
+ *   (c) peak memory per input (V8 heap + external buffers, see `timed` in measure.ts) <=
+ *       memoryFactor × input size + a fixed overhead, and heap retained across the run (after a
+ *       forced GC) bounded.
  * Failing inputs are saved under test/fuzz/findings/<family>/<sha256>.bin with a .json sidecar.
+ *
+ * The pieces: family.ts (what a target provides), measure.ts (time and peak memory of one input),
+ * failures.ts (what a failure records), family_stats.ts (the figures and the summary table).
  */
 import { createHash } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { GCProfiler, getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
+import { getHeapSpaceStatistics } from 'node:v8'
 import { BootproofError } from '../../src/errors.js'
+import type { Family, Seed } from './family.js'
+import type { FamilyStats } from './family_stats.js'
+import { describeError, stackTop, type Failure } from './failures.js'
 import { inputSeed, Rng } from './lib/prng.js'
+import { getGc, heapUsed, median, timed } from './measure.js'
 
 export const FUZZ_DIR = dirname(fileURLToPath(import.meta.url))
 export const FINDINGS_DIR = resolve(FUZZ_DIR, 'findings')
-
-export interface Seed<T> {
-  name: string
-  value: T
-  /** Free-form per-seed data for the family (e.g. which sub-target applies). */
-  meta?: Record<string, unknown>
-}
-
-export interface SeedSet<T> {
-  seeds: Seed<T>[]
-  /** Printed: e.g. "corpus absent: 0 corpus seeds". */
-  notes: string[]
-}
-
-export interface Family<T> {
-  name: string
-  description: string
-  seeds(): Promise<SeedSet<T>>
-  /** A mutated input derived from `seed` (deterministic given `rng`). */
-  mutate(seed: Seed<T>, rng: Rng, all: readonly Seed<T>[]): T
-  /** Feed the input to the library. May return a promise. */
-  run(input: T, seed: Seed<T>): unknown
-  size(input: T): number
-  toBytes(input: T): Uint8Array
-  /**
-   * Unmutated inputs representative of what `mutate` derives from this seed when that differs
-   * from the seed itself (tokens re-signed with the harness key go down the full verification
-   * path, the recorded token stops at key selection): the time and heap baselines take the max.
-   */
-  baselineInputs?(seed: Seed<T>): T[]
-}
 
 export interface FamilyOptions {
   runSeed: number
@@ -73,156 +49,6 @@ export interface FamilyOptions {
   maxSavedPerSignature?: number
   /** Called before each input runs (the CLI's hang watchdog). */
   onInput?: (family: string, index: number, bytes: () => Uint8Array) => void
-}
-
-export interface Failure {
-  kind: 'exception' | 'slow' | 'heap'
-  family: string
-  seed: string
-  index: number
-  runSeed: number
-  inputSeed: number
-  size: number
-  error?: { name: string; message: string; code?: string }
-  stackTop?: string[]
-  timeMs?: number
-  boundMs?: number
-  heapBytes?: number
-  heapBoundBytes?: number
-  signature: string
-  file?: string
-}
-
-export interface FamilyStats {
-  family: string
-  seeds: number
-  inputs: number
-  bootproofErrors: number
-  /** Non-library exceptions (the count that must be zero). */
-  exceptions: number
-  slow: number
-  heap: number
-  /** Max of time / (seed median × size ratio). */
-  slowestRatio: number
-  /** Which input gave `slowestRatio`. */
-  slowestInput?: string
-  slowestMs: number
-  slowestMsInput?: string
-  /** Largest per-input peak memory (heap + external, over the post-GC level before the input). */
-  peakMemoryBytes: number
-  /** Which input gave `peakMemoryBytes`. */
-  peakMemoryInput?: string
-  /** Max over inputs of peak / (memoryFactor × size + memoryOverheadBytes): at most 1 when the bound holds. */
-  memoryBoundRatio: number
-  /** Which input gave `memoryBoundRatio`. */
-  memoryBoundInput?: string
-  memoryFactor: number
-  memoryOverheadBytes: number
-  /** Max over seeds of (seed peak − memoryFactor × seed size): what the unmutated inputs need beyond the factor. */
-  seedOverheadBytes: number
-  /** Inputs measured again after a full GC (a major GC ran during the first measurement). */
-  remeasured: number
-  /** V8 young-generation capacity at the end of the run (garbage up to this much is counted in peaks). */
-  youngGenerationBytes: number
-  largestInput: number
-  retainedGrowthBytes: number
-  harnessErrors: number
-  elapsedMs: number
-  failures: Failure[]
-  signatures: Map<string, number>
-  notes: string[]
-}
-
-let gcFn: (() => void) | undefined
-export function getGc(): (() => void) | undefined {
-  if (gcFn) return gcFn
-  const g = (globalThis as { gc?: () => void }).gc
-  if (g) return (gcFn = g)
-  try {
-    setFlagsFromString('--expose-gc')
-    gcFn = runInNewContext('gc') as () => void
-  } catch {
-    gcFn = undefined
-  }
-  return gcFn
-}
-
-const heapUsed = (): number => process.memoryUsage().heapUsed
-/** V8 heap in use plus memory outside it that V8 accounts for (ArrayBuffer backing stores). */
-const memoryInUse = (): number => {
-  const h = getHeapStatistics()
-  return h.used_heap_size + h.external_memory
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.floor(s.length / 2)] ?? 0
-}
-
-function stackTop(e: unknown, n = 8): string[] {
-  const st = e instanceof Error && typeof e.stack === 'string' ? e.stack : String(e)
-  return st
-    .split('\n')
-    .slice(1)
-    .map((l) => l.trim())
-    .filter((l) => l.startsWith('at '))
-    .slice(0, n)
-    .map((l) => l.replace(/\(?(file:\/\/)?\/[^()]*?\/(src|test|node_modules)\//, '($2/').replace(/\?[^:]*:/, ':'))
-}
-
-function describeError(e: unknown): { name: string; message: string; code?: string } {
-  if (e instanceof Error) {
-    const code = (e as { code?: unknown }).code
-    return { name: e.name, message: e.message.slice(0, 500), ...(typeof code === 'string' ? { code } : {}) }
-  }
-  return { name: typeof e, message: String(e).slice(0, 500) }
-}
-
-interface Measured {
-  ms: number
-  error: unknown
-  threw: boolean
-  /** Peak memory over the level before the input (bytes). */
-  peak: number
-  /** A major GC ran during the input (then `peak` may miss garbage of earlier inputs it freed). */
-  majorGc: boolean
-}
-
-/**
- * Run one input: the thrown value (if any), the time, and the peak memory. Heap use only grows
- * between collections, so its peak is the largest of the levels just before each GC during the
- * input (GCProfiler) and the level at its end; minus the level at its start, taken after a
- * collection of the young generation (`minor`, ~0.1 ms) or of the whole heap (`full`, tens of ms:
- * used to re-measure). After a minor collection the old generation may still hold garbage of
- * earlier inputs; while no major GC runs it is a constant that cancels out, so an input during
- * which one ran is measured again after a full collection. Young-generation garbage not yet
- * scavenged is counted: `npm run fuzz` runs with a 1 MiB semi-space so that it stays small.
- */
-async function timed<T>(f: Family<T>, input: T, seed: Seed<T>, prep: 'minor' | 'full' = 'minor'): Promise<Measured> {
-  const gc = getGc() as ((o?: { type: 'minor' | 'major' }) => void) | undefined
-  if (gc) gc(prep === 'minor' ? { type: 'minor' } : undefined)
-  const m0 = memoryInUse()
-  const profiler = new GCProfiler()
-  profiler.start()
-  const t0 = performance.now()
-  let error: unknown
-  let threw = false
-  try {
-    const r = f.run(input, seed)
-    if (r && typeof (r as Promise<unknown>).then === 'function') await r
-  } catch (e) {
-    error = e
-    threw = true
-  }
-  const ms = performance.now() - t0
-  let peak = memoryInUse() - m0
-  let majorGc = false
-  for (const g of profiler.stop().statistics) {
-    const b = g.beforeGC.heapStatistics
-    peak = Math.max(peak, b.usedHeapSize + b.externalMemory - m0)
-    if (!/scavenge|minor/i.test(g.gcType)) majorGc = true
-  }
-  return { ms, error, threw, peak: Math.max(0, peak), majorGc }
 }
 
 interface Baseline {
@@ -402,16 +228,4 @@ export async function runFamily<T>(f: Family<T>, opts: FamilyOptions): Promise<F
   stats.youngGenerationBytes = getHeapSpaceStatistics().filter((x) => /new_space/.test(x.space_name)).reduce((a, x) => a + x.space_size, 0)
   stats.elapsedMs = performance.now() - t0
   return stats
-}
-
-export function formatTable(all: FamilyStats[]): string {
-  const head = ['family', 'seeds', 'inputs', 'lib errors', 'exceptions', 'slow', 'heap', 'slowest ratio', 'slowest ms', 'largest KB', 'peak MB', 'bound MB', 'mem ratio', 'retained MB', 'time s']
-  const rows = all.map((s) => [
-    s.family, String(s.seeds), String(s.inputs), String(s.bootproofErrors), String(s.exceptions), String(s.slow), String(s.heap), s.slowestRatio.toFixed(1),
-    s.slowestMs.toFixed(1), (s.largestInput / 1024).toFixed(0), (s.peakMemoryBytes / 1048576).toFixed(2), ((s.memoryFactor * s.largestInput + s.memoryOverheadBytes) / 1048576).toFixed(2),
-    s.memoryBoundRatio.toFixed(2), (s.retainedGrowthBytes / 1048576).toFixed(1), (s.elapsedMs / 1000).toFixed(1),
-  ])
-  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
-  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ')
-  return [line(head), w.map((x) => '-'.repeat(x)).join('  '), ...rows.map(line)].join('\n')
 }

@@ -4,7 +4,7 @@
  * regressions.test.ts naming its saved input. When the fix lands: turn the todo into a test,
  * delete the entry here (the smoke test then guards it too).
  */
-import type { Failure } from './harness.js'
+import type { Failure } from './failures.js'
 
 export interface KnownFinding {
   family: string

@@ -23,7 +23,9 @@
 import { Worker } from 'node:worker_threads'
 import { spawnSync } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
-import { FINDINGS_DIR, formatTable, getGc, runFamily, type FamilyStats } from './harness.js'
+import { formatTable, type FamilyStats } from './family_stats.js'
+import { FINDINGS_DIR, runFamily } from './harness.js'
+import { getGc } from './measure.js'
 import { FAMILIES } from './targets/index.js'
 
 if (!process.env.BOOTPROOF_FUZZ_CHILD) {

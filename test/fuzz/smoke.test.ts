@@ -20,7 +20,8 @@
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { runFamily, type Failure } from './harness.js'
+import type { Failure } from './failures.js'
+import { runFamily } from './harness.js'
 import { FAMILIES } from './targets/index.js'
 import { KNOWN_OPEN } from './known.js'
 

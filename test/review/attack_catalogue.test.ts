@@ -35,9 +35,17 @@ interface Entry {
   note: string
 }
 
-const TPM = 'test/tpm/attacks.test.ts'
-const TOK = 'test/token/attacks.test.ts'
-const BAD = 'test/eventlog/bad_input.test.ts'
+const TPM_PCR = 'test/tpm/attacks_pcr_selection.test.ts'
+const TPM_FIELDS = 'test/tpm/attacks_quote_fields.test.ts'
+const TPM_AK = 'test/tpm/attacks_ak.test.ts'
+const TPM_SIG = 'test/tpm/attacks_signature.test.ts'
+const TOK_ALG = 'test/token/attacks_alg_and_signature.test.ts'
+const TOK_KEY = 'test/token/attacks_key_source.test.ts'
+const TOK_CLAIMS = 'test/token/attacks_claims.test.ts'
+const TOK_MALFORMED = 'test/token/attacks_malformed.test.ts'
+const BAD_TRUNC = 'test/eventlog/bad_input_truncation.test.ts'
+const BAD_SPEC_ID = 'test/eventlog/bad_input_spec_id_digests.test.ts'
+const BAD_PCR = 'test/eventlog/bad_input_pcr_index.test.ts'
 const ELA = 'test/eventlog/attacks.test.ts'
 const PLA = 'test/policy/platform_attacks.test.ts'
 const APP = 'test/policy/appraise.test.ts'
@@ -48,23 +56,23 @@ const WYC = 'test/review/attacks_x05_wycheproof.test.ts'
 const H = 'test/review/attacks_h.test.ts'
 
 const CATALOGUE: Record<Id, Entry> = {
-  'Q-01': { tests: [[TPM, 'Q-01 CVE-2022-0317: PCRs outside the signed selection'], [H, 'H-09 (= Q-01)']], note: 'ERR_PCR_NOT_IN_SELECTION; only (index, bank) in the signed selection is authenticated' },
-  'Q-02': { tests: [[TPM, 'Q-02 CVE-2024-29039: relabelled PCR values']], note: 'selection only from the signed TPMS_ATTEST; a differing caller selection is rejected' },
-  'Q-03': { tests: [[TPM, 'Q-03 CVE-2024-29038: magic']], note: 'magic 0xFF544347 before any field' },
-  'Q-04': { tests: [[TPM, 'Q-04 GHSA-gwfg-w3jr-xh66: attestation type']], note: 'type 0x8018 only, strict body' },
-  'Q-05': { tests: [[TPM, 'Q-05 nonce / replay'], [APP, 'nonce not checked (Q-05)'], [H, 'H-06 (= Q-05']], note: 'ERR_QUOTE_NONCE_MISMATCH / _MISSING; single use and time limits are the caller\'s session' },
-  'Q-06': { tests: [[TPM, 'Q-06 CVE-2021-3406: AK binding and attributes'], [H, 'H-05 (= Q-06 e']], note: 'restricted signing AK attributes, scheme, key binding' },
-  'Q-07': { tests: [[TPM, 'Q-07 CVE-2021-42299: banks and selection encoding'], [APP, 'a required bank the quote does not cover (Q-07)'], [PX, 'P-05 (= Q-07, TPM Carte Blanche)']], note: 'only quoted banks count; every quoted bank must replay' },
-  'Q-08': { tests: [[TPM, 'Q-08 signature scheme bound to the AK']], note: 'sigAlg / hash equal the AK scheme; one padding' },
-  'Q-09': { tests: [[TPM, 'Q-09 RSA-PSS salt lengths']], note: 'salt hLen or max only' },
-  'Q-10': { tests: [[TPM, 'Q-10 ECDSA ranges and key errors (CVE-2022-21449)'], [H, 'H-08 (= Q-10)']], note: 'ERR_QUOTE_ECDSA_RANGE; key errors are errors' },
-  'Q-11': { tests: [[TPM, 'Q-11 structural robustness']], note: 'strict TPMS_ATTEST unmarshal' },
-  'Q-12': { tests: [[TPM, 'Q-12 reset / restart / clock across quotes'], [APP, 'counters against the previous quote (Q-12, P-03)']], note: 'counter and clock rules against `previous`' },
-  'L-01': { tests: [[BAD, 'sizes larger than the remaining bytes (L-01)'], ['test/eventlog/decode/device_path.test.ts', 'device path bounds (attack L-01)'], ['test/eventlog/decode/structures.test.ts', 'is rejected before conversion (L-01)']], note: 'length fields bounded before allocation' },
-  'L-02': { tests: [[BAD, 'truncation at every field (L-02)'], ['test/eventlog/regressions.test.ts', 'is truncated, not padding (L-02)']], note: 'mid-record truncation is an error' },
-  'L-03': { tests: [[BAD, 'Spec ID event (L-03)']], note: 'exactly one Spec ID event, first, canonical sizes' },
-  'L-04': { tests: [[BAD, 'digest lists (L-04)'], [ELA, 'L-04: every event carries exactly one digest per declared algorithm']], note: 'one digest per declared algorithm' },
-  'L-05': { tests: [[BAD, 'PCR index out of range (L-05)']], note: 'PCR > 23 never replayed, reported' },
+  'Q-01': { tests: [[TPM_PCR, 'Q-01 CVE-2022-0317: PCRs outside the signed selection'], [H, 'H-09 (= Q-01)']], note: 'ERR_PCR_NOT_IN_SELECTION; only (index, bank) in the signed selection is authenticated' },
+  'Q-02': { tests: [[TPM_PCR, 'Q-02 CVE-2024-29039: relabelled PCR values']], note: 'selection only from the signed TPMS_ATTEST; a differing caller selection is rejected' },
+  'Q-03': { tests: [[TPM_FIELDS, 'Q-03 CVE-2024-29038: magic']], note: 'magic 0xFF544347 before any field' },
+  'Q-04': { tests: [[TPM_FIELDS, 'Q-04 GHSA-gwfg-w3jr-xh66: attestation type']], note: 'type 0x8018 only, strict body' },
+  'Q-05': { tests: [[TPM_FIELDS, 'Q-05 nonce / replay'], [APP, 'nonce not checked (Q-05)'], [H, 'H-06 (= Q-05']], note: 'ERR_QUOTE_NONCE_MISMATCH / _MISSING; single use and time limits are the caller\'s session' },
+  'Q-06': { tests: [[TPM_AK, 'Q-06 CVE-2021-3406: AK binding and attributes'], [H, 'H-05 (= Q-06 e']], note: 'restricted signing AK attributes, scheme, key binding' },
+  'Q-07': { tests: [[TPM_PCR, 'Q-07 CVE-2021-42299: banks and selection encoding'], [APP, 'a required bank the quote does not cover (Q-07)'], [PX, 'P-05 (= Q-07, TPM Carte Blanche)']], note: 'only quoted banks count; every quoted bank must replay' },
+  'Q-08': { tests: [[TPM_SIG, 'Q-08 signature scheme bound to the AK']], note: 'sigAlg / hash equal the AK scheme; one padding' },
+  'Q-09': { tests: [[TPM_SIG, 'Q-09 RSA-PSS salt lengths']], note: 'salt hLen or max only' },
+  'Q-10': { tests: [[TPM_SIG, 'Q-10 ECDSA ranges and key errors (CVE-2022-21449)'], [H, 'H-08 (= Q-10)']], note: 'ERR_QUOTE_ECDSA_RANGE; key errors are errors' },
+  'Q-11': { tests: [[TPM_FIELDS, 'Q-11 structural robustness']], note: 'strict TPMS_ATTEST unmarshal' },
+  'Q-12': { tests: [[TPM_FIELDS, 'Q-12 reset / restart / clock across quotes'], [APP, 'counters against the previous quote (Q-12, P-03)']], note: 'counter and clock rules against `previous`' },
+  'L-01': { tests: [[BAD_TRUNC, 'sizes larger than the remaining bytes (L-01)'], ['test/eventlog/decode/device_path.test.ts', 'device path bounds (attack L-01)'], ['test/eventlog/decode/structures.test.ts', 'is rejected before conversion (L-01)']], note: 'length fields bounded before allocation' },
+  'L-02': { tests: [[BAD_TRUNC, 'truncation at every field (L-02)'], ['test/eventlog/regressions.test.ts', 'is truncated, not padding (L-02)']], note: 'mid-record truncation is an error' },
+  'L-03': { tests: [[BAD_SPEC_ID, 'Spec ID event (L-03)']], note: 'exactly one Spec ID event, first, canonical sizes' },
+  'L-04': { tests: [[BAD_SPEC_ID, 'digest lists (L-04)'], [ELA, 'L-04: every event carries exactly one digest per declared algorithm']], note: 'one digest per declared algorithm' },
+  'L-05': { tests: [[BAD_PCR, 'PCR index out of range (L-05)']], note: 'PCR > 23 never replayed, reported' },
   'L-06': { tests: [[ELA, 'L-06: EV_NO_ACTION is never extended'], ['test/eventlog/structure.test.ts', 'NO_ACTION_DIGEST_NONZERO (error, attack L-06)']], note: 'EV_NO_ACTION never extended, non-zero digests flagged' },
   'L-07': { tests: [[PLA, 'L-07 / P-03: platform.startupLocality']], note: 'POLICY_STARTUP_LOCALITY against the pinned locality' },
   'L-08': { tests: [['test/eventlog/replay.test.ts', 'L-08: a PCR with no events must equal its initial value'], ['test/eventlog/replay.test.ts', 'L-08: a log with every PCR 4 event removed']], note: 'zero-event PCRs are compared' },
@@ -87,18 +95,18 @@ const CATALOGUE: Record<Id, Entry> = {
   'P-05': { tests: [[PX, 'P-05: firmware extended only SHA-1'], [PX, 'P-05: both banks quoted']], note: '= Q-07: ERR_PCR_NOT_IN_SELECTION, POLICY_BANK_MISSING, PCR_MISMATCH, LOG_DOES_NOT_MATCH_QUOTE' },
   'P-06': { tests: [[PX, 'P-06: %s = 1 with a consistent digest']], note: 'bootDebugging / testSigning / winPE / safeMode = 1: POLICY_WINDOWS_CLAIM. MAA-token claims: see J-* (MAA_BOOT_DEBUGGING_ENABLED)' },
   'P-07': { tests: [[PLA, 'P-07: ROCA AK moduli']], note: 'POLICY_AK_WEAK_KEY; the TPM-Fail model / firmware list is not implemented' },
-  'J-01': { tests: [[TOK, 'J-01 alg none']], note: 'rejected' },
-  'J-02': { tests: [[TOK, 'J-02 RS/HS key confusion and algorithm pinning']], note: 'rejected' },
-  'J-03': { tests: [[TOK, 'J-03 jku / x5u / jwk injection and foreign instances']], note: 'rejected' },
-  'J-04': { tests: [[TOK, 'J-04 x5c not anchored']], note: 'rejected' },
-  'J-05': { tests: [[TOK, 'J-05 kid tricks and JWKS ambiguity']], note: 'rejected' },
-  'J-06': { tests: [[TOK, 'J-06 time claims']], note: 'rejected' },
-  'J-07': { tests: [[TOK, 'J-07 issuer, audience and binding checks']], note: 'rejected' },
-  'J-08': { tests: [[TOK, 'J-08 crit']], note: 'rejected' },
-  'J-09': { tests: [[TOK, 'J-09 duplicate JSON member names']], note: 'ERR_JWT_DUPLICATE_KEY' },
-  'J-10': { tests: [[TOK, 'J-10 oversized and pathological tokens']], note: 'length caps' },
-  'J-11': { tests: [[TOK, 'J-11 psychic signatures (CVE-2022-21449)']], note: 'rejected' },
-  'J-12': { tests: [[TOK, 'J-12 EAR profile, status and nonce confusion']], note: 'rejected' },
+  'J-01': { tests: [[TOK_ALG, 'J-01 alg none']], note: 'rejected' },
+  'J-02': { tests: [[TOK_ALG, 'J-02 RS/HS key confusion and algorithm pinning']], note: 'rejected' },
+  'J-03': { tests: [[TOK_KEY, 'J-03 jku / x5u / jwk injection and foreign instances']], note: 'rejected' },
+  'J-04': { tests: [[TOK_KEY, 'J-04 x5c not anchored']], note: 'rejected' },
+  'J-05': { tests: [[TOK_KEY, 'J-05 kid tricks and JWKS ambiguity']], note: 'rejected' },
+  'J-06': { tests: [[TOK_CLAIMS, 'J-06 time claims']], note: 'rejected' },
+  'J-07': { tests: [[TOK_CLAIMS, 'J-07 issuer, audience and binding checks']], note: 'rejected' },
+  'J-08': { tests: [[TOK_ALG, 'J-08 crit']], note: 'rejected' },
+  'J-09': { tests: [[TOK_MALFORMED, 'J-09 duplicate JSON member names']], note: 'ERR_JWT_DUPLICATE_KEY' },
+  'J-10': { tests: [[TOK_MALFORMED, 'J-10 oversized and pathological tokens']], note: 'length caps' },
+  'J-11': { tests: [[TOK_ALG, 'J-11 psychic signatures (CVE-2022-21449)']], note: 'rejected' },
+  'J-12': { tests: [[TOK_CLAIMS, 'J-12 EAR profile, status and nonce confusion']], note: 'rejected' },
   'X-01': { tests: [[X509, 'AK certificate profile (X-01)']], note: 'ERR_AK_CERT_PROFILE / _MISMATCH' },
   'X-02': { tests: [[X509, 'EK SAN (X-02)']], note: 'SAN decoding in both encodings; a vendor registry / issuer-vendor consistency check is not implemented' },
   'X-03': { tests: [[X509, 'X-03: intermediate with CA=false'], [X509, 'X-03: pathLen exceeded'], [X509, 'X-03: expired intermediate']], note: 'RFC 5280 path validation; revocation (CRL) is not implemented' },

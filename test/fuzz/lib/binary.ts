@@ -1,10 +1,10 @@
 /**
- * Structure-aware byte mutation. A walker (see walkers.ts, der.ts) describes an input as a
- * `Layout`: its length / count / type fields, its records (self-delimiting units that can be
- * cut, duplicated, swapped or spliced from another seed) and its data regions. Walkers are
- * best-effort and never throw: after a first mutation the layout is recomputed on the mutated
- * bytes, so stacked mutations stay structure-aware as long as the walker still understands the
- * input.
+ * Structure-aware byte mutation. A walker (see tcg_log_walker.ts, tpm_walkers.ts, ima_walker.ts,
+ * der.ts) describes an input as a `Layout`: its length / count / type fields, its records
+ * (self-delimiting units that can be cut, duplicated, swapped or spliced from another seed) and
+ * its data regions. Walkers are best-effort and never throw: after a first mutation the layout is
+ * recomputed on the mutated bytes, so stacked mutations stay structure-aware as long as the walker
+ * still understands the input.
  */
 import type { Rng } from './prng.js'
 

@@ -13,7 +13,7 @@ import { stateFromEvidence } from '../../../src/state/boot_state.js'
 import { stateToJSON } from '../../../src/state/render.js'
 import { emptyLayout, mutateBinary, type Field, type Layout } from '../lib/binary.js'
 import { mutateText } from '../lib/json.js'
-import type { Family, Seed, SeedSet } from '../harness.js'
+import type { Family, Seed, SeedSet } from '../family.js'
 import { bytes, CORPUS_NOTE, corpusFiles, short, vec } from '../seeds.js'
 
 /** TLV containers whose value is itself TLVs (TCG CEL §6: digests, cel, pcclient_std, ima_template; COS 0x50). */

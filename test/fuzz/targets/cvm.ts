@@ -11,7 +11,7 @@
  */
 import { parseHclReport, parseSnpReport, summarizeSnpReport, verifyHclReport, verifySnpReport } from '../../../src/index.js'
 import { emptyLayout, mutateBinary, type Field, type Layout, type Walker } from '../lib/binary.js'
-import type { Family, Seed, SeedSet } from '../harness.js'
+import type { Family, Seed, SeedSet } from '../family.js'
 import { bytes, CORPUS, CORPUS_NOTE, corpusFiles, short, text, unhex, vec } from '../seeds.js'
 
 /** Inside the validity of every committed and corpus VCEK / VLEK and the pinned roots. */

@@ -1,4 +1,4 @@
-import type { Family } from '../harness.js'
+import type { Family } from '../family.js'
 import { eventlogFamilies } from './eventlog.js'
 import { tpmFamilies } from './tpm.js'
 import { x509Family } from './x509.js'

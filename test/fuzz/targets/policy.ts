@@ -12,7 +12,7 @@ import { analyzeEventLog } from '../../../src/attest/analyze.js'
 import type { EventLog } from '../../../src/eventlog/types.js'
 import type { AuthenticatedEvidence } from '../../../src/attest/evidence.js'
 import { mutateJson } from '../lib/json.js'
-import type { Family, Seed, SeedSet } from '../harness.js'
+import type { Family, Seed, SeedSet } from '../family.js'
 import { bytes, listDir, REPO, short, text, vec } from '../seeds.js'
 
 let ev: { log: EventLog; evidence: AuthenticatedEvidence; pcrs: Record<string, string> } | undefined

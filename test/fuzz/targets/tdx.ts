@@ -7,7 +7,7 @@
  */
 import { parseTdxQuote, summarizeTdxQuote, verifyTdxQuote } from '../../../src/index.js'
 import { emptyLayout, mutateBinary, type Field, type Layout, type Walker } from '../lib/binary.js'
-import type { Family, Seed, SeedSet } from '../harness.js'
+import type { Family, Seed, SeedSet } from '../family.js'
 import { bytes, CORPUS, CORPUS_NOTE, corpusFiles, listDir, short, text, unhex, vec } from '../seeds.js'
 
 export const TDX_FIXED_NOW = new Date('2025-11-01T00:00:00Z')

@@ -10,7 +10,7 @@ import { verifyEar } from '../../../src/token/verify_ear.js'
 import { issueEar } from '../../../src/token/issue_ear.js'
 import { mutateJson, mutateText, toJsonText } from '../lib/json.js'
 import type { Rng } from '../lib/prng.js'
-import type { Family, Seed, SeedSet } from '../harness.js'
+import type { Family, Seed, SeedSet } from '../family.js'
 import { CORPUS_NOTE, corpusFiles, short, text } from '../seeds.js'
 import { maaPayload, INSTANCE, NONCE, NOW, NOW_SEC } from '../../token/helpers.js'
 

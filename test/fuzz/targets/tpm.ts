@@ -7,8 +7,8 @@ import { tpmPublicToKeyMaterial } from '../../../src/tpm/keys.js'
 import { parseAk } from '../../../src/tpm/ak.js'
 import { parseTpm2ToolsPcrFile } from '../../../src/tpm/pcr_file.js'
 import { mutateBinary, type Walker } from '../lib/binary.js'
-import { TPM_TYPES, walkPcrFile, walkTpmPublic, walkTpmsAttest, walkTpmtSignature } from '../lib/walkers.js'
-import type { Family, Seed, SeedSet } from '../harness.js'
+import { TPM_TYPES, walkPcrFile, walkTpmPublic, walkTpmsAttest, walkTpmtSignature } from '../lib/tpm_walkers.js'
+import type { Family, Seed, SeedSet } from '../family.js'
 import { bytes, CORPUS_NOTE, corpusAttestations, listDir, quoteDirs, short, unhex, vec } from '../seeds.js'
 
 function binFamily(name: string, description: string, walker: Walker, load: () => Seed<Uint8Array>[], run: (b: Uint8Array, seed: Seed<Uint8Array>) => unknown): Family<Uint8Array> {

@@ -9,7 +9,7 @@ import { predictPcr11 } from '../../../src/uki/predict_pcr11.js'
 import { verifyPcrSignature } from '../../../src/uki/verify_pcrsig.js'
 import { emptyLayout, mutateBinary, readUint, type Field, type Walker } from '../lib/binary.js'
 import { mutateJson } from '../lib/json.js'
-import type { Family, Seed, SeedSet } from '../harness.js'
+import type { Family, Seed, SeedSet } from '../family.js'
 import { bytes, short, text, vec } from '../seeds.js'
 
 /**

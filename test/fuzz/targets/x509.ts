@@ -12,7 +12,7 @@ import { tpmDeviceAttributes } from '../../../src/x509/ek_cert.js'
 import { mutateBinary } from '../lib/binary.js'
 import { mutateDerTree, pemDecodeFirst, pemEncode, walkDer } from '../lib/der.js'
 import { mutateText } from '../lib/json.js'
-import type { Family, Seed, SeedSet } from '../harness.js'
+import type { Family, Seed, SeedSet } from '../family.js'
 import { bytes, CORPUS_NOTE, corpusAttestations, corpusFiles, listDir, quoteDirs, short, text, unhex, vec } from '../seeds.js'
 
 export const FIXED_NOW = new Date('2025-06-01T00:00:00Z')
