@@ -182,3 +182,21 @@ export function evidenceBundleToJSON(b: { eventLog?: Uint8Array; celLog?: Uint8A
     ...(b.pcrSignature !== undefined ? { pcrSignature: b.pcrSignature } : {}),
   }
 }
+
+/**
+ * The evidence members of a bundle, as `verifyAttestation` takes them: everything the attester
+ * sent except its `ak` and `nonce`, which are claims (the verifier gives the nonce it issued and,
+ * when it has one, the AK of its enrollment records). The one mapping every caller uses
+ * (`verify --bundle`, `batch` and the queue processor through the fleet line verifier), so a
+ * member the bundle gains reaches all of them.
+ */
+export function bundleEvidence(b: EvidenceBundle): Pick<EvidenceBundle, 'eventLog' | 'celLog' | 'quotes' | 'pcrs' | 'cvm' | 'pcrSignature'> {
+  return {
+    ...(b.eventLog ? { eventLog: b.eventLog } : {}),
+    ...(b.celLog ? { celLog: b.celLog } : {}),
+    quotes: b.quotes,
+    ...(b.pcrs ? { pcrs: b.pcrs } : {}),
+    ...(b.cvm ? { cvm: b.cvm } : {}),
+    ...(b.pcrSignature !== undefined ? { pcrSignature: b.pcrSignature } : {}),
+  }
+}

@@ -11,7 +11,7 @@
 import { decodeBase64Any } from '../bytes/base64.js'
 import { fromHexOrUndefined } from '../bytes/hex.js'
 import { isBootproofError } from '../errors.js'
-import { MAX_BUNDLE_CHARS, parseEvidenceBundle } from '../evidence/bundle.js'
+import { bundleEvidence, MAX_BUNDLE_CHARS, parseEvidenceBundle } from '../evidence/bundle.js'
 import { parseStrictJson, StrictJsonError } from '../json/strict_json.js'
 import type { ParseEventLogOptions } from '../eventlog/parse.js'
 import { validatePolicy } from '../policy/validate.js'
@@ -141,13 +141,9 @@ export function createFleetLineVerifier(options: FleetVerifyOptions = {}): Fleet
       const ak = o.ak !== undefined ? enrolledAk(o.ak) : undefined
       const b = parseEvidenceBundle(o.bundle)
       const input: VerifyAttestationInput = {
-        ...(b.eventLog ? { eventLog: b.eventLog } : {}),
-        quotes: b.quotes,
+        ...bundleEvidence(b),
         ak: ak ?? b.ak,
         nonce,
-        ...(b.pcrs ? { pcrs: b.pcrs } : {}),
-        ...(b.cvm ? { cvm: b.cvm } : {}),
-        ...(b.pcrSignature !== undefined ? { pcrSignature: b.pcrSignature } : {}),
         ...(o.akEnrolled === true ? { akEnrolled: true } : {}),
         ...(policy ? { policy } : {}),
         ...(options.trustAnchors ? { trustAnchors: options.trustAnchors } : {}),

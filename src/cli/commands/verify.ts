@@ -17,7 +17,7 @@
  */
 import { fromHexOrUndefined } from '../../bytes/hex.js'
 import { BootproofError } from '../../errors.js'
-import { parseEvidenceBundle } from '../../evidence/bundle.js'
+import { bundleEvidence, parseEvidenceBundle } from '../../evidence/bundle.js'
 import { parseAk } from '../../tpm/ak.js'
 import { parseCertificates } from '../../x509/certificate.js'
 import { verifyAttestation, type VerifyAttestationInput } from '../../verify.js'
@@ -79,14 +79,9 @@ export async function runVerify(argv: string[], io: CliIO): Promise<number> {
       const ak = flags.ak ? mergeAk((flags.ak as string[]).map((p) => parseAk(readInputFile(p, CLI_INPUT_LIMITS.pem)))) : b.ak
       if (flags['ak-enrolled'] && !flags.ak) throw new UsageError('--ak-enrolled vouches for an AK from your enrollment records: give it with --ak (the bundle\'s AK is the attester\'s claim)')
       input = {
-        ...(b.eventLog ? { eventLog: b.eventLog } : {}),
-        ...(b.celLog ? { celLog: b.celLog } : {}),
-        quotes: b.quotes,
+        ...bundleEvidence(b),
         ak,
         nonce,
-        ...(b.pcrs ? { pcrs: b.pcrs } : {}),
-        ...(b.cvm ? { cvm: b.cvm } : {}),
-        ...(b.pcrSignature !== undefined ? { pcrSignature: b.pcrSignature } : {}),
       }
     } else {
       if (typeof flags.quote !== 'string' || typeof flags.sig !== 'string' || !flags.ak) throw new UsageError('give --bundle, or --quote, --sig and --ak (plus --log and --nonce)')
