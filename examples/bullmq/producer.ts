@@ -88,7 +88,7 @@ export async function* produce(input: AsyncIterable<Uint8Array> | Iterable<Uint8
     let index = 0
     for await (const bytes of splitLines(input, DEFAULT_MAX_LINE_BYTES)) {
       line++
-      if (isBlankLine(bytes)) continue
+      if (isBlankLine(bytes, line === 1)) continue
       const jobId = `${run}-${index++}`
       let resolve!: (l: string) => void
       const result = new Promise<string>((r) => (resolve = r))

@@ -42,6 +42,8 @@ commands:
                                                  verify a UKI's signed PCR 11 policies and the phases they authorise
   batch <in.ndjson|-> --policy <json> [-o <out.ndjson>] [--summary <json>] [--baseline <policy|summary>] [--workers N]
                                                  verify one attestation per line on all cores, in input order
+                                                 -o / --summary checked first (unwritable, or the input: exit 2);
+                                                 a write error stops the run (exit 1; quietly when stdout's reader left)
   fleet query <summary.json> --component <name|hash> [--json]
                                                  which machines loaded a component (from batch --summary)
 

@@ -6,12 +6,14 @@
  * TPM measured, whatever the unmeasured event types and data say: src/attest/evidence.ts).
  * Events are never selected by type or name, so editing a label cannot move an event in or out
  * of the key. Labels (variable names, image paths, GRUB commands) ride along for people, marked
- * verified only when the event's digest binds them (`eventTrust`).
+ * verified only when the event's digest binds them (`eventTrust`); a label never includes the
+ * event type, which no digest binds (it is reported beside it as `event`, as the log states it).
+ * A machine without an event log is keyed by the PCR values its quote authenticated.
  */
 import { eventTrust, pcrTrust, type AuthenticatedEvidence, type PcrStatus } from '../attest/evidence.js'
 import { toHex } from '../bytes/hex.js'
 import { EV } from '../eventlog/event_types.js'
-import { isWindowsLog } from '../eventlog/windows_marker.js'
+import { isWbclSeparator } from '../eventlog/windows_marker.js'
 import type { TcgEvent } from '../eventlog/types.js'
 import type { DecodedEventData } from '../eventlog/decode/types.js'
 import { defaultHashProvider } from '../hash/provider.js'
@@ -48,26 +50,51 @@ function quotedBank(ev: AuthenticatedEvidence, pcr: number): string | undefined 
   return BANK_ORDER.find((b) => banks[b] === 'match')
 }
 
-/** A human label from the decoded data; `bound` when that data is what the digest binds. */
+/**
+ * A human label from the decoded data; `bound` when that data is what the digest binds. The
+ * stated event type is left out: it is not measured (TCG PFP §10.2.1: the digest covers the
+ * event data, or something else, never the type), so it must not share the verified flag.
+ */
 function labelOf(e: TcgEvent): { text: string; bound: boolean } {
   const d = e.decoded as DecodedEventData
   switch (d.kind) {
     case 'uefi-variable':
-      return { text: `${e.typeName} ${d.known ?? d.name}`, bound: true }
+      return { text: d.known ?? d.name, bound: true }
     case 'image-load':
       // The digest is the image's Authenticode hash: the path is never bound by it.
-      return { text: `${e.typeName} ${d.filePath ?? d.devicePath}`, bound: false }
+      return { text: d.filePath ?? d.devicePath ?? '', bound: false }
     case 'ipl':
     case 'action':
     case 'text':
-      return { text: `${e.typeName} ${d.text}`, bound: true }
+      return { text: d.text, bound: true }
     case 'firmware-blob':
-      return { text: `${e.typeName} ${d.description ?? ''} base ${d.base} length ${d.length}`.replace(/ {2,}/g, ' '), bound: false }
+      return { text: `${d.description ?? ''} base ${d.base} length ${d.length}`.replace(/ {2,}/g, ' ').trim(), bound: false }
     case 'separator':
-      return { text: `${e.typeName} ${d.meaning}`, bound: true }
+      return { text: d.meaning, bound: true }
     default:
-      return { text: e.typeName, bound: false }
+      return { text: '', bound: false }
   }
+}
+
+/** What `bootChainOf` reads of a quote: whether it verified, and the PCR values it authenticated (hex). */
+export interface QuotedPcrs {
+  valid: boolean
+  pcrs: Record<string, Record<string, string>>
+}
+
+/**
+ * Without an event log, a group is told apart by the values its PCRs were quoted with (in the
+ * preferred bank the quote has); a quote that did not verify authenticates nothing. Windows
+ * drivers are never keyed this way: PCRs 12-13 also carry per-boot counters.
+ */
+function quotedValues(quote: QuotedPcrs | undefined, g: FleetGroup): string {
+  if (!quote?.valid || g === 'windows-drivers') return ''
+  const parts: string[] = []
+  for (const pcr of GROUP_PCRS[g]) {
+    const bank = BANK_ORDER.find((b) => typeof quote.pcrs[b]?.[String(pcr)] === 'string')
+    if (bank) parts.push(`${pcr}=${bank}:${quote.pcrs[bank]![String(pcr)]!.toLowerCase()}`)
+  }
+  return parts.length ? `|quoted|${parts.join('|')}` : ''
 }
 
 function worst(statuses: PcrStatus[]): FleetGroupState['status'] {
@@ -78,12 +105,12 @@ function worst(statuses: PcrStatus[]): FleetGroupState['status'] {
 }
 
 /** The boot chain of one verified attestation (absent groups when no event log was given). */
-export function bootChainOf(r: { evidence?: AuthenticatedEvidence; state?: BootState }): FleetBootChain {
+export function bootChainOf(r: { evidence?: AuthenticatedEvidence; state?: BootState; quote?: QuotedPcrs }): FleetBootChain {
   const groups = {} as Record<FleetGroup, FleetGroupState>
   const components: FleetComponent[] = []
   const ev = r.evidence
   if (!ev) {
-    for (const g of FLEET_GROUPS) groups[g] = { status: 'absent', fingerprint: shortHash(`${g}:absent`) }
+    for (const g of FLEET_GROUPS) groups[g] = { status: 'absent', fingerprint: shortHash(`${g}:absent${quotedValues(r.quote, g)}`) }
     return { fingerprint: shortHash(FLEET_GROUPS.map((g) => groups[g].fingerprint).join(',')), groups, components }
   }
   const byPcr = new Map<number, TcgEvent[]>()
@@ -94,7 +121,9 @@ export function bootChainOf(r: { evidence?: AuthenticatedEvidence; state?: BootS
     if (list) list.push(e)
     else byPcr.set(e.pcrIndex, [e])
   }
-  const windows = isWindowsLog(ev.log)
+  // A Windows boot only when a "WBCL" separator is itself trusted (its digest binds it, in a
+  // quoted PCR): one appended in a PCR the quote does not cover must not move the machine.
+  const windows = ev.log.events.some((e) => isWbclSeparator(e) && eventTrust(ev, e.index).trusted)
   for (const g of FLEET_GROUPS) {
     if (g === 'windows-drivers') {
       groups[g] = windows ? windowsDrivers(ev, r.state, components) : { status: 'absent', fingerprint: shortHash(`${g}:absent`) }

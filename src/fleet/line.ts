@@ -21,6 +21,7 @@ import type { VerifyQuoteOptions } from '../tpm/quote_core.js'
 import { verifyAttestation, type VerifyAttestationInput } from '../verify.js'
 import type { CertificateInput } from '../x509/chain.js'
 import { bootChainOf } from './fingerprint.js'
+import { bomLength } from './lines.js'
 import type { FleetLineError, FleetLineErrorCode, FleetResult } from './types.js'
 
 /** Largest accepted line: a largest bundle plus room for the id, nonce and enrolled AK. */
@@ -53,6 +54,7 @@ export interface FleetVerifyOptions {
 export interface FleetTask {
   /** See FleetResult.index / FleetResult.line. */
   index: number
+  /** Line 1 is the start of the input: the only line whose leading UTF-8 BOM is ignored. */
   line: number
   data: string | Uint8Array
 }
@@ -68,7 +70,8 @@ class LineError extends Error {
   }
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true })
+// ignoreBOM: keep a leading BOM in the text (decodeLine decides where one is allowed).
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 const LINE_MEMBERS = ['id', 'bundle', 'nonce', 'ak', 'akEnrolled']
 
 function b64(v: unknown, path: string): Uint8Array {
@@ -99,16 +102,29 @@ function enrolledAk(v: unknown): AkParts | string {
   return ak
 }
 
-function decodeLine(data: string | Uint8Array, maxLineBytes: number): string {
+/**
+ * The line's text. A UTF-8 byte order mark is dropped only at the very start of the input
+ * (`atInputStart`: physical line 1), for strings and bytes alike: RFC 8259 §8.1 lets a parser
+ * ignore one there, where editors write it. Anywhere else it is refused, not silently removed
+ * (the decoder keeps it: `ignoreBOM`), so both forms of one line get one outcome. The BOM is
+ * skipped by a view or a substring, never a copy.
+ */
+function decodeLine(data: string | Uint8Array, maxLineBytes: number, atInputStart: boolean): string {
   // UTF-8 never takes fewer bytes than UTF-16 code units, so a long string is refused without encoding it.
   const size = typeof data === 'string' ? (data.length > maxLineBytes ? data.length : new TextEncoder().encode(data).length) : data.length
   if (size > maxLineBytes) throw new LineError('ERR_LINE_TOO_LONG', `line longer than ${maxLineBytes} bytes`)
-  if (typeof data === 'string') return data
-  try {
-    return utf8.decode(data)
-  } catch {
-    throw new LineError('ERR_LINE_ENCODING', 'line is not valid UTF-8')
+  const skip = atInputStart ? bomLength(data) : 0
+  let text: string
+  if (typeof data === 'string') text = skip ? data.slice(skip) : data
+  else {
+    try {
+      text = utf8.decode(skip ? data.subarray(skip) : data)
+    } catch {
+      throw new LineError('ERR_LINE_ENCODING', 'line is not valid UTF-8')
+    }
   }
+  if (text.charCodeAt(0) === 0xfeff) throw new LineError('ERR_LINE_NOT_JSON', 'not JSON: a byte order mark (U+FEFF) is accepted only at the start of the input')
+  return text
 }
 
 /** Everything the line verifier needs, prepared once (the policy is validated and frozen once). */
@@ -119,7 +135,7 @@ export function createFleetLineVerifier(options: FleetVerifyOptions = {}): Fleet
     let id: string | null = null
     const fail = (error: FleetLineError): FleetResult => ({ index: task.index, line: task.line, id, error })
     try {
-      const text = decodeLine(task.data, maxLineBytes)
+      const text = decodeLine(task.data, maxLineBytes, task.line === 1)
       let json: unknown
       try {
         json = parseStrictJson(text, { maxDepth: MAX_LINE_DEPTH })

@@ -61,9 +61,34 @@ export async function* splitLines(chunks: AsyncIterable<Uint8Array> | Iterable<U
   if (pending) yield flush()
 }
 
-/** Whether a line holds only JSON whitespace (such lines are skipped, not results). */
-export function isBlankLine(line: string | Uint8Array): boolean {
-  if (typeof line === 'string') return line.trim() === ''
-  for (const b of line) if (b !== 0x20 && b !== 0x09 && b !== 0x0d && b !== 0x0a) return false
+/**
+ * Length of a UTF-8 byte order mark at the start of a line: 3 for the bytes EF BB BF, 1 for the
+ * string form U+FEFF, else 0. Only the input's first line may carry one (see {@link isBlankLine}).
+ */
+export function bomLength(line: string | Uint8Array): number {
+  if (typeof line === 'string') return line.charCodeAt(0) === 0xfeff ? 1 : 0
+  return line.length >= 3 && line[0] === 0xef && line[1] === 0xbb && line[2] === 0xbf ? 3 : 0
+}
+
+/**
+ * Whether a line holds only JSON whitespace (such lines are skipped, not results). One rule for
+ * strings and bytes: blank is space, tab, LF and CR only (RFC 8259 §2), so a line of U+00A0 or
+ * U+2028 is a line (and not JSON), never silently dropped. `atInputStart`: the line is the first
+ * of the input, where a UTF-8 BOM is ignored (RFC 8259 §8.1 lets a parser ignore one; editors
+ * write it there); a BOM on any other line is not whitespace.
+ */
+export function isBlankLine(line: string | Uint8Array, atInputStart = false): boolean {
+  let i = atInputStart ? bomLength(line) : 0
+  if (typeof line === 'string') {
+    for (; i < line.length; i++) {
+      const c = line.charCodeAt(i)
+      if (c !== 0x20 && c !== 0x09 && c !== 0x0d && c !== 0x0a) return false
+    }
+    return true
+  }
+  for (; i < line.length; i++) {
+    const b = line[i]
+    if (b !== 0x20 && b !== 0x09 && b !== 0x0d && b !== 0x0a) return false
+  }
   return true
 }

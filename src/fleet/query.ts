@@ -6,6 +6,9 @@
  * matches labels, case-insensitively; because a label is only what the log says (an image path
  * is bound by no digest), label matches are reported with `labelVerified` and `by: 'label'` so a
  * caller can tell "the quote proves this" from "the log says so".
+ *
+ * Machines are counted by input line (each is in exactly one cluster), so the total equals the
+ * sum over the matched clusters whatever the ids say (an id may repeat in the input).
  */
 import { componentIndex } from './summary.js'
 import type { FleetComponent, FleetSummary } from './types.js'
@@ -20,7 +23,13 @@ export interface FleetQueryMatch {
 
 export interface FleetQueryResult {
   query: string
+  /** Machines in any matched cluster. */
   machines: number
+  /**
+   * Machines the match is proven for: matched by digest, or by a label the digest binds. The
+   * rest (`machines - verifiedMachines`) matched only by labels their logs state.
+   */
+  verifiedMachines: number
   matches: FleetQueryMatch[]
 }
 
@@ -41,7 +50,16 @@ export function queryFleet(summary: Pick<FleetSummary, 'clusters'>, component: s
     matches.push({ component: e.component, by, machines: e.machines, clusters: e.clusters.map((c) => c.id), machineIds: e.clusters.flatMap((c) => c.machineIds) })
   }
   matches.sort((a, b) => b.machines - a.machines || a.component.digest.localeCompare(b.component.digest))
-  const ids = new Set<string>()
-  for (const m of matches) for (const id of m.machineIds) ids.add(id)
-  return { query: q, machines: ids.size, matches }
+  const clusters = new Map(summary.clusters.map((c) => [c.id, c.machines]))
+  const all = new Set<string>()
+  const proven = new Set<string>()
+  for (const m of matches) {
+    const verified = m.by === 'digest' || m.component.labelVerified
+    for (const id of m.clusters) {
+      all.add(id)
+      if (verified) proven.add(id)
+    }
+  }
+  const count = (ids: Set<string>) => [...ids].reduce((n, id) => n + (clusters.get(id) ?? 0), 0)
+  return { query: q, machines: count(all), verifiedMachines: count(proven), matches }
 }

@@ -7,8 +7,10 @@
  * answer to "which machines loaded this" needs them) and one copy of the components, so memory
  * grows with the number of machines by one id each, not with their verdicts.
  */
-import { POLICY_BANKS } from '../policy/types.js'
-import { FLEET_GROUPS, type FleetChange, type FleetCluster, type FleetComponent, type FleetGroupState, type FleetResult, type FleetSummary, type StatusCounts } from './types.js'
+import { validatePolicy } from '../policy/validate.js'
+import { POLICY_BANKS, type Policy } from '../policy/types.js'
+import { assertFleetSummary, claimsFleetSummary } from './summary_shape.js'
+import { FLEET_GROUPS, MAX_OTHER_EVENTS, type FleetChange, type FleetCluster, type FleetComponent, type FleetGroupState, type FleetResult, type FleetSummary, type StatusCounts } from './types.js'
 
 /** How many findings `topFindings` lists. */
 export const TOP_FINDINGS = 20
@@ -63,7 +65,8 @@ export class FleetSummaryBuilder {
     const chain = r.bootChain
     if (!chain) return
     let c = this.clusters.get(chain.fingerprint)
-    if (!c) this.clusters.set(chain.fingerprint, (c = { id: chain.fingerprint, machines: 0, ear_status: zero(), groups: chain.groups, components: chain.components, machineIds: [] }))
+    if (!c) this.clusters.set(chain.fingerprint, (c = { id: chain.fingerprint, machines: 0, ear_status: zero(), groups: chain.groups, components: [...chain.components], machineIds: [] }))
+    else mergeComponents(c.components, chain.components)
     c.machines++
     c.ear_status[r.ear_status]++
     if (r.id !== null) c.machineIds.push(r.id)
@@ -106,6 +109,31 @@ export class FleetSummaryBuilder {
   }
 }
 
+/**
+ * The machines of a cluster share every authenticated digest, not their labels or stated event
+ * types: a label the digest does not bind (or one whose event failed its integrity check) and the
+ * type are what that machine's log says. A verified label, the same on every machine by
+ * construction, replaces an unverified one, so the first machine seen (maybe a tampered log) does
+ * not choose what a cluster shows; every stated type is kept (`otherEvents`, bounded).
+ * `kept` is the cluster's own array; the components in it are never mutated (they may be a
+ * result's), only replaced.
+ */
+function mergeComponents(kept: FleetComponent[], next: readonly FleetComponent[]): void {
+  for (let i = 0; i < kept.length; i++) {
+    const k = kept[i]!
+    const n = next[i]?.digest === k.digest && next[i]!.pcr === k.pcr ? next[i]! : next.find((x) => x.digest === k.digest && x.pcr === k.pcr)
+    if (!n) continue
+    let merged = k
+    if (!k.labelVerified && n.labelVerified) merged = { ...n, event: k.event, ...(k.otherEvents ? { otherEvents: k.otherEvents } : {}) }
+    const types = [n.event, ...(n.otherEvents ?? [])]
+    for (const t of types) {
+      if (t === merged.event || merged.otherEvents?.includes(t) || (merged.otherEvents?.length ?? 0) >= MAX_OTHER_EVENTS) continue
+      merged = { ...merged, otherEvents: [...(merged.otherEvents ?? []), t] }
+    }
+    if (merged !== k) kept[i] = merged
+  }
+}
+
 /** Summarise results (all in memory; use FleetSummaryBuilder to summarise a stream). */
 export function summarizeFleet(results: Iterable<FleetResult>, options: SummarizeFleetOptions = {}): FleetSummary {
   const b = new FleetSummaryBuilder()
@@ -113,11 +141,10 @@ export function summarizeFleet(results: Iterable<FleetResult>, options: Summariz
   return b.finish(options)
 }
 
-export function isFleetSummary(x: unknown): x is FleetSummary {
-  return typeof x === 'object' && x !== null && (x as FleetSummary).kind === 'bootproof-fleet-summary' && (x as FleetSummary).version === 1 && Array.isArray((x as FleetSummary).clusters)
-}
-
-/** Each component digest with the machines that loaded it (a machine counted once per digest). */
+/**
+ * Each component digest with the machines that loaded it (a machine counted once per digest) and
+ * its component as shown: a verified label where any cluster has one.
+ */
 export function componentIndex(summary: Pick<FleetSummary, 'clusters'>): Map<string, { component: FleetComponent; machines: number; clusters: FleetCluster[] }> {
   const out = new Map<string, { component: FleetComponent; machines: number; clusters: FleetCluster[] }>()
   for (const c of summary.clusters) {
@@ -129,6 +156,7 @@ export function componentIndex(summary: Pick<FleetSummary, 'clusters'>): Map<str
       if (e) {
         e.machines += c.machines
         e.clusters.push(c)
+        if (!e.component.labelVerified && comp.labelVerified) e.component = comp
       } else out.set(comp.digest, { component: comp, machines: c.machines, clusters: [c] })
     }
   }
@@ -136,60 +164,80 @@ export function componentIndex(summary: Pick<FleetSummary, 'clusters'>): Map<str
 }
 
 /**
- * What a policy pins by digest: `<bank>:<hex>` digests it names anywhere, and the (PCR, event
- * type) pairs its event rules pin (a rule with `match: "any"` or without digests pins nothing).
+ * What a policy knows by digest, and what it pins. Known: the event digests it allows, in the
+ * entries of its event rules (except `any` entries) and `digests.required`. Never counted as
+ * known: digests it forbids or revokes (`digests.forbidden`, `secureBoot.dbx`, forbidden
+ * authorities), PCR values and certificate hashes. Pinned: the (PCR, event type) pairs of rules
+ * that allow by digest (`match: "any"` and digest-less rules pin nothing).
  */
-function policyDigests(policy: unknown): { digests: Set<string>; pinned: Set<string> } {
-  const digests = new Set<string>()
-  const banks = new Set<string>(POLICY_BANKS)
-  const walk = (v: unknown, depth: number): number => {
-    if (depth > 32 || typeof v !== 'object' || v === null) return 0
-    if (Array.isArray(v)) return v.reduce((n: number, x) => n + walk(x, depth + 1), 0)
+function policyDigests(policy: Policy): { known: Set<string>; pinned: Set<string> } {
+  const known = new Set<string>()
+  const banks = POLICY_BANKS as readonly string[]
+  const addSpec = (spec: Record<string, unknown>): number => {
     let n = 0
-    for (const [k, x] of Object.entries(v)) {
-      const add = (s: unknown) => typeof s === 'string' && /^[0-9a-fA-F]+$/.test(s) && (n++, digests.add(`${k}:${s.toLowerCase()}`))
-      if (banks.has(k)) {
-        if (Array.isArray(x)) x.forEach(add)
-        else add(x)
-      } else n += walk(x, depth + 1)
+    for (const b of banks) {
+      const v = spec[b]
+      if (typeof v === 'string') {
+        known.add(`${b}:${v.toLowerCase()}`)
+        n++
+      }
     }
     return n
   }
-  walk(policy, 0)
   const pinned = new Set<string>()
-  const rules = (policy as { eventRules?: { pcr?: number; eventTypes?: string[]; match?: string }[] })?.eventRules
-  for (const r of Array.isArray(rules) ? rules : []) {
-    if (r.match === 'any' || walk(r, 0) === 0) continue
+  for (const r of policy.eventRules ?? []) {
+    let n = 0
+    for (const alt of r.alternatives ?? []) for (const e of alt.events) if (!e.any) n += addSpec(e as Record<string, unknown>)
+    if (r.match === 'any' || n === 0) continue
     for (const t of r.eventTypes ?? []) pinned.add(`${r.pcr}:${t}`)
+    if (!r.eventTypes) pinned.add(`${r.pcr}:*`)
   }
-  return { digests, pinned }
+  for (const ref of policy.digests?.required ?? []) for (const spec of ref.anyOf) addSpec(spec as Record<string, unknown>)
+  return { known, pinned }
 }
 
 /**
  * What changed against a baseline. Against an earlier summary: component digests loaded now
  * and never before (`added`, with the machines that load them now) and the reverse (`removed`,
- * with the machines that loaded them then). Against a policy: component digests the policy
- * names nowhere, among the events its rules pin by digest (`added`); events a rule accepts with
- * any digest (`match: "any"`, e.g. per-machine variables) or that no rule names are not
- * reported, since the policy says nothing about them. That selection reads the stated event
- * type, a label: it only chooses what this report lists, never a cluster or a verdict.
- * Authenticode digests of Windows drivers are compared as they are; only event digests can
- * appear in a policy's event rules.
+ * with the machines that loaded them then). Against a policy: component digests the policy does
+ * not allow anywhere (`added`), among the events its rules pin by digest. Which events those are
+ * is read from the event type each log states, a label: so a digest is left out only when no
+ * machine states a pinned type for it (one tampered log cannot hide a change the other machines
+ * report), and the selection only chooses what this report lists, never a cluster or a verdict.
+ * Events a rule accepts with any digest (`match: "any"`, e.g. per-machine variables) or that no
+ * rule names are not reported: the policy says nothing about them. Authenticode digests of
+ * Windows drivers are compared as they are; only event digests can appear in a policy's rules.
+ * @throws BootproofError ERR_JSON_INVALID for a baseline that says it is a summary but is not a
+ *   usable one; a policy baseline is validated as a policy (ERR_POLICY_*).
  */
 export function compareWithBaseline(summary: FleetSummary, baseline: unknown): NonNullable<FleetSummary['baseline']> {
   const now = componentIndex(summary)
   const changes: FleetChange[] = []
   const change = (kind: FleetChange['change'], c: FleetComponent, machines: number): FleetChange => ({ change: kind, group: c.group, pcr: c.pcr, digest: c.digest, event: c.event, label: c.label, labelVerified: c.labelVerified, machines })
-  if (isFleetSummary(baseline)) {
-    const before = componentIndex(baseline)
+  if (claimsFleetSummary(baseline)) {
+    const earlier = assertFleetSummary(baseline, 'baseline')
+    const before = componentIndex(earlier)
     for (const [d, e] of now) if (!before.has(d)) changes.push(change('added', e.component, e.machines))
     for (const [d, e] of before) if (!now.has(d)) changes.push(change('removed', e.component, e.machines))
     changes.sort((a, b) => b.machines - a.machines || a.change.localeCompare(b.change) || a.digest.localeCompare(b.digest))
-    return { source: 'summary', id: baseline.policyId ?? `summary of ${baseline.lines} lines`, changes }
+    return { source: 'summary', id: earlier.policyId ?? `summary of ${earlier.lines} lines`, changes }
   }
-  const { digests, pinned } = policyDigests(baseline)
-  for (const [d, e] of now) if (!digests.has(d) && pinned.has(`${e.component.pcr}:${e.component.event}`)) changes.push(change('added', e.component, e.machines))
+  const policy = validatePolicy(baseline)
+  const { known, pinned } = policyDigests(policy)
+  // Every (PCR, stated type) under which some machine carries each digest.
+  const stated = new Map<string, { pcr: number; event: string }[]>()
+  for (const c of summary.clusters) {
+    for (const comp of c.components) {
+      let list = stated.get(comp.digest)
+      if (!list) stated.set(comp.digest, (list = []))
+      for (const event of [comp.event, ...(comp.otherEvents ?? [])]) if (!list.some((x) => x.pcr === comp.pcr && x.event === event)) list.push({ pcr: comp.pcr, event })
+    }
+  }
+  for (const [d, e] of now) {
+    if (known.has(d)) continue
+    const pinnedAs = stated.get(d)?.find((x) => pinned.has(`${x.pcr}:${x.event}`) || pinned.has(`${x.pcr}:*`))
+    if (pinnedAs) changes.push(change('added', { ...e.component, pcr: pinnedAs.pcr, event: pinnedAs.event }, e.machines))
+  }
   changes.sort((a, b) => b.machines - a.machines || a.digest.localeCompare(b.digest))
-  const id = typeof (baseline as { id?: unknown })?.id === 'string' ? (baseline as { id: string }).id : 'policy'
-  return { source: 'policy', id, changes }
+  return { source: 'policy', id: policy.id, changes }
 }

@@ -43,9 +43,19 @@ export interface FleetComponent {
   digest: string
   /** The event type the log states (unmeasured: display and baseline reports only). */
   event: string
+  /**
+   * Other event types that machines of the same cluster state for this digest (a summary only;
+   * at most MAX_OTHER_EVENTS). Unmeasured, like `event`: logs that disagree on the type of one
+   * measurement are worth a look, and a policy baseline reads every stated type, so one log
+   * cannot choose for the others.
+   */
+  otherEvents?: string[]
   label: string
   labelVerified: boolean
 }
+
+/** Most distinct other event types a summary records for one component of a cluster. */
+export const MAX_OTHER_EVENTS = 8
 
 /** How one group was established on one machine. */
 export interface FleetGroupState {
@@ -110,7 +120,11 @@ export interface FleetCluster {
   machines: number
   ear_status: StatusCounts
   groups: Record<FleetGroup, FleetGroupState>
-  /** The components of the first machine seen (digests are identical across the cluster; labels may differ). */
+  /**
+   * The components of the cluster's machines: their digests are identical across the cluster;
+   * each shows a verified label when any machine has one (else the first machine's), and every
+   * event type the machines state for it (`event`, `otherEvents`).
+   */
   components: FleetComponent[]
   machineIds: string[]
 }

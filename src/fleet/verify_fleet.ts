@@ -42,7 +42,8 @@ export async function* verifyFleet(
   }
   for await (const data of lines) {
     line++
-    if (isBlankLine(data)) continue
+    // Line 1 is the start of the input: the one place a byte order mark is ignored.
+    if (isBlankLine(data, line === 1)) continue
     const task: FleetTask = { index: index++, line, data }
     const bytes = data.length
     // The failure handler keeps the numbers, not the task: a line's bytes (possibly a view of a

@@ -51,6 +51,7 @@ const NOT_FINDINGS: Record<string, string> = {
   ERR_EVENTDATA_MALFORMED: 'SipaError / unparsed-data error code; reported inside EVENT_DATA_UNPARSED / WINDOWS_SIPA_MALFORMED messages',
   ERR_EVENTDATA_TRUNCATED: 'SipaError code of one SIPA record; reported inside a WINDOWS_SIPA_MALFORMED message',
   ERR_INTERNAL: 'CLI JSON error shape for an unexpected exception (src/cli/io.ts), not a finding',
+  ERR_STREAM_DESTROYED: "Node's stream error code, given to an output stream closed under `batch` (src/cli/commands/batch.ts), not a finding",
 }
 
 /** Whole unions of non-finding codes that appear in `code:` positions, with the reason. */

@@ -7,10 +7,13 @@
  * output line per input line in input order: `{"id","ear_status","verdict"}` or
  * `{"id","error":{"code","message"}}`. Lines are verified on a worker-thread pool; input is read
  * only as fast as results are written (bounded window), so memory stays flat for any length.
- * Progress goes to stderr: redrawn on a terminal, a plain line every 10 s otherwise.
+ * Progress goes to stderr: redrawn on a terminal (a bar, rate and ETA), a plain line every 10 s
+ * otherwise. The outputs are settled before any line is verified: -o is created, --summary's
+ * directory must be writable, and neither may be the input (batch_output.ts). A write error
+ * during the run stops it: one line on stderr (none when the reader of stdout left), exit 1.
  * Exit 0 when every line is affirming, 1 otherwise, 2 on a usage error.
  */
-import { createWriteStream, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import type { Readable, Writable } from 'node:stream'
 import { BootproofError } from '../../errors.js'
@@ -20,15 +23,18 @@ import { splitLines } from '../../fleet/lines.js'
 import { DEFAULT_MAX_LINE_BYTES, type FleetVerifyOptions } from '../../fleet/line.js'
 import { verifyFleet } from '../../fleet/verify_fleet.js'
 import { fleetResultLine } from '../../fleet/output.js'
-import { FleetSummaryBuilder, isFleetSummary } from '../../fleet/summary.js'
+import { FleetSummaryBuilder } from '../../fleet/summary.js'
+import { assertFleetSummary, claimsFleetSummary } from '../../fleet/summary_shape.js'
 import type { FleetResult } from '../../fleet/types.js'
 import { createFleetWorkerPool } from '../../node/fleet_pool.js'
 import { openLineStream } from '../../node/read_file.js'
 import { escapeText } from '../../text/escape.js'
+import { BatchProgress } from '../batch_progress.js'
+import { checkDistinctFiles, checkSummaryTarget, openOutputFile, OutputArgumentError, outputTarget, OutputWriteError, stdoutStream } from '../batch_output.js'
 import { CLI_INPUT_LIMITS, EXIT_FAILED, EXIT_OK, parseArgs, readInputFile, reportError, UsageError, type CliIO } from '../io.js'
 
-/** The fleet the final projection speaks of (issue "Fleet scale"). */
-const PROJECTION_FLEET = 8_500_000
+export { steadyRate } from '../batch_progress.js'
+
 /** Largest summary read back as a baseline (one id per machine: 8.5 M machines fit). */
 export const MAX_SUMMARY_BYTES = 512 * 1024 * 1024
 /**
@@ -36,10 +42,6 @@ export const MAX_SUMMARY_BYTES = 512 * 1024 * 1024
  * worker's queue is refilled before it runs dry.
  */
 const LINES_PER_WORKER = 32
-const PLAIN_PROGRESS_MS = 10_000
-/** Rate samples kept for the steady-state projection (one a second, thinned when full). */
-const MAX_SAMPLES = 4096
-const TTY_PROGRESS_MS = 250
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
@@ -52,86 +54,8 @@ export function readJsonFile(path: string, maxBytes: number, what: string): unkn
   }
 }
 
-function duration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '?'
-  const s = Math.round(seconds)
-  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`
-}
-
-/** Counts, rate and ETA on stderr. ETA needs the input size (a file, not stdin). */
-class Progress {
-  private readonly started = performance.now()
-  // The first periodic line comes one interval in, not on the first result.
-  private last = performance.now()
-  /** (seconds, lines done) about once a second, thinned to every other one past MAX_SAMPLES: the steady rate. */
-  private samples: { t: number; done: number }[] = []
-  done = 0
-  affirming = 0
-  errors = 0
-  bytesRead = 0
-  constructor(
-    private readonly io: CliIO,
-    private readonly tty: boolean,
-    private readonly totalBytes: number | undefined,
-    private readonly workers: number,
-  ) {}
-
-  elapsed(): number {
-    return (performance.now() - this.started) / 1000
-  }
-
-  private text(): string {
-    const t = this.elapsed()
-    const rate = this.done / Math.max(t, 1e-9)
-    let eta = ''
-    if (this.totalBytes && this.bytesRead > 0) {
-      const frac = Math.min(1, this.bytesRead / this.totalBytes)
-      eta = ` | ${(frac * 100).toFixed(0)}% ETA ${duration(frac > 0 ? (t / frac) * (1 - frac) : Infinity)}`
-    }
-    return `batch: ${this.done} lines (${this.affirming} affirming, ${this.errors} errors) | ${rate.toFixed(0)}/s${eta}`
-  }
-
-  tick(): void {
-    const now = performance.now()
-    const t = (now - this.started) / 1000
-    const lastSample = this.samples[this.samples.length - 1]
-    if (!lastSample || t - lastSample.t >= 1) {
-      if (this.samples.length >= MAX_SAMPLES) this.samples = this.samples.filter((_, i) => i % 2 === 0)
-      this.samples.push({ t, done: this.done })
-    }
-    if (now - this.last < (this.tty ? TTY_PROGRESS_MS : PLAIN_PROGRESS_MS)) return
-    this.last = now
-    if (this.tty) process.stderr.write(`\r\x1b[K${this.text()}`)
-    else this.io.err(this.text())
-  }
-
-  final(status: Record<string, number>): string {
-    if (this.tty) process.stderr.write('\r\x1b[K')
-    const t = this.elapsed()
-    const rate = this.done / Math.max(t, 1e-9)
-    const counts = Object.entries(status).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ')
-    const minutes = rate > 0 ? Math.ceil(PROJECTION_FLEET / rate / 60) : Infinity
-    const steady = steadyRate(this.samples, t, this.done)
-    const steadyText = steady ? `; at the second half's rate (${steady.toFixed(1)}/s, workers past their JIT warm-up): ${Math.ceil(PROJECTION_FLEET / steady / 60)} min` : ''
-    return `batch: ${this.done} attestations in ${t.toFixed(1)} s (${rate.toFixed(1)}/s, ${this.workers} worker${this.workers === 1 ? '' : 's'}): ${counts || 'nothing'}; 8.5 M attestations at this rate: ${minutes} min${steadyText}`
-  }
-}
-
-/**
- * Lines per second over the second half of a run, from (seconds, lines done) samples. A worker's
- * first few thousand lines run partly unoptimised while the engine compiles the verifier: an
- * 8.5 M run is almost all steady state, so its projection is this rate. Undefined for runs too
- * short to tell (under 10 s, or no sample early enough in the second half).
- */
-export function steadyRate(samples: readonly { t: number; done: number }[], t: number, done: number): number | undefined {
-  if (t < 10) return undefined
-  const mid = samples.find((x) => x.t >= t / 2)
-  if (!mid || t - mid.t < 2 || done <= mid.done) return undefined
-  return (done - mid.done) / (t - mid.t)
-}
-
 /** Yield the stream's chunks, counting bytes for the ETA. */
-async function* counted(stream: Readable, progress: Progress): AsyncGenerator<Uint8Array> {
+async function* counted(stream: Readable, progress: BatchProgress): AsyncGenerator<Uint8Array> {
   for await (const chunk of stream) {
     progress.bytesRead += (chunk as Uint8Array).length
     yield chunk as Uint8Array
@@ -145,11 +69,23 @@ const WRITE_CHUNK = 256 * 1024
  * Output lines gathered as UTF-8 bytes into one chunk per write, each followed by LF; writes wait
  * for 'drain' (a slow reader of the output slows the whole run). Lines come as bytes from the
  * pool (`renderLines: 'utf8'`), so this thread never decodes, joins and encodes them again.
+ * The stream always has an 'error' listener while the writer holds it (an unheard 'error' kills
+ * the process with a stack trace): a failed write rejects the next call with an OutputWriteError.
  */
 export class LineWriter {
   private chunk = Buffer.allocUnsafe(WRITE_CHUNK)
   private used = 0
-  constructor(private readonly out: Writable) {}
+  private failed: NodeJS.ErrnoException | undefined
+  private readonly onError = (e: Error): void => {
+    this.failed ??= e
+  }
+  constructor(
+    private readonly out: Writable,
+    /** How the output is named in an error: `-o out.ndjson`, `standard output`. */
+    private readonly target = 'the output',
+  ) {
+    out.on('error', this.onError)
+  }
   async writeLine(line: string | Uint8Array): Promise<void> {
     const bytes = typeof line === 'string' ? Buffer.from(line, 'utf8') : line
     if (this.used + bytes.length + 1 > this.chunk.length) await this.flush()
@@ -170,16 +106,49 @@ export class LineWriter {
     this.used = 0
     await this.send(out)
   }
+  /**
+   * Write what is left and wait until the stream has written everything (its callbacks run in
+   * order), so a last failed write is an error of the run, not lost at exit. `end`: end the
+   * stream too (a file; never process.stdout, which the process still uses).
+   */
+  async close(end: boolean): Promise<void> {
+    await this.flush()
+    this.check()
+    await new Promise<void>((resolve, reject) => {
+      const done = (e?: Error | null) => (e ? reject(this.error(e)) : this.failed ? reject(this.error(this.failed)) : resolve())
+      if (end) this.out.end(done)
+      else this.out.write(Buffer.alloc(0), done)
+    })
+  }
+  /** Stop listening (the stream is no longer written; a file stream keeps a listener that ignores late errors). */
+  dispose(): void {
+    this.out.off('error', this.onError)
+    if (this.out !== process.stdout) this.out.on('error', () => {})
+  }
+  private error(e: NodeJS.ErrnoException): OutputWriteError {
+    return new OutputWriteError(this.target, e)
+  }
+  private check(): void {
+    if (this.failed) throw this.error(this.failed)
+  }
   private async send(s: Uint8Array): Promise<void> {
-    if (!this.out.write(s)) await new Promise<void>((resolve, reject) => {
+    this.check()
+    if (this.out.write(s)) return
+    await new Promise<void>((resolve, reject) => {
       const done = (e?: Error) => {
         this.out.off('drain', done)
         this.out.off('error', done)
-        if (e) reject(e)
+        this.out.off('close', closed)
+        const failure = e ?? this.failed
+        if (failure) reject(this.error(failure))
         else resolve()
       }
+      // Closed without 'drain' (destroyed after an error already heard): do not wait forever.
+      const closed = () => done(this.failed ?? Object.assign(new Error('the output was closed'), { code: 'ERR_STREAM_DESTROYED' }))
+      if (this.failed || this.out.destroyed) return closed()
       this.out.on('drain', done)
       this.out.on('error', done)
+      this.out.on('close', closed)
     })
   }
 }
@@ -209,16 +178,39 @@ export async function runBatch(argv: string[], io: CliIO): Promise<number> {
     if (typeof flags.baseline === 'string') {
       baseline = readJsonFile(flags.baseline, MAX_SUMMARY_BYTES, 'baseline')
       // Not a summary: then it must be a valid policy (a typo'd file must not compare as "everything is new").
-      if (!isFleetSummary(baseline)) baseline = validatePolicy(baseline)
+      // A file that says it is a summary is read as one (and refused here, before the run, if it
+      // is not usable); anything else must be a policy.
+      baseline = claimsFleetSummary(baseline) ? assertFleetSummary(baseline, `--baseline ${flags.baseline}`) : validatePolicy(baseline)
     }
     if (flags.baseline !== undefined && typeof flags.summary !== 'string') throw new UsageError('--baseline is reported in the summary: give --summary <file.json> too')
+    // The outputs, before any line is verified and before anything is opened for writing: not
+    // the input, not each other; then the summary's directory, the -o file (created now).
+    const out = typeof flags.out === 'string' ? flags.out : undefined
+    const summaryPath = typeof flags.summary === 'string' ? flags.summary : undefined
+    checkDistinctFiles(positional[0]!, out, summaryPath)
     const { stream, size } = openLineStream(positional[0]!, 'batch input')
-    const output = typeof flags.out === 'string' ? createWriteStream(flags.out) : process.stdout
-    const pool = await createFleetWorkerPool({ workers, verify, renderLines: 'utf8' })
-    const progress = new Progress(io, process.stderr.isTTY === true, size, pool.workers)
-    const summary = typeof flags.summary === 'string' ? new FleetSummaryBuilder() : undefined
+    let output: Writable
+    try {
+      if (summaryPath !== undefined) checkSummaryTarget(summaryPath)
+      output = out !== undefined ? await openOutputFile(out) : stdoutStream()
+    } catch (e) {
+      stream.destroy()
+      throw e
+    }
+    const target = outputTarget(out)
+    const writer = new LineWriter(output, target)
+    let pool: Awaited<ReturnType<typeof createFleetWorkerPool>>
+    try {
+      pool = await createFleetWorkerPool({ workers, verify, renderLines: 'utf8' })
+    } catch (e) {
+      stream.destroy()
+      writer.dispose()
+      if (output !== process.stdout) output.destroy()
+      throw e
+    }
+    const progress = new BatchProgress(io, process.stderr.isTTY === true, size, pool.workers)
+    const summary = summaryPath !== undefined ? new FleetSummaryBuilder() : undefined
     const status: Record<string, number> = { affirming: 0, warning: 0, contraindicated: 0, none: 0, error: 0 }
-    const writer = new LineWriter(output)
     try {
       // Views of the file stream's chunks (fresh buffers per read): the pool copies each line
       // into its worker's shared input ring, so no line needs an allocation of its own.
@@ -232,24 +224,42 @@ export async function runBatch(argv: string[], io: CliIO): Promise<number> {
         summary?.add(r)
         progress.tick()
       }
-      await writer.flush()
+      await writer.close(output !== process.stdout)
+      if (summary && summaryPath !== undefined) {
+        const s = summary.finish({ ...(baseline !== undefined ? { baseline } : {}) })
+        try {
+          writeFileSync(summaryPath, JSON.stringify(s, null, 1) + '\n')
+        } catch (e) {
+          throw new OutputWriteError(`--summary ${summaryPath}`, e as NodeJS.ErrnoException)
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof OutputWriteError)) throw e
+      // The run stops here (the finally below closes the pool): its output is incomplete.
+      progress.clear()
+      const lost = e.target.startsWith('--summary') ? 'no summary was written' : 'the output is incomplete'
+      if (!e.readerGone) io.err(`batch: stopped after ${progress.done} line${progress.done === 1 ? '' : 's'}: ${e.message}; ${lost}`)
+      return EXIT_FAILED
     } finally {
+      writer.dispose()
+      // Ended already after a complete run; after a failed write, released (descriptor 1 stays open).
+      if (output !== process.stdout) output.destroy()
       await pool.close()
       stream.destroy()
-    }
-    if (output !== process.stdout) await new Promise<void>((resolve, reject) => output.end((e?: Error | null) => (e ? reject(e) : resolve())))
-    if (summary && typeof flags.summary === 'string') {
-      const s = summary.finish({ ...(baseline !== undefined ? { baseline } : {}) })
-      writeFileSync(flags.summary, JSON.stringify(s, null, 1) + '\n')
     }
     io.err(progress.final(status))
     return progress.done === status.affirming ? EXIT_OK : EXIT_FAILED
   } catch (e) {
+    // An output argument that cannot work is said in one line: the usage text would not help.
+    if (e instanceof OutputArgumentError) {
+      const { usage: _usage, ...quiet } = io
+      return reportError(e, quiet, false)
+    }
     return reportError(e, io, false)
   }
 }
 
-function count(r: FleetResult, status: Record<string, number>, progress: Progress): void {
+function count(r: FleetResult, status: Record<string, number>, progress: BatchProgress): void {
   progress.done++
   if (r.ear_status && !r.error) {
     status[r.ear_status] = (status[r.ear_status] ?? 0) + 1

@@ -6,8 +6,7 @@
  * matches labels, which are marked unverified unless a digest binds them (an image path never
  * is). Exit 0 when something matched, 1 when nothing did, 2 on a usage error.
  */
-import { BootproofError } from '../../errors.js'
-import { isFleetSummary } from '../../fleet/summary.js'
+import { assertFleetSummary } from '../../fleet/summary_shape.js'
 import { queryFleet } from '../../fleet/query.js'
 import { EXIT_FAILED, EXIT_OK, parseArgs, reportError, UsageError, type CliIO } from '../io.js'
 import { MAX_SUMMARY_BYTES, readJsonFile } from './batch.js'
@@ -24,8 +23,7 @@ export async function runFleet(argv: string[], io: CliIO): Promise<number> {
     json = flags.json === true
     if (positional.length !== 1) throw new UsageError('give one summary file (from bootproof batch --summary)')
     if (typeof flags.component !== 'string' || !flags.component.trim()) throw new UsageError('--component <name or hash> is required')
-    const summary = readJsonFile(positional[0]!, MAX_SUMMARY_BYTES, 'fleet summary')
-    if (!isFleetSummary(summary)) throw new BootproofError('ERR_JSON_INVALID', `${positional[0]}: not a bootproof fleet summary (kind "bootproof-fleet-summary", version 1)`)
+    const summary = assertFleetSummary(readJsonFile(positional[0]!, MAX_SUMMARY_BYTES, 'fleet summary'), positional[0]!)
     const res = queryFleet(summary, flags.component)
     if (json) io.out(JSON.stringify(res, null, 2))
     else {
@@ -37,7 +35,11 @@ export async function runFleet(argv: string[], io: CliIO): Promise<number> {
         const ids = m.machineIds.slice(0, SHOWN_IDS).join(', ')
         lines.push(`  ${m.machines} machine(s) in ${m.clusters.length} cluster(s): ${ids}${m.machineIds.length > SHOWN_IDS ? `, … (${m.machineIds.length - SHOWN_IDS} more)` : ''}`)
       }
-      lines.push(res.matches.length ? `${res.machines} machine(s) loaded a component matching ${JSON.stringify(res.query)}` : `no component matches ${JSON.stringify(res.query)}`)
+      const q = JSON.stringify(res.query)
+      const unproven = res.machines - res.verifiedMachines
+      if (!res.matches.length) lines.push(`no component matches ${q}`)
+      else if (unproven === 0) lines.push(`${res.machines} machine(s) loaded a component matching ${q}`)
+      else lines.push(`${res.verifiedMachines} machine(s) loaded a component matching ${q} (by digest or a label the digest binds); ${unproven} more only by unverified labels: their logs say so, no measured digest shows it`)
       io.out(lines.join('\n'))
     }
     return res.matches.length ? EXIT_OK : EXIT_FAILED
