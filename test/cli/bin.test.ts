@@ -1,6 +1,6 @@
 /** The executable: a reader that leaves early (`| head`) is not a crash. */
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -22,5 +22,19 @@ describe('bootproof executable', () => {
     const r = spawnSync('bash', ['-c', script], { encoding: 'utf8', timeout: 120_000 })
     expect(readFileSync(errFile, 'utf8')).toBe('')
     expect(r.stdout.trim()).toBe('0')
+  })
+
+  it.skipIf(!existsSync('/dev/full'))('stdout that cannot be written (> /dev/full): one line on stderr, exit 2, no stack trace', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bootproof-bin-'))
+    const log = join(dir, 'many.bin')
+    writeFileSync(log, buildAgileLog({ events: Array.from({ length: 3000 }, (_, i) => efiActionEvent(4, `action ${i}`)) }).bytes)
+    const full = openSync('/dev/full', 'w')
+    try {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/bin.ts'), 'inspect', log, '--json'], { cwd: REPO_ROOT, stdio: ['ignore', full, 'pipe'], encoding: 'utf8', timeout: 120_000 })
+      expect(r.status).toBe(2)
+      expect(r.stderr).toMatch(/^bootproof: cannot write the output to stdout \(ENOSPC\): it is incomplete\n$/)
+    } finally {
+      closeSync(full)
+    }
   })
 })
