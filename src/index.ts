@@ -90,7 +90,7 @@ export { parsePe, authenticodeDigest, authenticodeDigests, authenticodeRanges, p
 // Reference values: policy v1 (validation, appraisal, derivation, importers)
 export * from './policy/index.js'
 export { isRocaVulnerableModulus } from './tpm/roca.js'
-export { verifyFleet, summarizeFleet, queryFleet, FleetSummaryBuilder, createFleetLineVerifier, splitLines, isBlankLine, bootChainOf, compareWithBaseline, isFleetSummary, assertFleetSummary, fleetResultLine, FLEET_GROUPS, DEFAULT_MAX_LINE_BYTES } from './fleet/index.js'
+export { verifyFleet, summarizeFleet, queryFleet, FleetSummaryBuilder, createFleetLineVerifier, splitLines, isBlankLine, bootChainOf, compareWithBaseline, isFleetSummary, assertFleetSummary, fleetResultLine, FLEET_GROUPS, DEFAULT_MAX_LINE_BYTES, type QuotedPcrs } from './fleet/index.js'
 export type { VerifyFleetOptions, FleetVerifyOptions, FleetTask, FleetLineVerifier, FleetResult, FleetSummary, FleetCluster, FleetComponent, FleetChange, FleetBootChain, FleetGroup, FleetGroupState, FleetLineError, FleetLineErrorCode, FleetQueryResult, FleetQueryMatch, SummarizeFleetOptions, SplitLinesOptions } from './fleet/index.js'
 
 export { parseSnpReport, verifySnpReport, summarizeSnpReport, SNP_ROOTS, SNP_THROWN_CODES, type SnpReport, type SnpReportSummary, type VerifySnpOptions, type SnpVerifyResult, type SnpCheck, type SnpProduct, type SnpTcb, type SnpMinimumTcb, type SnpErrorCode } from './cvm/index.js'
