@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto'
 import type { ImaEntry } from '../../src/ima/index.js'
+import { concatBytes } from '../../src/bytes/hex.js'
 
 export function u32(n: number, le = true): Uint8Array {
   const b = new Uint8Array(4)
@@ -11,15 +12,9 @@ export function u32(n: number, le = true): Uint8Array {
   return b
 }
 
+/** Concatenation of bytes and UTF-8 text. */
 export function cat(...parts: (Uint8Array | string)[]): Uint8Array {
-  const bs = parts.map((p) => (typeof p === 'string' ? new TextEncoder().encode(p) : p))
-  const out = new Uint8Array(bs.reduce((n, b) => n + b.length, 0))
-  let o = 0
-  for (const b of bs) {
-    out.set(b, o)
-    o += b.length
-  }
-  return out
+  return concatBytes(...parts.map((p) => (typeof p === 'string' ? new TextEncoder().encode(p) : p)))
 }
 
 export function hex(b: Uint8Array): string {
