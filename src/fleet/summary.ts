@@ -7,7 +7,7 @@
  * answer to "which machines loaded this" needs them) and one copy of the components, so memory
  * grows with the number of machines by one id each, not with their verdicts.
  */
-import { validatePolicy } from '../policy/validate.js'
+import { eventTypeNumber, validatePolicy } from '../policy/validate.js'
 import { POLICY_BANKS, type Policy } from '../policy/types.js'
 import { assertFleetSummary, claimsFleetSummary } from './summary_shape.js'
 import { FLEET_GROUPS, MAX_OTHER_EVENTS, type FleetChange, type FleetCluster, type FleetComponent, type FleetGroupState, type FleetResult, type FleetSummary, type StatusCounts } from './types.js'
@@ -33,6 +33,8 @@ export class FleetSummaryBuilder {
   private readonly submods = new Map<string, StatusCounts>()
   private readonly findings = new Map<string, { severity: string; machines: number; occurrences: number }>()
   private readonly clusters = new Map<string, FleetCluster>()
+  /** Clusters whose labels come first from an affirming machine. */
+  private readonly affirmingLabels = new Set<string>()
   private policyId: string | undefined
 
   add(r: FleetResult): void {
@@ -65,8 +67,16 @@ export class FleetSummaryBuilder {
     const chain = r.bootChain
     if (!chain) return
     let c = this.clusters.get(chain.fingerprint)
-    if (!c) this.clusters.set(chain.fingerprint, (c = { id: chain.fingerprint, machines: 0, ear_status: zero(), groups: chain.groups, components: [...chain.components], machineIds: [] }))
-    else mergeComponents(c.components, chain.components)
+    const affirming = r.ear_status === 'affirming'
+    if (!c) {
+      this.clusters.set(chain.fingerprint, (c = { id: chain.fingerprint, machines: 0, ear_status: zero(), groups: chain.groups, components: [...chain.components], machineIds: [] }))
+      if (affirming) this.affirmingLabels.add(c.id)
+    } else {
+      // The first affirming machine's labels come first; until one arrives, the first machine's.
+      const lead = affirming && !this.affirmingLabels.has(c.id)
+      mergeComponents(c.components, chain.components, lead)
+      if (lead) this.affirmingLabels.add(c.id)
+    }
     c.machines++
     c.ear_status[r.ear_status]++
     if (r.id !== null) c.machineIds.push(r.id)
@@ -111,27 +121,54 @@ export class FleetSummaryBuilder {
 
 /**
  * The machines of a cluster share every authenticated digest, not their labels or stated event
- * types: a label the digest does not bind (or one whose event failed its integrity check) and the
- * type are what that machine's log says. A verified label, the same on every machine by
- * construction, replaces an unverified one, so the first machine seen (maybe a tampered log) does
- * not choose what a cluster shows; every stated type is kept (`otherEvents`, bounded).
- * `kept` is the cluster's own array; the components in it are never mutated (they may be a
- * result's), only replaced.
+ * types: the type is what that machine's log says, and a label is either unbound (or its event
+ * failed its integrity check) or bound bytes read as the stated type says. A verified label
+ * replaces an unverified one, and the first affirming machine's readings lead, so the first
+ * machine seen (maybe a tampered log) does not choose what a cluster shows; the other verified
+ * readings and every stated type are kept, bounded,
+ * with a flag when more were seen (a reader then assumes the worst). `kept` is the cluster's own
+ * array; the components in it are never mutated (they may be a result's), only replaced.
  */
-function mergeComponents(kept: FleetComponent[], next: readonly FleetComponent[]): void {
+function mergeComponents(kept: FleetComponent[], next: readonly FleetComponent[], lead: boolean): void {
   for (let i = 0; i < kept.length; i++) {
     const k = kept[i]!
     const n = next[i]?.digest === k.digest && next[i]!.pcr === k.pcr ? next[i]! : next.find((x) => x.digest === k.digest && x.pcr === k.pcr)
     if (!n) continue
-    let merged = k
-    if (!k.labelVerified && n.labelVerified) merged = { ...n, event: k.event, ...(k.otherEvents ? { otherEvents: k.otherEvents } : {}) }
-    const types = [n.event, ...(n.otherEvents ?? [])]
-    for (const t of types) {
-      if (t === merged.event || merged.otherEvents?.includes(t) || (merged.otherEvents?.length ?? 0) >= MAX_OTHER_EVENTS) continue
-      merged = { ...merged, otherEvents: [...(merged.otherEvents ?? []), t] }
+    let m: FleetComponent = k
+    if (lead && n.labelVerified === k.labelVerified && n.label !== k.label) {
+      // `next` is the cluster's first affirming machine: its reading of the bytes leads.
+      const others = [k.label, ...(k.otherLabels ?? []).filter((l) => l !== n.label)]
+      m = { ...k, label: n.label, otherLabels: others.slice(0, MAX_OTHER_EVENTS) }
+      if (others.length > MAX_OTHER_EVENTS) m.otherLabelsTruncated = true
+      if (!k.labelVerified) {
+        delete m.otherLabels
+        delete m.otherLabelsTruncated
+      }
+    } else if (!k.labelVerified && n.labelVerified) {
+      m = { ...n, event: k.event }
+      for (const key of ['otherEvents', 'otherEventsTruncated'] as const) if (k[key] !== undefined) (m as unknown as Record<string, unknown>)[key] = k[key]
+      delete m.otherLabels
+      delete m.otherLabelsTruncated
     }
-    if (merged !== k) kept[i] = merged
+    m = withOthers(m, 'event', [n.event, ...(n.otherEvents ?? [])], n.otherEventsTruncated === true)
+    if (m.labelVerified && n.labelVerified) m = withOthers(m, 'label', [n.label, ...(n.otherLabels ?? [])], n.otherLabelsTruncated === true)
+    if (m !== k) kept[i] = m
   }
+}
+
+/** `c` with `values` added to its other events or labels (a new object only when something changed). */
+function withOthers(c: FleetComponent, what: 'event' | 'label', values: readonly string[], truncated: boolean): FleetComponent {
+  const listKey = what === 'event' ? 'otherEvents' : 'otherLabels'
+  const flagKey = what === 'event' ? 'otherEventsTruncated' : 'otherLabelsTruncated'
+  let list = c[listKey]
+  let more = truncated
+  for (const v of values) {
+    if (v === c[what] || list?.includes(v)) continue
+    if ((list?.length ?? 0) >= MAX_OTHER_EVENTS) more = true
+    else list = [...(list ?? []), v]
+  }
+  if (list === c[listKey] && (!more || c[flagKey])) return c
+  return { ...c, ...(list ? { [listKey]: list } : {}), ...(more ? { [flagKey]: true } : {}) }
 }
 
 /** Summarise results (all in memory; use FleetSummaryBuilder to summarise a stream). */
@@ -163,6 +200,12 @@ export function componentIndex(summary: Pick<FleetSummary, 'clusters'>): Map<str
   return out
 }
 
+/** The number of a type as a summary states it: an `EV_*` name, or `UNKNOWN_0x…` for a type without one. */
+function statedTypeNumber(name: string): number | undefined {
+  const m = /^UNKNOWN_0x([0-9a-f]{8})$/i.exec(name)
+  return m ? parseInt(m[1]!, 16) >>> 0 : eventTypeNumber(name)
+}
+
 /**
  * What a policy knows by digest, and what it pins. Known: the event digests it allows, in the
  * entries of its event rules (except `any` entries) and `digests.required`. Never counted as
@@ -189,7 +232,11 @@ function policyDigests(policy: Policy): { known: Set<string>; pinned: Set<string
     let n = 0
     for (const alt of r.alternatives ?? []) for (const e of alt.events) if (!e.any) n += addSpec(e as Record<string, unknown>)
     if (r.match === 'any' || n === 0) continue
-    for (const t of r.eventTypes ?? []) pinned.add(`${r.pcr}:${t}`)
+    // By number: a policy may name a type or give it in hex ("0x80000003"), as the appraisal reads it.
+    for (const t of r.eventTypes ?? []) {
+      const num = eventTypeNumber(t)
+      if (num !== undefined) pinned.add(`${r.pcr}:${num}`)
+    }
     if (!r.eventTypes) pinned.add(`${r.pcr}:*`)
   }
   for (const ref of policy.digests?.required ?? []) for (const spec of ref.anyOf) addSpec(spec as Record<string, unknown>)
@@ -224,18 +271,26 @@ export function compareWithBaseline(summary: FleetSummary, baseline: unknown): N
   }
   const policy = validatePolicy(baseline)
   const { known, pinned } = policyDigests(policy)
-  // Every (PCR, stated type) under which some machine carries each digest.
-  const stated = new Map<string, { pcr: number; event: string }[]>()
+  // Every (PCR, stated type) under which some machine carries each digest; a component whose
+  // stated types were too many to keep counts as stating every type.
+  const stated = new Map<string, { pcr: number; event: string; any: boolean }[]>()
   for (const c of summary.clusters) {
     for (const comp of c.components) {
       let list = stated.get(comp.digest)
       if (!list) stated.set(comp.digest, (list = []))
-      for (const event of [comp.event, ...(comp.otherEvents ?? [])]) if (!list.some((x) => x.pcr === comp.pcr && x.event === event)) list.push({ pcr: comp.pcr, event })
+      for (const event of [comp.event, ...(comp.otherEvents ?? [])]) list.push({ pcr: comp.pcr, event, any: false })
+      if (comp.otherEventsTruncated) list.push({ pcr: comp.pcr, event: comp.event, any: true })
     }
+  }
+  const isPinned = (x: { pcr: number; event: string; any: boolean }) => {
+    if (pinned.has(`${x.pcr}:*`)) return true
+    if (x.any) return [...pinned].some((p) => p.startsWith(`${x.pcr}:`))
+    const num = statedTypeNumber(x.event)
+    return num !== undefined && pinned.has(`${x.pcr}:${num}`)
   }
   for (const [d, e] of now) {
     if (known.has(d)) continue
-    const pinnedAs = stated.get(d)?.find((x) => pinned.has(`${x.pcr}:${x.event}`) || pinned.has(`${x.pcr}:*`))
+    const pinnedAs = stated.get(d)?.find(isPinned)
     if (pinnedAs) changes.push(change('added', { ...e.component, pcr: pinnedAs.pcr, event: pinnedAs.event }, e.machines))
   }
   changes.sort((a, b) => b.machines - a.machines || a.digest.localeCompare(b.digest))

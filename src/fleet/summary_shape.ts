@@ -18,7 +18,8 @@ function componentProblem(c: unknown, at: string): string | undefined {
   if (!isCount(c.pcr)) return `${at}/pcr is not a PCR index`
   for (const k of ['digest', 'event', 'label'] as const) if (typeof c[k] !== 'string') return `${at}/${k} is not a string`
   if (typeof c.labelVerified !== 'boolean') return `${at}/labelVerified is not a boolean`
-  if (c.otherEvents !== undefined && (!Array.isArray(c.otherEvents) || c.otherEvents.some((x) => typeof x !== 'string'))) return `${at}/otherEvents is not an array of strings`
+  for (const k of ['otherEvents', 'otherLabels'] as const) if (c[k] !== undefined && (!Array.isArray(c[k]) || (c[k] as unknown[]).some((x) => typeof x !== 'string'))) return `${at}/${k} is not an array of strings`
+  for (const k of ['otherEventsTruncated', 'otherLabelsTruncated'] as const) if (c[k] !== undefined && c[k] !== true) return `${at}/${k} is not true`
   return undefined
 }
 

@@ -50,8 +50,18 @@ export interface FleetComponent {
    * cannot choose for the others.
    */
   otherEvents?: string[]
+  /** Machines stated yet more types than `otherEvents` keeps: a reader must assume any type. */
+  otherEventsTruncated?: true
   label: string
   labelVerified: boolean
+  /**
+   * Other verified labels of this digest in the cluster (a summary only; at most
+   * MAX_OTHER_EVENTS). The bytes are bound, but how they read depends on the stated type, so
+   * machines may render one measurement differently; a label query looks at all of them.
+   */
+  otherLabels?: string[]
+  /** More verified labels than `otherLabels` keeps. */
+  otherLabelsTruncated?: true
 }
 
 /** Most distinct other event types a summary records for one component of a cluster. */

@@ -7,7 +7,7 @@
  * importing this module needs no Node types or `node:` import (the loaders that take text or
  * bytes work in every runtime).
  */
-import { parseEvidenceBundle } from '../evidence/bundle.js'
+import { bundleEvidence, parseEvidenceBundle } from '../evidence/bundle.js'
 import { parseTpm2ToolsPcrFile } from '../tpm/pcr_file.js'
 import { fromHex } from '../bytes/hex.js'
 import type { VerifyAttestationInput } from '../verify.js'
@@ -59,11 +59,7 @@ function withOptions(input: VerifyAttestationInput, o: FixtureOptions): VerifyAt
 export function loadEvidenceBundleFixture(source: string | { text: string }, o: FixtureOptions = {}): VerifyAttestationInput {
   const text = typeof source === 'string' ? new TextDecoder().decode(readFixture(source)) : source.text
   const b = parseEvidenceBundle(text)
-  const input: VerifyAttestationInput = { quotes: b.quotes, ak: b.ak, nonce: b.nonce }
-  if (b.eventLog) input.eventLog = b.eventLog
-  if (b.pcrs) input.pcrs = b.pcrs
-  if (b.cvm) input.cvm = b.cvm
-  if (b.pcrSignature !== undefined) input.pcrSignature = b.pcrSignature
+  const input: VerifyAttestationInput = { ...bundleEvidence(b), ak: b.ak, nonce: b.nonce }
   return withOptions(input, o)
 }
 

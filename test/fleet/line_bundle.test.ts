@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { bundleEvidence, createFleetLineVerifier, parseEvidenceBundle, parseTpm2ToolsPcrFile, verifyAttestation } from '../../src/index.js'
 import { REPO_ROOT } from '../helpers/corpus.js'
+import { loadEvidenceBundleFixture } from '../../src/testing/index.js'
 
 const DIR = join(REPO_ROOT, 'test-vectors/uki/boot-cel-ovmf')
 const bytes = (p: string) => new Uint8Array(readFileSync(join(DIR, p)))
@@ -41,6 +42,14 @@ describe('fleet line: the bundle evidence reaches verifyAttestation whole', () =
     expect(errorCodes(res.verdict!.bootproof_findings)).not.toContain('PCR_MISMATCH@11')
     expect(errorCodes(res.verdict!.bootproof_findings)).toEqual(errorCodes(direct.verdict.bootproof_findings))
     expect(res.ear_status).toBe(direct.verdict.ear_status)
+  })
+
+  it('the test kit\'s bundle loader uses the same mapping (celLog included)', async () => {
+    const { nonce, bundle } = celBoot()
+    const input = loadEvidenceBundleFixture({ text: JSON.stringify({ ...bundle, nonce }) })
+    expect(input.celLog).toEqual(parseEvidenceBundle(bundle).celLog)
+    const r = await verifyAttestation({ ...input, akEnrolled: true })
+    expect(errorCodes(r.verdict.bootproof_findings)).not.toContain('PCR_MISMATCH@11')
   })
 
   it('bundleEvidence keeps every evidence member and drops the attester\'s ak and nonce', () => {

@@ -33,7 +33,8 @@ export async function runFleet(argv: string[], io: CliIO): Promise<number> {
         const label = `${c.label}${c.labelVerified ? '' : ' (unverified label)'}`
         lines.push(`${c.digest}  ${c.group}, PCR ${c.pcr}: ${label}${m.by === 'label' ? '  [matched by label]' : ''}`)
         const ids = m.machineIds.slice(0, SHOWN_IDS).join(', ')
-        lines.push(`  ${m.machines} machine(s) in ${m.clusters.length} cluster(s): ${ids}${m.machineIds.length > SHOWN_IDS ? `, … (${m.machineIds.length - SHOWN_IDS} more)` : ''}`)
+        const more = m.machineIds.length + (m.machineIdsOmitted ?? 0) - Math.min(m.machineIds.length, SHOWN_IDS)
+        lines.push(`  ${m.machines} machine(s) in ${m.clusters.length} cluster(s): ${ids}${more > 0 ? `, … (${more} more)` : ''}`)
       }
       const q = JSON.stringify(res.query)
       const unproven = res.machines - res.verifiedMachines
