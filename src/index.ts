@@ -66,6 +66,7 @@ export { parseImaLog, replayImaLog, analyzeImaLog, parseImaBankRules, isImaList,
 
 // Attestation pipeline and verdict (issue 4)
 export { verifyAttestation, type VerifyAttestationInput, type AttestationResult } from './verify.js'
+export type { AkIdentity } from './verdict/build.js'
 export { parseEvidenceBundle, evidenceBundleToJSON, bundleEvidence, MAX_BUNDLE_CHARS, type EvidenceBundle } from './evidence/bundle.js'
 export { buildVerdict, BOOTPROOF_VERIFIER, type VerdictInputs } from './verdict/build.js'
 export { renderReport } from './verdict/report.js'

@@ -23,7 +23,7 @@ import type { CertificateInput } from './x509/chain.js'
 import type { EarStatus, TrustVector } from './verdict/ar4si.js'
 import { verifyMaaToken, type VerifyMaaOptions } from './token/verify_maa.js'
 import { maaResultToSubmod } from './token/maa_submod.js'
-import { buildVerdict } from './verdict/build.js'
+import { buildVerdict, type AkIdentity } from './verdict/build.js'
 import { SUBMODS, submodForPcr, type SubmodName } from './verdict/submods.js'
 import type { EarAppraisal, StepName, StepStatus, Verdict, VerdictFinding } from './verdict/types.js'
 import { runAppraisal, type PolicyInput } from './verify_appraisal.js'
@@ -124,6 +124,13 @@ export interface AttestationResult {
   trustedPcrs: number[]
   /** The confidential-VM evidence's verification (when `cvm` was given). */
   cvm?: CvmVerifyResult
+  /**
+   * Who vouches for the AK (the verdict's `instance-identity`): its certificate chain to your
+   * roots, your enrollment records (`akEnrolled`), a verified confidential-VM hardware report, or
+   * nobody (`unknown`: then the quote was signed by a key anyone could hold, and the PCR values it
+   * "authenticates" prove nothing about a TPM).
+   */
+  akIdentity: AkIdentity
 }
 
 const KEY_CODES = /^ERR_(AK|CHAIN)_/
@@ -354,7 +361,7 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
   const chainOk = quote.checks.some((c) => c.id === 'ak.chain' && c.ok) && !quote.checks.some((c) => c.id === 'ak.chain' && !c.ok)
   // An AK that a verified hardware report binds (Azure HCL runtime data) is identified by that
   // hardware's endorsement chain, like a certificate chain to a pinned root.
-  const akIdentity = quote.valid && chainOk ? 'certificate' : input.akEnrolled ? 'enrolled' : quote.valid && cvm?.akBound ? 'hardware' : 'unknown'
+  const akIdentity: AkIdentity = quote.valid && chainOk ? 'certificate' : input.akEnrolled ? 'enrolled' : quote.valid && cvm?.akBound ? 'hardware' : 'unknown'
   const verdict = buildVerdict({
     now,
     ...(input.verifier ? { verifier: input.verifier } : {}),
@@ -368,5 +375,5 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
     present: [...present],
     extraSubmods,
   })
-  return { verdict, ...(log ? { log } : {}), quote, ...(analysis ? { analysis } : {}), ...(evidence ? { evidence } : {}), ...(state ? { state } : {}), trustedPcrs, ...(cvm ? { cvm } : {}) }
+  return { verdict, ...(log ? { log } : {}), quote, ...(analysis ? { analysis } : {}), ...(evidence ? { evidence } : {}), ...(state ? { state } : {}), trustedPcrs, ...(cvm ? { cvm } : {}), akIdentity }
 }

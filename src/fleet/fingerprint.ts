@@ -8,7 +8,8 @@
  * of the key. Labels (variable names, image paths, GRUB commands) ride along for people, marked
  * verified only when the event's digest binds them (`eventTrust`); a label never includes the
  * event type, which no digest binds (it is reported beside it as `event`, as the log states it).
- * A machine without an event log is keyed by the PCR values its quote authenticated.
+ * A machine without an event log is keyed by the PCR values its quote authenticated; a machine
+ * whose AK nobody vouches for has nothing authenticated.
  */
 import { eventTrust, pcrTrust, type AuthenticatedEvidence, type PcrStatus } from '../attest/evidence.js'
 import { toHex } from '../bytes/hex.js'
@@ -18,6 +19,7 @@ import type { TcgEvent } from '../eventlog/types.js'
 import type { DecodedEventData } from '../eventlog/decode/types.js'
 import { defaultHashProvider } from '../hash/provider.js'
 import type { BootState } from '../state/boot_state.js'
+import type { AkIdentity } from '../verdict/build.js'
 import { FLEET_GROUPS, type FleetBootChain, type FleetComponent, type FleetGroup, type FleetGroupState } from './types.js'
 
 /**
@@ -105,9 +107,16 @@ function worst(statuses: PcrStatus[]): FleetGroupState['status'] {
 }
 
 /** The boot chain of one verified attestation (absent groups when no event log was given). */
-export function bootChainOf(r: { evidence?: AuthenticatedEvidence; state?: BootState; quote?: QuotedPcrs }): FleetBootChain {
+export function bootChainOf(r: { evidence?: AuthenticatedEvidence; state?: BootState; quote?: QuotedPcrs; akIdentity?: AkIdentity }): FleetBootChain {
   const groups = {} as Record<FleetGroup, FleetGroupState>
   const components: FleetComponent[] = []
+  // A quote signed by an AK nobody vouches for (no certificate chain to your roots, not enrolled,
+  // not bound by hardware) could be made by anyone with any PCR values: it authenticates nothing,
+  // so such a machine is clustered like one whose quote failed, with no component attributed.
+  if (r.akIdentity === 'unknown') {
+    for (const g of FLEET_GROUPS) groups[g] = { status: 'unknown', fingerprint: shortHash(`${g}:ak-unidentified`) }
+    return { fingerprint: shortHash(FLEET_GROUPS.map((g) => groups[g].fingerprint).join(',')), groups, components }
+  }
   const ev = r.evidence
   if (!ev) {
     for (const g of FLEET_GROUPS) groups[g] = { status: 'absent', fingerprint: shortHash(`${g}:absent${quotedValues(r.quote, g)}`) }

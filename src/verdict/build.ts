@@ -9,6 +9,9 @@ import { AR4SI, lower, statusOfVector, worse, type EarStatus, type TrustVector }
 import { claimValues, SUBMODS, type SubmodName } from './submods.js'
 import { EAR_PROFILE, type EarAppraisal, type StepName, type StepStatus, type Verdict, type VerdictFinding } from './types.js'
 
+
+/** Who vouches for the AK: its certificate chain, the verifier's enrollment records, a verified confidential-VM hardware report, or nobody. */
+export type AkIdentity = 'certificate' | 'enrolled' | 'hardware' | 'unknown'
 export interface VerdictInputs {
   now: Date
   verifier?: { developer: string; build: string }
@@ -20,7 +23,7 @@ export interface VerdictInputs {
   /** Quote (and nonce) cryptographically valid; undefined when no quote was given. */
   quoteValid: boolean | undefined
   /** How the AK is known: a validated certificate chain, caller enrollment records, a verified confidential-VM hardware report that binds it, or not at all. */
-  akIdentity: 'certificate' | 'enrolled' | 'hardware' | 'unknown'
+  akIdentity: AkIdentity
   /** Per-submodule outcome of the policy appraisal (absent: not appraised). */
   appraised: Partial<Record<SubmodName, EarStatus>>
   /** Submodules that apply to this evidence (e.g. windows-boot only for Windows logs). */

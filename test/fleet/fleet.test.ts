@@ -143,9 +143,14 @@ describe('a generated fleet of 200', () => {
   it('clusters by authenticated digests: one cluster per boot chain', () => {
     const clusterOf = (id: string) => summary.clusters.find((c) => c.machineIds.includes(id))!
     // The demo boot, whichever AK quoted it and whatever its unbound labels say, plus the tampered
-    // and non-enrolled machines (same measured digests; their status tells them apart).
+    // machines (same measured digests; their status tells them apart).
     const demo = clusterOf(idsOf('sb-esp')[0]!)
-    expect([...demo.machineIds].sort()).toEqual(idsOf('sb-esp', 'sb-esp-ecdsa', 'sb-esp-relabel', 'tampered', 'not-enrolled'))
+    expect([...demo.machineIds].sort()).toEqual(idsOf('sb-esp', 'sb-esp-ecdsa', 'sb-esp-relabel', 'tampered'))
+    // An AK nobody vouches for authenticates nothing: the same digests, but no component attributed.
+    const ne = clusterOf(idsOf('not-enrolled')[0]!)
+    expect([...ne.machineIds].sort()).toEqual(idsOf('not-enrolled'))
+    expect(Object.values(ne.groups).map((g) => g.status)).toEqual(['unknown', 'unknown', 'unknown', 'unknown', 'unknown'])
+    expect(ne.components).toEqual([])
     for (const k of ['kernel-update', 'dbx-update', 'cmdline-change', 'plain-esp', 'plain-direct', 'wrong-nonce'] as const) {
       const c = clusterOf(idsOf(k)[0]!)
       expect([...c.machineIds].sort(), k).toEqual(idsOf(k))
@@ -170,7 +175,7 @@ describe('a generated fleet of 200', () => {
       expect(r.verdict!.bootproof_findings.map((f) => f.code)).toContain('EVENT_DIGEST_MISMATCH')
     }
     const demo = summary.clusters.find((c) => c.machineIds.includes(idsOf('sb-esp')[0]!))!
-    expect(demo.ear_status.contraindicated).toBe(idsOf('tampered', 'not-enrolled').length)
+    expect(demo.ear_status.contraindicated).toBe(idsOf('tampered').length)
   })
 
   it('answers which machines loaded the shim, by digest, and marks path matches unverified', () => {
@@ -181,7 +186,7 @@ describe('a generated fleet of 200', () => {
     // Every machine whose quote authenticated the demo's PCR 4 loaded it (the variants kept shim).
     expect(q.matches).toHaveLength(1)
     // plain-esp boots the same signed shim binary with Secure Boot off: same digest, same answer.
-    expect([...q.matches[0]!.machineIds].sort()).toEqual(idsOf('sb-esp', 'sb-esp-ecdsa', 'sb-esp-relabel', 'tampered', 'not-enrolled', 'kernel-update', 'dbx-update', 'cmdline-change', 'plain-esp'))
+    expect([...q.matches[0]!.machineIds].sort()).toEqual(idsOf('sb-esp', 'sb-esp-ecdsa', 'sb-esp-relabel', 'tampered', 'kernel-update', 'dbx-update', 'cmdline-change', 'plain-esp'))
     expect(queryFleet(summary, shim.digest.slice('sha256:'.length, 'sha256:'.length + 12)).machines).toBe(q.machines)
     const byName = queryFleet(summary, 'bootx64')
     expect(byName.matches.every((m) => m.by === 'label' && !m.component.labelVerified)).toBe(true)

@@ -51,8 +51,8 @@ describe('policy baseline', () => {
     const honest = await verifyLines([edited(ku, 'h1'), edited(ku, 'h2')])
     const expected = compareWithBaseline(summarizeFleet(honest), POLICY).changes.map((c) => c.digest).sort()
     expect(expected.length).toBeGreaterThan(0)
-    // Unenrolled AKs: no TPM needed to send these lines.
-    const attackers = await verifyLines(Array.from({ length: 9 }, (_, i) => edited(ku, `a${i}`, retype(newKernel, 0x1000 + i), false)))
+    // Machines with enrolled AKs whose OS is compromised: their logs' types are theirs to state.
+    const attackers = await verifyLines(Array.from({ length: 9 }, (_, i) => edited(ku, `a${i}`, retype(newKernel, 0x1000 + i))))
     for (const a of attackers) expect(a.bootChain!.fingerprint).toBe(honest[0]!.bootChain!.fingerprint)
     const s = summarizeFleet([...attackers, ...honest], { baseline: POLICY })
     expect(s.baseline!.changes.map((c) => c.digest).sort()).toEqual(expected)
@@ -76,9 +76,10 @@ describe('policy baseline', () => {
 describe('labels', () => {
   it('an unaffirmed line that restates a variable\'s type first does not choose its cluster\'s label; every verified reading stays searchable', async () => {
     const good = lineOf('sb-esp')
-    const attacker = edited(good, 'att', retype((e) => e.pcrIndex === 7 && (e.decoded as { known?: string }).known === 'SecureBoot', 0x80000007), false)
+    const attacker = edited(good, 'att', retype((e) => e.pcrIndex === 7 && (e.decoded as { known?: string }).known === 'SecureBoot', 0x80000007))
     const rs = await verifyLines([attacker, edited(good, 'g1'), edited(good, 'g2')])
     expect(new Set(rs.map((r) => r.bootChain!.fingerprint)).size).toBe(1)
+    expect(rs[0]!.ear_status).not.toBe('affirming')
     const digest = rs[1]!.bootChain!.components.find((c) => c.label === 'SecureBoot')!.digest
     const attackerReading = rs[0]!.bootChain!.components.find((c) => c.digest === digest)!
     expect(attackerReading.label).not.toBe('SecureBoot')
@@ -107,5 +108,18 @@ describe('fleet query', () => {
     expect(q.matches[2]!.machineIdsOmitted).toBe(300)
     expect(q.matches[49]!.machineIdsOmitted).toBe(500)
     expect(q.matches.every((m) => m.machines === 500)).toBe(true)
+  })
+})
+
+describe('machines whose AK nobody vouches for', () => {
+  it('have nothing authenticated: no component attributed, so they neither inflate a cluster nor a query\'s proven count', async () => {
+    const good = lineOf('sb-esp')
+    const rs = await verifyLines([edited(good, 'g1'), edited(good, 'stranger1', undefined, false), edited(good, 'stranger2', undefined, false)])
+    expect(rs.map((r) => r.ear_status)).toEqual(['affirming', 'contraindicated', 'contraindicated'])
+    expect(rs[1]!.bootChain!.components).toEqual([])
+    expect(rs[1]!.bootChain!.fingerprint).not.toBe(rs[0]!.bootChain!.fingerprint)
+    const s = summarizeFleet(rs)
+    const digest = rs[0]!.bootChain!.components.find((c) => c.pcr === 4)!.digest
+    expect(queryFleet(s, digest)).toMatchObject({ machines: 1, verifiedMachines: 1 })
   })
 })
