@@ -6,15 +6,15 @@ import { escapeText } from '../text/escape.js'
 
 // `bootproof inspect log | head`: the reader leaving is not an error of ours. Without a listener
 // Node throws EPIPE as an uncaught exception with a stack trace; the exit code stays the verdict's.
-// Any other write error (`> /dev/full`: ENOSPC) means the output is incomplete: one line on
-// stderr, exit 2, never a stack trace.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') return
-    if (stream === process.stdout) process.stderr.write(`bootproof: cannot write the output to stdout (${escapeText(String(e.code ?? e.message))}): it is incomplete\n`)
-    process.exit(EXIT_ERROR)
-  })
-}
+// Any other stdout write error (`> /dev/full`: ENOSPC) means the output is incomplete: one line
+// on stderr, exit 2, never a stack trace. A stderr that cannot be written loses only diagnostics:
+// the exit code stays the command's (a complete run must not turn into a failure).
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') return
+  process.stderr.write(`bootproof: cannot write the output to stdout (${escapeText(String(e.code ?? e.message))}): it is incomplete\n`)
+  process.exit(EXIT_ERROR)
+})
+process.stderr.on('error', () => {})
 
 main(process.argv.slice(2)).then(
   (code) => {

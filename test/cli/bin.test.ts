@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { REPO_ROOT } from '../helpers/corpus.js'
+import { makeFleet } from '../../scripts/make-fleet.js'
 import { efiActionEvent } from '../fixtures/eventlog/boot_events.js'
 import { buildAgileLog } from '../fixtures/eventlog/log_writer.js'
 
@@ -33,6 +34,22 @@ describe('bootproof executable', () => {
       const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/bin.ts'), 'inspect', log, '--json'], { cwd: REPO_ROOT, stdio: ['ignore', full, 'pipe'], encoding: 'utf8', timeout: 120_000 })
       expect(r.status).toBe(2)
       expect(r.stderr).toMatch(/^bootproof: cannot write the output to stdout \(ENOSPC\): it is incomplete\n$/)
+    } finally {
+      closeSync(full)
+    }
+  })
+
+  it.skipIf(!existsSync('/dev/full'))('stderr that cannot be written (2> /dev/full) keeps the command\'s exit code', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bootproof-bin-'))
+    // batch reports on stderr even when every line affirms (exit 0).
+    const input = join(dir, 'good.ndjson')
+    writeFileSync(input, makeFleet(60, 'bin-stderr').filter((f) => f.kind === 'sb-esp').slice(0, 2).map((f) => f.line + '\n').join(''))
+    const full = openSync('/dev/full', 'w')
+    try {
+      const args = ['--import', 'tsx', join(REPO_ROOT, 'src/cli/bin.ts'), 'batch', input, '--policy', join(REPO_ROOT, 'examples/policies/ovmf-sb-esp.derived.json'), '-o', join(dir, 'out.ndjson'), '--workers', '1']
+      const r = spawnSync(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', full], encoding: 'utf8', timeout: 120_000 })
+      expect(r.status).toBe(0)
+      expect(readFileSync(join(dir, 'out.ndjson'), 'utf8').trim().split('\n')).toHaveLength(2)
     } finally {
       closeSync(full)
     }
