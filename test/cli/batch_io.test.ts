@@ -134,7 +134,7 @@ describe('a write error during the run stops it cleanly (exit 1)', () => {
     expect(r.code, r.err).toBe(1)
     const lines = r.err.trimEnd().split('\n')
     expect(lines, r.err).toHaveLength(1)
-    expect(lines[0]).toMatch(/^batch: stopped after \d+ lines?: cannot write -o \/dev\/full: no space left on device \(ENOSPC\)/)
+    expect(lines[0]).toMatch(/^batch: stopped after \d+ lines?: cannot write -o "\/dev\/full": no space left on device \(ENOSPC\)/)
     expect(r.err).not.toMatch(/ERR_INTERNAL|Unhandled|\n\s+at /)
     expect(existsSync(summary)).toBe(false)
   })

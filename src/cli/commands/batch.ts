@@ -8,12 +8,13 @@
  * `{"id","error":{"code","message"}}`. Lines are verified on a worker-thread pool; input is read
  * only as fast as results are written (bounded window), so memory stays flat for any length.
  * Progress goes to stderr: redrawn on a terminal (a bar, rate and ETA), a plain line every 10 s
- * otherwise. The outputs are settled before any line is verified: -o is created, --summary's
- * directory must be writable, and neither may be the input (batch_output.ts). A write error
- * during the run stops it: one line on stderr (none when the reader of stdout left), exit 1.
- * Exit 0 when every line is affirming, 1 otherwise, 2 on a usage error.
+ * otherwise. The outputs are settled before the input is opened: -o is created, --summary's
+ * directory must be writable, and neither may be the input, the other or the policy
+ * (batch_output.ts). A write error during the run stops it: one line on stderr (none when the
+ * reader of stdout left), exit 1. Exit 0 when at least one line was verified and every line is
+ * affirming, 1 otherwise (also for an input with no attestation), 2 on a usage error.
  */
-import { writeFileSync } from 'node:fs'
+import { statSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import type { Readable, Writable } from 'node:stream'
 import { BootproofError } from '../../errors.js'
@@ -27,10 +28,10 @@ import { FleetSummaryBuilder } from '../../fleet/summary.js'
 import { assertFleetSummary, claimsFleetSummary } from '../../fleet/summary_shape.js'
 import type { FleetResult } from '../../fleet/types.js'
 import { createFleetWorkerPool } from '../../node/fleet_pool.js'
-import { openLineStream } from '../../node/read_file.js'
+import { fsError, InputFileError, openLineStream } from '../../node/read_file.js'
 import { escapeText } from '../../text/escape.js'
 import { BatchProgress } from '../batch_progress.js'
-import { checkDistinctFiles, checkSummaryTarget, openOutputFile, OutputArgumentError, outputTarget, OutputWriteError, stdoutStream } from '../batch_output.js'
+import { checkDistinctFiles, checkSummaryTarget, openOutputFile, OutputArgumentError, outputTarget, OutputWriteError, quotePath, stdoutStream, writeSummaryFile } from '../batch_output.js'
 import { CLI_INPUT_LIMITS, EXIT_FAILED, EXIT_OK, parseArgs, readInputFile, reportError, UsageError, type CliIO } from '../io.js'
 
 export { steadyRate } from '../batch_progress.js'
@@ -50,7 +51,7 @@ export function readJsonFile(path: string, maxBytes: number, what: string): unkn
   try {
     return JSON.parse(utf8.decode(bytes))
   } catch (e) {
-    throw new BootproofError('ERR_JSON_INVALID', `${path}: not valid JSON (${(e as Error).message})`)
+    throw new BootproofError('ERR_JSON_INVALID', `${quotePath(path)}: not valid JSON (${(e as Error).message})`)
   }
 }
 
@@ -159,7 +160,7 @@ export async function runBatch(argv: string[], io: CliIO): Promise<number> {
       strings: ['policy', 'out', 'summary', 'baseline', 'workers', 'now'],
       multi: ['ca'],
     })
-    if (positional.length !== 1) throw new UsageError(positional.length ? `unexpected argument ${positional[1]}` : 'give the input file (NDJSON, one attestation per line), or - for standard input')
+    if (positional.length !== 1) throw new UsageError(positional.length ? `unexpected argument ${quotePath(positional[1]!)}` : 'give the input file (NDJSON, one attestation per line), or - for standard input')
     if (typeof flags.policy !== 'string') throw new UsageError('--policy <policy.json> is required (without one no verdict can be affirming)')
     let workers = availableParallelism()
     if (flags.workers !== undefined) {
@@ -170,7 +171,7 @@ export async function runBatch(argv: string[], io: CliIO): Promise<number> {
     const verify: FleetVerifyOptions = { policy: validatePolicy(readJsonFile(flags.policy, CLI_INPUT_LIMITS.json, 'policy')), bootChains: typeof flags.summary === 'string' }
     if (typeof flags.now === 'string') {
       const now = new Date(flags.now)
-      if (Number.isNaN(now.getTime())) throw new UsageError(`--now: not an ISO time: ${flags.now}`)
+      if (Number.isNaN(now.getTime())) throw new UsageError(`--now: not an ISO time: ${quotePath(flags.now)}`)
       verify.now = now
     }
     if (flags.ca) verify.trustAnchors = (flags.ca as string[]).flatMap((p) => parseCertificates(readInputFile(p, CLI_INPUT_LIMITS.pem)))
@@ -180,21 +181,26 @@ export async function runBatch(argv: string[], io: CliIO): Promise<number> {
       // Not a summary: then it must be a valid policy (a typo'd file must not compare as "everything is new").
       // A file that says it is a summary is read as one (and refused here, before the run, if it
       // is not usable); anything else must be a policy.
-      baseline = claimsFleetSummary(baseline) ? assertFleetSummary(baseline, `--baseline ${flags.baseline}`) : validatePolicy(baseline)
+      baseline = claimsFleetSummary(baseline) ? assertFleetSummary(baseline, `--baseline ${quotePath(flags.baseline)}`) : validatePolicy(baseline)
     }
     if (flags.baseline !== undefined && typeof flags.summary !== 'string') throw new UsageError('--baseline is reported in the summary: give --summary <file.json> too')
-    // The outputs, before any line is verified and before anything is opened for writing: not
-    // the input, not each other; then the summary's directory, the -o file (created now).
+    // The outputs, before any line is verified and before anything is opened: not the input,
+    // not each other, not the policy or baseline; the input exists; then the summary's directory,
+    // the -o file (created now). The input is opened last: opening a FIFO waits for its writer,
+    // in a thread the process cannot exit past, so a refusal after it would never end the run.
+    const input = positional[0]!
     const out = typeof flags.out === 'string' ? flags.out : undefined
     const summaryPath = typeof flags.summary === 'string' ? flags.summary : undefined
-    checkDistinctFiles(positional[0]!, out, summaryPath)
-    const { stream, size } = openLineStream(positional[0]!, 'batch input')
-    let output: Writable
+    checkDistinctFiles({ input, out, summary: summaryPath, policy: flags.policy, ...(typeof flags.baseline === 'string' ? { baseline: flags.baseline } : {}) })
+    if (input !== '-') checkInputFile(input)
+    if (summaryPath !== undefined) checkSummaryTarget(summaryPath)
+    const output = out !== undefined ? await openOutputFile(out) : stdoutStream()
+    let stream: Readable
+    let size: number | undefined
     try {
-      if (summaryPath !== undefined) checkSummaryTarget(summaryPath)
-      output = out !== undefined ? await openOutputFile(out) : stdoutStream()
+      ;({ stream, size } = openLineStream(input, 'batch input'))
     } catch (e) {
-      stream.destroy()
+      if (output !== process.stdout) output.destroy()
       throw e
     }
     const target = outputTarget(out)
@@ -225,12 +231,19 @@ export async function runBatch(argv: string[], io: CliIO): Promise<number> {
         progress.tick()
       }
       await writer.close(output !== process.stdout)
+      if (progress.done === 0) {
+        // Nothing verified (an empty input, a producer upstream that failed): not a healthy
+        // fleet. No summary either: an empty one would replace a baseline being rolled forward.
+        progress.clear()
+        io.err('batch: the input held no attestation')
+        return EXIT_FAILED
+      }
       if (summary && summaryPath !== undefined) {
         const s = summary.finish({ ...(baseline !== undefined ? { baseline } : {}) })
         try {
-          writeFileSync(summaryPath, JSON.stringify(s, null, 1) + '\n')
+          writeSummaryFile(summaryPath, JSON.stringify(s, null, 1) + '\n')
         } catch (e) {
-          throw new OutputWriteError(`--summary ${summaryPath}`, e as NodeJS.ErrnoException)
+          throw new OutputWriteError(`--summary ${quotePath(summaryPath)}`, e as NodeJS.ErrnoException)
         }
       }
     } catch (e) {
@@ -257,6 +270,17 @@ export async function runBatch(argv: string[], io: CliIO): Promise<number> {
     }
     return reportError(e, io, false)
   }
+}
+
+/** The input exists and can be read as lines (a file or FIFO), checked without opening it. */
+function checkInputFile(path: string): void {
+  let st
+  try {
+    st = statSync(path)
+  } catch (e) {
+    throw fsError(e, path, 'batch input')
+  }
+  if (!st.isFile() && !st.isFIFO()) throw new InputFileError('ERR_INPUT_NOT_FILE', path, `batch input ${quotePath(path)}: not a regular file or pipe`)
 }
 
 function count(r: FleetResult, status: Record<string, number>, progress: BatchProgress): void {
