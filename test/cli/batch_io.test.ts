@@ -4,38 +4,17 @@
  * refused before anything is opened for writing, and a write error during the run (disk full,
  * the reader of standard output gone) stops the run cleanly with exit 1.
  */
-import { spawn, spawnSync, type StdioOptions } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { makeFleet } from '../../scripts/make-fleet.js'
 import { REPO_ROOT } from '../helpers/corpus.js'
+import { BIN, bootproof, expectCleanRefusal, POLICY, quickLines, type Run } from './batch_run.js'
 
-const BIN = join(REPO_ROOT, 'src/cli/bin.ts')
-const POLICY = join(REPO_ROOT, 'examples/policies/ovmf-sb-esp.derived.json')
 const dir = mkdtempSync(join(tmpdir(), 'bootproof-batch-io-'))
 const HAS_DEV_FULL = existsSync('/dev/full')
-
-/** Lines that fail fast (no bundle): each is an error line, so no run of them exits 0. */
-function quickLines(n: number): string {
-  return Array.from({ length: n }, (_, i) => `{"id":"q${String(i).padStart(6, '0')}"}\n`).join('')
-}
-
-function bootproof(args: string[], stdio?: StdioOptions) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', BIN, ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20, ...(stdio ? { stdio } : {}) })
-  return { code: r.status, out: r.stdout ?? '', err: r.stderr ?? '' }
-}
-
-/** A clean refusal: exit 2 and exactly one line on stderr, no stack trace, no line verified. */
-function expectCleanRefusal(r: ReturnType<typeof bootproof>, message: RegExp): void {
-  expect(r.code, r.err).toBe(2)
-  const lines = r.err.trimEnd().split('\n')
-  expect(lines, r.err).toHaveLength(1)
-  expect(lines[0]).toMatch(/^bootproof: ERR_USAGE: /)
-  expect(lines[0]).toMatch(message)
-  expect(r.err).not.toMatch(/ERR_INTERNAL|Unhandled|\n\s+at /)
-}
 
 describe('batch output paths are checked before any line is verified (exit 2)', () => {
   const input = join(dir, 'in.ndjson')
@@ -106,7 +85,7 @@ describe('batch refuses an output that is its input (exit 2, the input untouched
     const f = fresh('appended.ndjson')
     const fd = openSync(f, 'a')
     try {
-      expectCleanRefusal(bootproof(['batch', f, '--policy', POLICY, '--workers', '1'], ['ignore', fd, 'pipe']), /standard output .*same file as the input/)
+      expectCleanRefusal(bootproof(['batch', f, '--policy', POLICY, '--workers', '1'], { stdio: ['ignore', fd, 'pipe'] }), /standard output .*same file as the input/)
     } finally {
       closeSync(fd)
     }
@@ -117,7 +96,7 @@ describe('batch refuses an output that is its input (exit 2, the input untouched
     const f = fresh('stdin-same.ndjson')
     const fd = openSync(f, 'r')
     try {
-      expectCleanRefusal(bootproof(['batch', '-', '--policy', POLICY, '-o', f, '--workers', '1'], [fd, 'pipe', 'pipe']), /-o .*same file as the input/)
+      expectCleanRefusal(bootproof(['batch', '-', '--policy', POLICY, '-o', f, '--workers', '1'], { stdio: [fd, 'pipe', 'pipe'] }), /-o .*same file as the input/)
     } finally {
       closeSync(fd)
     }
@@ -143,9 +122,9 @@ describe('a write error during the run stops it cleanly (exit 1)', () => {
     const input = join(dir, 'full-stdout.ndjson')
     writeFileSync(input, quickLines(5))
     const fd = openSync('/dev/full', 'w')
-    let r: ReturnType<typeof bootproof>
+    let r: Run
     try {
-      r = bootproof(['batch', input, '--policy', POLICY, '--workers', '1'], ['ignore', fd, 'pipe'])
+      r = bootproof(['batch', input, '--policy', POLICY, '--workers', '1'], { stdio: ['ignore', fd, 'pipe'] })
     } finally {
       closeSync(fd)
     }

@@ -5,7 +5,7 @@
  * atomically, paths are quoted in messages, an empty input is a failure, and the policy and
  * baseline files are not outputs.
  */
-import { spawnSync, type StdioOptions } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -13,48 +13,10 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { makeFleet } from '../../scripts/make-fleet.js'
 import { REPO_ROOT } from '../helpers/corpus.js'
+import { BIN, bootproof, expectCleanRefusal, POLICY, quickLines, type Run } from './batch_run.js'
 
-const BIN = join(REPO_ROOT, 'src/cli/bin.ts')
-const POLICY = join(REPO_ROOT, 'examples/policies/ovmf-sb-esp.derived.json')
 const dir = mkdtempSync(join(tmpdir(), 'bootproof-batch-paths-'))
 const HAS_MKFIFO = spawnSync('mkfifo', ['--version']).status === 0
-
-/** Lines that fail fast (no bundle): each is an error line, so a run of them exits 1. */
-function quickLines(n: number): string {
-  return Array.from({ length: n }, (_, i) => `{"id":"p${String(i).padStart(6, '0')}"}\n`).join('')
-}
-
-interface Run {
-  code: number | null
-  signal: NodeJS.Signals | null
-  out: string
-  err: string
-}
-
-function bootproof(args: string[], opts: { stdio?: StdioOptions; input?: string; timeout?: number; shell?: string } = {}): Run {
-  const node = [process.execPath, '--import', 'tsx', BIN, ...args]
-  const [cmd, argv] = opts.shell !== undefined ? ['sh', ['-c', `${opts.shell}; exec "$@"`, 'sh', ...node]] : [node[0]!, node.slice(1)]
-  const r = spawnSync(cmd as string, argv as string[], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-    timeout: opts.timeout ?? 120_000,
-    maxBuffer: 64 << 20,
-    ...(opts.input !== undefined ? { input: opts.input } : {}),
-    ...(opts.stdio ? { stdio: opts.stdio } : {}),
-  })
-  return { code: r.status, signal: r.signal, out: r.stdout ?? '', err: r.stderr ?? '' }
-}
-
-/** A clean refusal: exit 2 and exactly one line on stderr, no stack trace, no line verified. */
-function expectCleanRefusal(r: Run, message: RegExp): void {
-  expect(r.signal, `killed: ${r.err}`).toBeNull()
-  expect(r.code, r.err).toBe(2)
-  const lines = r.err.trimEnd().split('\n')
-  expect(lines, r.err).toHaveLength(1)
-  expect(lines[0]).toMatch(/^bootproof: ERR_USAGE: /)
-  expect(lines[0]).toMatch(message)
-  expect(r.err).not.toMatch(/ERR_INTERNAL|Unhandled|\n\s+at /)
-}
 
 /** A run that verified its lines (quick lines: every one an error line, exit 1). */
 function expectRan(r: Run, lines: number): void {
@@ -63,7 +25,7 @@ function expectRan(r: Run, lines: number): void {
   expect(r.err).toMatch(new RegExp(`\\b${lines} attestations? in\\b`))
 }
 
-function fresh(name: string, text = quickLines(3)): string {
+function fresh(name: string, text = quickLines(3, 'p')): string {
   const p = join(dir, name)
   writeFileSync(p, text)
   return p
@@ -94,7 +56,7 @@ describe('every output is settled before the input is opened', () => {
 
 describe('pipes compare by device and inode; character devices never do', () => {
   it('standard input from a pipe and -o /dev/stdin (the same pipe): refused, no hang', () => {
-    const r = bootproof(['batch', '-', '--policy', POLICY, '-o', '/dev/stdin', '--workers', '1'], { input: quickLines(3), timeout: 20_000 })
+    const r = bootproof(['batch', '-', '--policy', POLICY, '-o', '/dev/stdin', '--workers', '1'], { input: quickLines(3, 'p'), timeout: 20_000 })
     expectCleanRefusal(r, /-o "\/dev\/stdin" is the same file as the input/)
   }, 30_000)
 
