@@ -49,8 +49,17 @@ export interface ReadFileBoundedOptions {
   what?: string
 }
 
+/**
+ * A path as a message shows it: as given when it is plain text, quoted and escaped (JSON) when it
+ * holds a control or line-separator character, so a newline in a path cannot forge a line of
+ * the message's output.
+ */
+export function shownPath(path: string): string {
+  return /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(path) ? JSON.stringify(path) : path
+}
+
 function label(path: string, what: string | undefined): string {
-  return `${what ? `${what} ` : ''}${path === '-' ? 'standard input' : path}`
+  return `${what ? `${what} ` : ''}${path === '-' ? 'standard input' : shownPath(path)}`
 }
 
 function securityfsHint(path: string): string {
@@ -218,6 +227,6 @@ export function openLineStream(path: string, what: string): { stream: Readable; 
   } catch (e) {
     throw fsError(e, path, what)
   }
-  if (!st.isFile() && !st.isFIFO()) throw new InputFileError('ERR_INPUT_NOT_FILE', path, `${what} ${path}: not a regular file or pipe`)
+  if (!st.isFile() && !st.isFIFO()) throw new InputFileError('ERR_INPUT_NOT_FILE', path, `${what} ${shownPath(path)}: not a regular file or pipe`)
   return { stream: createReadStream(path, { highWaterMark: 1024 * 1024 }), size: st.isFile() ? st.size : undefined }
 }

@@ -98,3 +98,27 @@ describe('fsError maps every fs error', () => {
     expect(fsError('boom', '/x')).toMatchObject({ code: 'ERR_INPUT_INVALID', message: expect.stringContaining('boom') })
   })
 })
+
+describe('paths in read errors', () => {
+  it('a path holding a newline is shown quoted and escaped: it cannot forge a line of the message', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bootproof-readpath-'))
+    const path = join(dir, 'missing\nbootproof: ERR_FAKE: forged')
+    let message = ''
+    try {
+      readFileBoundedSync(path, { maxBytes: 16, what: 'event log' })
+    } catch (e) {
+      message = (e as Error).message
+    }
+    expect(message).toContain('cannot read event log "')
+    expect(message).toContain('missing\\nbootproof')
+    expect(message).not.toContain('\n')
+    // A plain path is shown as given.
+    let plain = ''
+    try {
+      readFileBoundedSync(join(dir, 'plain.bin'), { maxBytes: 16, what: 'event log' })
+    } catch (e) {
+      plain = (e as Error).message
+    }
+    expect(plain).toContain(`cannot read event log ${join(dir, 'plain.bin')}:`)
+  })
+})
