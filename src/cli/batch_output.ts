@@ -9,7 +9,7 @@ import { accessSync, constants, createWriteStream, fstatSync, lstatSync, readlin
 import { isatty } from 'node:tty'
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path'
 import type { Writable } from 'node:stream'
-import { escapeText } from '../text/escape.js'
+import { quotePath } from '../node/read_file.js'
 import { UsageError } from './io.js'
 
 /** An output argument that cannot work (exit 2: the caller's argument, said in one line without the usage text). */
@@ -52,11 +52,6 @@ function reasonOf(e: NodeJS.ErrnoException): string {
   const code = typeof e?.code === 'string' ? e.code : undefined
   const reason = (code !== undefined ? REASONS[code] : undefined) ?? String(e?.message ?? e).split('\n')[0]!
   return code && !reason.includes(code) ? `${reason} (${code})` : reason
-}
-
-/** A path as it is shown in a message: quoted and escaped, so a newline in it cannot forge a line. */
-export function quotePath(path: string): string {
-  return escapeText(JSON.stringify(path))
 }
 
 /** Symbolic links followed while resolving one path (Linux's own limit, MAXSYMLINKS, is 40). */

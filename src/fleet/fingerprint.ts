@@ -106,6 +106,11 @@ function worst(statuses: PcrStatus[]): FleetGroupState['status'] {
   return w === 'consistent' ? 'unknown' : w
 }
 
+/** A boot chain: its groups and components, keyed by every group's fingerprint. */
+function chain(groups: Record<FleetGroup, FleetGroupState>, components: FleetComponent[]): FleetBootChain {
+  return { fingerprint: shortHash(FLEET_GROUPS.map((g) => groups[g].fingerprint).join(',')), groups, components }
+}
+
 /** The boot chain of one verified attestation (absent groups when no event log was given). */
 export function bootChainOf(r: { evidence?: AuthenticatedEvidence; state?: BootState; quote?: QuotedPcrs; akIdentity?: AkIdentity }): FleetBootChain {
   const groups = {} as Record<FleetGroup, FleetGroupState>
@@ -115,12 +120,12 @@ export function bootChainOf(r: { evidence?: AuthenticatedEvidence; state?: BootS
   // so such a machine is clustered like one whose quote failed, with no component attributed.
   if (r.akIdentity === 'unknown') {
     for (const g of FLEET_GROUPS) groups[g] = { status: 'unknown', fingerprint: shortHash(`${g}:ak-unidentified`) }
-    return { fingerprint: shortHash(FLEET_GROUPS.map((g) => groups[g].fingerprint).join(',')), groups, components }
+    return chain(groups, components)
   }
   const ev = r.evidence
   if (!ev) {
     for (const g of FLEET_GROUPS) groups[g] = { status: 'absent', fingerprint: shortHash(`${g}:absent${quotedValues(r.quote, g)}`) }
-    return { fingerprint: shortHash(FLEET_GROUPS.map((g) => groups[g].fingerprint).join(',')), groups, components }
+    return chain(groups, components)
   }
   const byPcr = new Map<number, TcgEvent[]>()
   for (const e of ev.log.events) {
@@ -161,7 +166,7 @@ export function bootChainOf(r: { evidence?: AuthenticatedEvidence; state?: BootS
     }
     groups[g] = { status: worst(statuses), fingerprint: shortHash(`${g}|${parts.join('|')}`) }
   }
-  return { fingerprint: shortHash(FLEET_GROUPS.map((g) => groups[g].fingerprint).join(',')), groups, components }
+  return chain(groups, components)
 }
 
 /**

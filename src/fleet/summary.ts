@@ -135,20 +135,13 @@ function mergeComponents(kept: FleetComponent[], next: readonly FleetComponent[]
     const n = next[i]?.digest === k.digest && next[i]!.pcr === k.pcr ? next[i]! : next.find((x) => x.digest === k.digest && x.pcr === k.pcr)
     if (!n) continue
     let m: FleetComponent = k
-    if (lead && n.labelVerified === k.labelVerified && n.label !== k.label) {
-      // `next` is the cluster's first affirming machine: its reading of the bytes leads.
-      const others = [k.label, ...(k.otherLabels ?? []).filter((l) => l !== n.label)]
-      m = { ...k, label: n.label, otherLabels: others.slice(0, MAX_OTHER_EVENTS) }
-      if (others.length > MAX_OTHER_EVENTS) m.otherLabelsTruncated = true
-      if (!k.labelVerified) {
-        delete m.otherLabels
-        delete m.otherLabelsTruncated
-      }
-    } else if (!k.labelVerified && n.labelVerified) {
-      m = { ...n, event: k.event }
-      for (const key of ['otherEvents', 'otherEventsTruncated'] as const) if (k[key] !== undefined) (m as unknown as Record<string, unknown>)[key] = k[key]
-      delete m.otherLabels
-      delete m.otherLabelsTruncated
+    // `next`'s reading takes the lead when it is verified and the kept one is not, or when `next` is
+    // the cluster's first affirming machine and its reading is as verified as the kept one. A kept
+    // verified reading stays among the others; an unverified one is dropped.
+    if ((n.labelVerified && !k.labelVerified) || (lead && n.labelVerified === k.labelVerified && n.label !== k.label)) {
+      const { otherLabels, otherLabelsTruncated, ...rest } = k
+      m = { ...rest, label: n.label, labelVerified: n.labelVerified }
+      if (k.labelVerified) m = withOthers(m, 'label', [k.label, ...(otherLabels ?? [])], otherLabelsTruncated === true)
     }
     m = withOthers(m, 'event', [n.event, ...(n.otherEvents ?? [])], n.otherEventsTruncated === true)
     if (m.labelVerified && n.labelVerified) m = withOthers(m, 'label', [n.label, ...(n.otherLabels ?? [])], n.otherLabelsTruncated === true)

@@ -15,6 +15,7 @@ import { closeSync, constants, createReadStream, fstatSync, lstatSync, openSync,
 import { open, lstat, stat } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
 import { BootproofError } from '../errors.js'
+import { escapeText } from '../text/escape.js'
 
 /** First allocation when the size is unknown (stdin, size-0 pseudo-files). */
 const CHUNK = 64 * 1024
@@ -49,13 +50,17 @@ export interface ReadFileBoundedOptions {
   what?: string
 }
 
+/** A path quoted and escaped for a message (JSON, then terminal-safe): a newline in it cannot forge a line. */
+export function quotePath(path: string): string {
+  return escapeText(JSON.stringify(path))
+}
+
 /**
- * A path as a message shows it: as given when it is plain text, quoted and escaped (JSON) when it
- * holds a control or line-separator character, so a newline in a path cannot forge a line of
- * the message's output.
+ * A path as an input error shows it: as given when it is plain text, quoted (`quotePath`) when it
+ * holds a control or line-separator character.
  */
 export function shownPath(path: string): string {
-  return /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(path) ? JSON.stringify(path) : path
+  return /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(path) ? quotePath(path) : path
 }
 
 function label(path: string, what: string | undefined): string {
