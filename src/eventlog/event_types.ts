@@ -59,6 +59,13 @@ export function eventTypeName(type: number): string {
   return NAMES.get(type) ?? `UNKNOWN_0x${type.toString(16).padStart(8, '0')}`
 }
 
+/** The inverse of {@link eventTypeName}: the number an `EV_*` or `UNKNOWN_0x…` name stands for, or undefined. */
+export function eventTypeOfName(name: string): number | undefined {
+  const m = /^UNKNOWN_0x([0-9a-f]{8})$/i.exec(name)
+  if (m) return parseInt(m[1]!, 16) >>> 0
+  return Object.prototype.hasOwnProperty.call(EV, name) ? EV[name as EventTypeName] : undefined
+}
+
 /**
  * Vendor event-type ranges named in the Windows SDK `wbcl.h` SIPAEV_* list
  * (SIPAEV_* constants): Intel TXT, AMD SL, AMD HSP/Pluton, ARM DRTM. Such types are

@@ -7,6 +7,7 @@
  * answer to "which machines loaded this" needs them) and one copy of the components, so memory
  * grows with the number of machines by one id each, not with their verdicts.
  */
+import { eventTypeOfName } from '../eventlog/event_types.js'
 import { eventTypeNumber, validatePolicy } from '../policy/validate.js'
 import { POLICY_BANKS, type Policy } from '../policy/types.js'
 import { assertFleetSummary, claimsFleetSummary } from './summary_shape.js'
@@ -193,12 +194,6 @@ export function componentIndex(summary: Pick<FleetSummary, 'clusters'>): Map<str
   return out
 }
 
-/** The number of a type as a summary states it: an `EV_*` name, or `UNKNOWN_0x…` for a type without one. */
-function statedTypeNumber(name: string): number | undefined {
-  const m = /^UNKNOWN_0x([0-9a-f]{8})$/i.exec(name)
-  return m ? parseInt(m[1]!, 16) >>> 0 : eventTypeNumber(name)
-}
-
 /**
  * What a policy knows by digest, and what it pins. Known: the event digests it allows, in the
  * entries of its event rules (except `any` entries) and `digests.required`. Never counted as
@@ -278,7 +273,7 @@ export function compareWithBaseline(summary: FleetSummary, baseline: unknown): N
   const isPinned = (x: { pcr: number; event: string; any: boolean }) => {
     if (pinned.has(`${x.pcr}:*`)) return true
     if (x.any) return [...pinned].some((p) => p.startsWith(`${x.pcr}:`))
-    const num = statedTypeNumber(x.event)
+    const num = eventTypeOfName(x.event)
     return num !== undefined && pinned.has(`${x.pcr}:${num}`)
   }
   for (const [d, e] of now) {
