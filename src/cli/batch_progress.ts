@@ -57,31 +57,34 @@ export function plainProgressLine(s: ProgressSnapshot): string {
 /**
  * The terminal line: `batch: [#####.....] 45% 1200 lines (…) | 52/s | ETA 1m02s`, the bar
  * filling the room the text leaves, at most `columns - 1` characters in all (a line that reaches
- * the last column wraps on some terminals, and a wrapped line is not redrawn by `\r`). Where the
- * full text leaves no room for a bar (80 columns, millions of lines) the counts are abbreviated;
- * on a terminal too narrow even for that, the full text without a bar, cut to the width. Without
- * a known size (standard input) the text alone.
+ * the last column wraps on some terminals, and a wrapped line is not redrawn by `\r`). Narrower
+ * terminals get shorter forms, never a number cut in the middle: the counts abbreviated (80
+ * columns, millions of lines), then no bar, then no affirming/error split, no `batch:` prefix,
+ * no ETA; the count and the rate stay to the last. Only below that last form's width (under 20
+ * columns for any run short of a billion lines) is it cut. Without a known size (standard input)
+ * there is no bar, percentage or ETA.
  */
 export function ttyProgressLine(s: ProgressSnapshot, columns: number = DEFAULT_COLUMNS): string {
   const width = Math.max(1, Math.floor(columns) - 1)
   const frac = fractionRead(s)
-  if (frac === undefined) return fit(`batch: ${counts(s)}`, width)
   // Floor: 100 % and a full bar only once every byte is read.
-  const pct = `${Math.floor(frac * 100)}%`
-  const eta = etaOf(s, frac)
-  const rate = (s.done / Math.max(s.elapsed, 1e-9)).toFixed(0)
-  const texts = [` ${pct} ${counts(s)} | ETA ${eta}`, ` ${pct} ${s.done} (${s.affirming} aff, ${s.errors} err) ${rate}/s ETA ${eta}`]
-  for (const rest of texts) {
-    const bar = Math.min(MAX_BAR, width - 'batch: []'.length - rest.length)
-    if (bar < MIN_BAR) continue
-    const filled = Math.floor(frac * bar)
-    return `batch: [${'#'.repeat(filled)}${'.'.repeat(bar - filled)}]${rest}`
+  const pct = frac !== undefined ? `${Math.floor(frac * 100)}% ` : ''
+  const eta = frac !== undefined ? etaOf(s, frac) : undefined
+  const rate = `${(s.done / Math.max(s.elapsed, 1e-9)).toFixed(0)}/s`
+  const full = `${pct}${counts(s)}${eta !== undefined ? ` | ETA ${eta}` : ''}`
+  const short = `${pct}${s.done} (${s.affirming} aff, ${s.errors} err) ${rate}${eta !== undefined ? ` ETA ${eta}` : ''}`
+  const bare = `${pct}${s.done} ${rate}${eta !== undefined ? ` ETA ${eta}` : ''}`
+  if (frac !== undefined) {
+    for (const rest of [full, short]) {
+      const bar = Math.min(MAX_BAR, width - 'batch: [] '.length - rest.length)
+      if (bar < MIN_BAR) continue
+      const filled = Math.floor(frac * bar)
+      return `batch: [${'#'.repeat(filled)}${'.'.repeat(bar - filled)}] ${rest}`
+    }
   }
-  return fit(`batch:${texts[0]}`, width)
-}
-
-function fit(line: string, width: number): string {
-  return line.length <= width ? line : line.slice(0, width)
+  const forms = [`batch: ${full}`, `batch: ${short}`, `batch: ${bare}`, bare, `${pct}${s.done} ${rate}`, `${s.done} ${rate}`]
+  for (const line of forms) if (line.length <= width) return line
+  return forms.at(-1)!.slice(0, width)
 }
 
 /**

@@ -52,13 +52,65 @@ describe('ttyProgressLine (terminal)', () => {
     expect(bigLine.length).toBeLessThanOrEqual(79)
   })
 
-  it('drops the bar on a terminal too narrow for one, and cuts the text to the width', () => {
-    const line = ttyProgressLine(midRun, 40)
-    expect(line).not.toContain('[')
-    expect(line).toHaveLength(39)
-    expect(line.startsWith('batch: 45% 1200 lines')).toBe(true)
+  it('drops the bar on a terminal too narrow for one, then the split and the prefix, never cutting a number', () => {
+    expect(ttyProgressLine(midRun, 60)).toBe('batch: 45% 1200 (1100 aff, 100 err) 120/s ETA 12s')
+    expect(ttyProgressLine(midRun, 40)).toBe('batch: 45% 1200 120/s ETA 12s')
+    expect(ttyProgressLine(midRun, 20)).toBe('45% 1200 120/s')
+    expect(ttyProgressLine({ ...midRun, totalBytes: undefined }, 40)).toBe('batch: 1200 (1100 aff, 100 err) 120/s')
+  })
+})
+
+describe('ttyProgressLine at every terminal width', () => {
+  /**
+   * Numbers chosen so that no prefix of one is another (a cut "12345" reads "1234", not a value
+   * of the snapshot): 12345 lines in 15 s (823/s), 345 errors, 45 % of the file read, ETA 18s.
+   */
+  const run: ProgressSnapshot = { done: 12_345, affirming: 12_000, errors: 345, elapsed: 15, bytesRead: 450_000, totalBytes: 1_000_000 }
+  /** 8.5 M lines at 1214/s, 99 % read, ETA 1m11s. */
+  const big: ProgressSnapshot = { done: 8_500_000, affirming: 8_400_000, errors: 100_000, elapsed: 7_000, bytesRead: 990_000, totalBytes: 1_000_000 }
+  const cases = [
+    { name: 'a file', s: run, rate: '823/s', numbers: ['45', '12345', '12000', '345', '823', '18'] },
+    { name: 'an 8.5 M file', s: big, rate: '1214/s', numbers: ['99', '8500000', '8400000', '100000', '1214', '1', '11'] },
+    { name: 'standard input', s: { ...run, totalBytes: undefined }, rate: '823/s', numbers: ['12345', '12000', '345', '823'] },
+  ]
+
+  for (const c of cases) {
+    for (const columns of [20, 40, 60, 80, 120]) {
+      it(`${c.name}, ${columns} columns: fits in columns - 1, count and rate whole, every number one of the snapshot's`, () => {
+        const line = ttyProgressLine(c.s, columns)
+        expect(line.length, line).toBeLessThanOrEqual(columns - 1)
+        const tokens = line.split(/[\s(),|\[\]]+/)
+        expect(tokens, line).toContain(String(c.s.done))
+        expect(tokens, line).toContain(c.rate)
+        for (const n of line.replace(/\[[#.]*\]/, '').match(/\d+/g) ?? []) expect(c.numbers, `${n} in ${JSON.stringify(line)}`).toContain(n)
+      })
+    }
+  }
+
+  it('keeps the bar at wide terminals, drops it at narrow ones (a file; standard input never has one)', () => {
+    for (const s of [run, big]) {
+      expect(bar(ttyProgressLine(s, 120)).length).toBeGreaterThanOrEqual(10)
+      expect(bar(ttyProgressLine(s, 80)).length).toBeGreaterThanOrEqual(10)
+      expect(ttyProgressLine(s, 40)).not.toContain('[')
+      expect(ttyProgressLine(s, 20)).not.toContain('[')
+    }
+    expect(ttyProgressLine({ ...run, totalBytes: undefined }, 120)).not.toContain('[')
   })
 
+  it('keeps the ETA while there is room for it, and drops it before the count or the rate', () => {
+    expect(ttyProgressLine(run, 40)).toMatch(/ ETA 18s$/)
+    expect(ttyProgressLine(big, 40)).toMatch(/ ETA 1m11s$/)
+    expect(ttyProgressLine(big, 20)).toBe('99% 8500000 1214/s')
+  })
+
+  it('under 20 columns: the shortest form, cut to the width', () => {
+    expect(ttyProgressLine(run, 12)).toBe('12345 823/s')
+    expect(ttyProgressLine(run, 8)).toBe('12345 8')
+    expect(ttyProgressLine(run, 1)).toBe('1')
+  })
+})
+
+describe('ttyProgressLine (terminal), edge states', () => {
   it('fills the bar only once every byte is read (45.99 % is 45 %, 99.9 % is not full)', () => {
     const almost = ttyProgressLine({ ...midRun, bytesRead: 999_000 }, 120)
     expect(almost).toContain(' 99% ')

@@ -22,9 +22,12 @@ export interface Run {
   err: string
 }
 
-/** The CLI in a child process; `shell` runs first in `sh -c` (e.g. `ulimit -f 8`), then the CLI. */
-export function bootproof(args: string[], opts: { stdio?: StdioOptions; input?: string; timeout?: number; shell?: string } = {}): Run {
-  const node = [process.execPath, '--import', 'tsx', BIN, ...args]
+/**
+ * The CLI in a child process; `shell` runs first in `sh -c` (e.g. `ulimit -f 8`), then the CLI;
+ * `imports`: modules Node loads after tsx, before the CLI (`--import`, e.g. module hooks).
+ */
+export function bootproof(args: string[], opts: { stdio?: StdioOptions; input?: string; timeout?: number; shell?: string; imports?: string[] } = {}): Run {
+  const node = [process.execPath, '--import', 'tsx', ...(opts.imports ?? []).flatMap((m) => ['--import', m]), BIN, ...args]
   const [cmd, argv] = opts.shell !== undefined ? ['sh', ['-c', `${opts.shell}; exec "$@"`, 'sh', ...node]] : [node[0]!, node.slice(1)]
   const r = spawnSync(cmd as string, argv as string[], {
     cwd: REPO_ROOT,

@@ -8,11 +8,13 @@
  * `{"id","error":{"code","message"}}`. Lines are verified on a worker-thread pool; input is read
  * only as fast as results are written (bounded window), so memory stays flat for any length.
  * Progress goes to stderr: redrawn on a terminal (a bar, rate and ETA), a plain line every 10 s
- * otherwise. The outputs are settled before the input is opened: -o is created, --summary's
- * directory must be writable, and neither may be the input, the other or the policy
- * (batch_output.ts). A write error during the run stops it: one line on stderr (none when the
- * reader of stdout left), exit 1. Exit 0 when at least one line was verified and every line is
- * affirming, 1 otherwise (also for an input with no attestation), 2 on a usage error.
+ * otherwise. The worker pool is started and the outputs are settled before the input is opened
+ * (a FIFO's open waits for its writer): -o is created, --summary's directory must be writable,
+ * and neither may be the input, the other or the policy (batch_output.ts). A write error during
+ * the run stops it: one line on stderr (none when the reader of stdout left), exit 1. Exit 0
+ * when at least one line was verified and every line is affirming, 1 otherwise (also for an
+ * input with no attestation), 2 on a usage error or when the worker pool cannot start (one line
+ * on stderr; the input is never opened then).
  */
 import { statSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
@@ -27,12 +29,12 @@ import { fleetResultLine } from '../../fleet/output.js'
 import { FleetSummaryBuilder } from '../../fleet/summary.js'
 import { assertFleetSummary, claimsFleetSummary } from '../../fleet/summary_shape.js'
 import type { FleetResult } from '../../fleet/types.js'
-import { createFleetWorkerPool } from '../../node/fleet_pool.js'
+import { createFleetWorkerPool, type FleetWorkerPool } from '../../node/fleet_pool.js'
 import { fsError, InputFileError, openLineStream, quotePath } from '../../node/read_file.js'
 import { escapeText } from '../../text/escape.js'
 import { BatchProgress } from '../batch_progress.js'
 import { checkDistinctFiles, checkSummaryTarget, openOutputFile, OutputArgumentError, outputTarget, OutputWriteError, stdoutStream, writeSummaryFile } from '../batch_output.js'
-import { CLI_INPUT_LIMITS, EXIT_FAILED, EXIT_OK, parseArgs, readInputFile, reportError, UsageError, type CliIO } from '../io.js'
+import { CLI_INPUT_LIMITS, EXIT_ERROR, EXIT_FAILED, EXIT_OK, parseArgs, readInputFile, reportError, UsageError, type CliIO } from '../io.js'
 
 export { steadyRate } from '../batch_progress.js'
 
@@ -185,35 +187,40 @@ export async function runBatch(argv: string[], io: CliIO): Promise<number> {
     }
     if (flags.baseline !== undefined && typeof flags.summary !== 'string') throw new UsageError('--baseline is reported in the summary: give --summary <file.json> too')
     // The outputs, before any line is verified and before anything is opened: not the input,
-    // not each other, not the policy or baseline; the input exists; then the summary's directory,
-    // the -o file (created now). The input is opened last: opening a FIFO waits for its writer,
-    // in a thread the process cannot exit past, so a refusal after it would never end the run.
+    // not each other, not the policy or baseline; the input exists; the summary's directory.
+    // Then the worker pool, the -o file (created now) and the input, in that order. The input is
+    // opened last: opening a FIFO waits for its writer, in a thread the process cannot exit
+    // past, so a failure after it (a pool that cannot start: no worker threads under a
+    // permission model, a thread or isolate that cannot be created) would never end the run.
+    // The pool before -o: a pool that does not start leaves an earlier output untouched.
     const input = positional[0]!
     const out = typeof flags.out === 'string' ? flags.out : undefined
     const summaryPath = typeof flags.summary === 'string' ? flags.summary : undefined
     checkDistinctFiles({ input, out, summary: summaryPath, policy: flags.policy, ...(typeof flags.baseline === 'string' ? { baseline: flags.baseline } : {}) })
     if (input !== '-') checkInputFile(input)
     if (summaryPath !== undefined) checkSummaryTarget(summaryPath)
-    const output = out !== undefined ? await openOutputFile(out) : stdoutStream()
+    let pool: FleetWorkerPool
+    try {
+      pool = await createFleetWorkerPool({ workers, verify, renderLines: 'utf8' })
+    } catch (e) {
+      // The environment, not an argument (the policy was validated above): one line, no stack.
+      io.err(`batch: the worker pool did not start: ${poolFailure(e)}`)
+      return EXIT_ERROR
+    }
+    let output: Writable | undefined
     let stream: Readable
     let size: number | undefined
     try {
+      output = out !== undefined ? await openOutputFile(out) : stdoutStream()
       ;({ stream, size } = openLineStream(input, 'batch input'))
     } catch (e) {
-      if (output !== process.stdout) output.destroy()
+      if (output !== undefined && output !== process.stdout) output.destroy()
+      // Running threads keep the process alive: end them before the refusal is reported.
+      await pool.close()
       throw e
     }
     const target = outputTarget(out)
     const writer = new LineWriter(output, target)
-    let pool: Awaited<ReturnType<typeof createFleetWorkerPool>>
-    try {
-      pool = await createFleetWorkerPool({ workers, verify, renderLines: 'utf8' })
-    } catch (e) {
-      stream.destroy()
-      writer.dispose()
-      if (output !== process.stdout) output.destroy()
-      throw e
-    }
     const progress = new BatchProgress(io, process.stderr.isTTY === true, size, pool.workers)
     const summary = summaryPath !== undefined ? new FleetSummaryBuilder() : undefined
     const status: Record<string, number> = { affirming: 0, warning: 0, contraindicated: 0, none: 0, error: 0 }
@@ -270,6 +277,14 @@ export async function runBatch(argv: string[], io: CliIO): Promise<number> {
     }
     return reportError(e, io, false)
   }
+}
+
+/** Why the pool did not start, in one line: the first line of its message, and its code when it has one. */
+function poolFailure(e: unknown): string {
+  const err = e as { message?: unknown; code?: unknown } | null | undefined
+  const message = String(err?.message ?? e).split('\n')[0]!
+  const code = typeof err?.code === 'string' && !message.includes(err.code) ? ` (${err.code})` : ''
+  return escapeText(message + code)
 }
 
 /** The input exists and can be read as lines (a file or FIFO), checked without opening it. */
