@@ -11,11 +11,11 @@
  * validated once per process. SIGINT/SIGTERM (or, when started with an IPC channel, the parent
  * going away) close the worker after its current jobs.
  */
-import { readFileSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { Worker, type Job } from 'bullmq'
-import { createFleetLineVerifier, type FleetVerifyOptions } from '../../src/fleet/index.js'
+import { CLI_INPUT_LIMITS, readInputFile } from '../../src/cli/io.js'
+import { createFleetLineVerifier, DEFAULT_MAX_LINE_BYTES, type FleetVerifyOptions } from '../../src/fleet/index.js'
 import { parseCertificates } from '../../src/x509/certificate.js'
 import { DEFAULT_QUEUE, processLine, type FleetJobData } from './job.js'
 
@@ -30,13 +30,24 @@ export interface FleetWorkerOptions {
 
 /** A BullMQ Worker verifying fleet lines; resolves once it is connected. */
 export async function startFleetWorker(options: FleetWorkerOptions): Promise<Worker<FleetJobData, string>> {
-  const verify = createFleetLineVerifier(options.verify)
-  const worker = new Worker<FleetJobData, string>(options.queue ?? DEFAULT_QUEUE, (job: Job<FleetJobData, string>) => processLine(verify, job.data), {
+  // As batch without --summary: an output line carries no boot chain, so none is computed.
+  const verify = createFleetLineVerifier({ bootChains: false, ...options.verify })
+  const maxLineBytes = options.verify.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES
+  const worker = new Worker<FleetJobData, string>(options.queue ?? DEFAULT_QUEUE, (job: Job<FleetJobData, string>) => processLine(verify, job.data, maxLineBytes), {
     connection: { url: options.redis, maxRetriesPerRequest: null },
     concurrency: options.concurrency ?? 16,
   })
   await worker.waitUntilReady()
   return worker
+}
+
+function readJson(path: string): unknown {
+  const text = new TextDecoder('utf-8', { fatal: true }).decode(readInputFile(path, CLI_INPUT_LIMITS.json, 'policy'))
+  try {
+    return JSON.parse(text)
+  } catch (e) {
+    throw new Error(`${JSON.stringify(path)}: not valid JSON (${(e as Error).message})`)
+  }
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -46,9 +57,14 @@ async function main(argv: string[]): Promise<void> {
     strict: true,
   })
   if (!values.redis || !values.policy) throw new Error('usage: processor.ts --redis redis://host:port --policy policy.json [--queue name] [--concurrency N] [--now iso] [--ca pem]...')
-  const verify: FleetVerifyOptions = { policy: JSON.parse(readFileSync(values.policy, 'utf8')) }
-  if (values.now) verify.now = new Date(values.now)
-  if (values.ca) verify.trustAnchors = values.ca.flatMap((p) => parseCertificates(new Uint8Array(readFileSync(p))))
+  // Read as batch reads them: bounded, and refused before the worker connects.
+  const verify: FleetVerifyOptions = { policy: readJson(values.policy) }
+  if (values.now !== undefined) {
+    const now = new Date(values.now)
+    if (Number.isNaN(now.getTime())) throw new Error(`--now: not an ISO time: ${JSON.stringify(values.now)}`)
+    verify.now = now
+  }
+  if (values.ca) verify.trustAnchors = values.ca.flatMap((p) => parseCertificates(readInputFile(p, CLI_INPUT_LIMITS.pem)))
   const concurrency = values.concurrency ? Number(values.concurrency) : 16
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error('--concurrency takes a positive integer')
   const worker = await startFleetWorker({ redis: values.redis, queue: values.queue ?? DEFAULT_QUEUE, concurrency, verify })
