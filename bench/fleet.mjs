@@ -4,7 +4,7 @@
  *
  *   npx tsx scripts/make-fleet.ts 10000 --out /tmp/f10k.ndjson
  *   npx tsx scripts/make-fleet.ts 100000 --out /tmp/f100k.ndjson
- *   node bench/fleet.mjs /tmp/f10k.ndjson /tmp/f100k.ndjson [--workers 1,2] [--dist] [--repeat N]
+ *   node bench/fleet.mjs /tmp/f10k.ndjson /tmp/f100k.ndjson [--workers 1,2] [--dist] [--repeat N] [--node-flag F]...
  *
  * Runs the TypeScript sources through tsx by default (`--dist`: node dist/cli/main.js after a
  * build); tsx transpiles on load only, so steady-state rates are close, but startup differs.
@@ -21,20 +21,22 @@ import { join } from 'node:path'
 const root = join(import.meta.dirname, '..')
 const args = process.argv.slice(2)
 const flag = (n) => (args.includes(n) ? args[args.indexOf(n) + 1] : undefined)
-const files = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && ['--workers', '--repeat'].includes(args[i - 1])))
+const files = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && ['--workers', '--repeat', '--node-flag'].includes(args[i - 1])))
+// `--node-flag <flag>` (repeatable): passed to the node that runs batch, e.g. a V8 GC flag.
+const nodeFlags = args.flatMap((a, i) => (a === '--node-flag' && args[i + 1] ? [args[i + 1]] : []))
 const workers = (flag('--workers') ?? '1,2').split(',').map(Number)
 const cli = args.includes('--dist') ? [join(root, 'dist/cli/main.js')] : ['--import', 'tsx', join(root, 'src/cli/bin.ts')]
 const policy = join(root, 'examples/policies/ovmf-sb-esp.derived.json')
 const repeat = Number(flag('--repeat') ?? 1)
 if (!files.length || !Number.isInteger(repeat) || repeat < 1) {
-  console.error('usage: node bench/fleet.mjs <fleet.ndjson>... [--workers 1,2] [--dist] [--repeat N]')
+  console.error('usage: node bench/fleet.mjs <fleet.ndjson>... [--workers 1,2] [--dist] [--repeat N] [--node-flag F]...')
   process.exit(2)
 }
 
 const rows = []
 for (let round = 1; round <= repeat; round++) for (const file of files) {
   for (const w of workers) {
-    const r = spawnSync('/usr/bin/time', ['-v', process.execPath, ...cli, 'batch', file, '--policy', policy, '-o', '/dev/null', '--workers', String(w)], { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 })
+    const r = spawnSync('/usr/bin/time', ['-v', process.execPath, ...nodeFlags, ...cli, 'batch', file, '--policy', policy, '-o', '/dev/null', '--workers', String(w)], { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 })
     const err = r.stderr ?? ''
     const final = err.split('\n').find((l) => l.startsWith('batch: ') && l.includes(' attestations in ')) ?? ''
     const m = /batch: (\d+) attestations in ([\d.]+) s \(([\d.]+)\/s.*at this rate: (\d+) min/.exec(final)
