@@ -11,9 +11,11 @@
  * CCEL logs, certificates (RSA chain checks) and MAA tokens 7-10 ms; WBCL logs, policies
  * (validation + appraisal) and whole bundles (verifyAttestation: signature check, replay,
  * appraisal) 10-20 ms; IMA ASCII lists ~45 ms (line duplication makes 100-200 KB lists, parsed
- * twice: auto and forced format). The counts below add up to about 35 s of fuzzing; measured
+ * twice: auto and forced format); fleet lines ~3 ms (most are refused before verification) and
+ * fleet summaries ~3 ms (read, queried, compared both ways): about 10 s for the two under vitest.
+ * The counts below add up to about 45 s of fuzzing; measured
  * under vitest: 138 s for the file with a load average of 14 on the two cores (other test runs),
- * so expect ~40-50 s on an otherwise idle machine; each test has a 120 s timeout for that.
+ * so expect ~50-60 s on an otherwise idle machine; each test has a 120 s timeout for that.
  *
  * Findings are written to the OS temp directory (not the repository) and listed on failure.
  */
@@ -47,6 +49,8 @@ const COUNTS: Record<string, number> = {
   'tdx-quote': 300,
   'snp-report': 300,
   'hcl-report': 300,
+  'fleet-line': 2000,
+  'fleet-summary': 1500,
 }
 
 const RUN_SEED = Number(process.env.FUZZ_SEED ?? 20250601)

@@ -40,7 +40,8 @@ const WALKERS: [RegExp, Walker, readonly number[]][] = [
   [/^ak\/public$/, walkTpmPublic, TPM_TYPES],
 ]
 
-function hook(path: (string | number)[], value: string, rng: Rng): string | undefined {
+/** Structure-aware mutation of a bundle's base64 and PEM members (path from the bundle root); the fleet-line family reuses it. */
+export function bundleMemberHook(path: (string | number)[], value: string, rng: Rng): string | undefined {
   const p = path.join('/')
   if (p === 'ak/certificate' || p.startsWith('ak/intermediates')) {
     const der = pemDecodeFirst(value)
@@ -85,7 +86,7 @@ export const bundleFamily: Family<string> = {
     return { seeds, notes: [CORPUS_NOTE, `${seeds.length} seeds`] }
   },
   mutate(seed, rng, all) {
-    return mutateJson(JSON.parse(seed.value), rng, { hook, hookRate: 0.7, donors: all.map((s) => JSON.parse(s.value) as unknown) })
+    return mutateJson(JSON.parse(seed.value), rng, { hook: bundleMemberHook, hookRate: 0.7, donors: all.map((s) => JSON.parse(s.value) as unknown) })
   },
   async run(input) {
     const b = parseEvidenceBundle(input)
