@@ -28,7 +28,19 @@ export interface CombinedPcr extends ReplayedPcr {
   celRecords: number[]
   /** CEL records without a digest in this bank (the PCR is then not replayable in it). */
   celMissingDigest?: number[]
+  /** CEL records in a firmware PCR (0-7): the PCR is then not replayable (see checkCel). */
+  celInFirmwarePcr?: number[]
 }
+
+/**
+ * PCRs 0-7 belong to the platform firmware (TCG PC Client PFP §3.3.4: measured before the OS,
+ * closed by the separator); no OS log extends them (systemd's uses 9, 11, 15 and NV indices). The
+ * split between the firmware log and the CEL is not measured, so a CEL record there would let a
+ * firmware event be moved out of the firmware log, out of sight of every reader of it (a
+ * forbidden boot application in PCR 4, "UEFI Debug Mode" in PCR 7), with the combined replay
+ * still matching the quote.
+ */
+const FIRMWARE_PCR_MAX = 7
 
 /** The CEL's part of the authentication stage: parse result, content binding, replays. */
 export interface CelChecks {
@@ -73,6 +85,13 @@ export function checkCel(log: EventLog, fw: ReplayResult, cel: CelLog, options: 
         bank.pcrs.set(r.register, p)
       }
       p.celRecords.push(r.index)
+      if (log.registerKind === 'pcr' && r.register <= FIRMWARE_PCR_MAX) {
+        // Not replayable, so not authenticated: PCR_NOT_REPLAYABLE names the records.
+        p.replayable = false
+        p.missingDigestEvents ??= []
+        ;(p.celInFirmwarePcr ??= []).push(r.index)
+        continue
+      }
       const d = r.digests.find((x) => x.bank === bank.bank)
       if (!d) {
         // comparePcrs reads missingDigestEvents for the message: keep it defined (firmware ones only).
@@ -101,6 +120,8 @@ const COMBINED_RULES = (log: EventLog, banks: Map<string, ReplayedBank>): Compar
     bankNotInLog: (bank, pcr) => `the logs carry no ${bank} digests, so ${bank}:${pcr} cannot be checked`,
     notReplayable: (bank, pcr, missing) => {
       const p = cel(bank, pcr)
+      const fwRecs = p?.celInFirmwarePcr ?? []
+      if (fwRecs.length) return `${bank}:${pcr} cannot be authenticated: CEL record(s) ${fwRecs.join(', ')} extend firmware PCR ${pcr}, which only the firmware log may hold (where the firmware log ends and the CEL begins is not measured)`
       const recs = p?.celMissingDigest ?? []
       return `${bank}:${pcr} cannot be replayed: ${[missing.length ? `firmware event(s) ${missing.join(', ')}` : '', recs.length ? `CEL record(s) ${recs.join(', ')}` : ''].filter(Boolean).join(' and ')} carry no ${bank} digest`
     },

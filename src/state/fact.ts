@@ -23,7 +23,7 @@ export interface Fact<T> {
 }
 
 /** Reasons a state extractor itself gives (the evidence gives the others). */
-export type FactReasonCode = 'FACT_LABEL_UNBOUND' | 'FACT_VALUE_INVALID' | 'FACT_AFTER_BOUNDARY' | 'FACT_AMBIGUOUS' | 'FACT_ORDER_UNBOUND' | 'FACT_UNMEASURED'
+export type FactReasonCode = 'FACT_LABEL_UNBOUND' | 'FACT_VALUE_INVALID' | 'FACT_AFTER_BOUNDARY' | 'FACT_AMBIGUOUS' | 'FACT_ORDER_UNBOUND' | 'FACT_UNMEASURED' | 'FACT_BOUNDARY_MISSING'
 
 export interface StateContext {
   log: EventLog

@@ -43,6 +43,12 @@ export interface Authority {
   entry?: SignatureDbEntry
   text?: string
   trusted: boolean
+  /**
+   * The digest matched only the old-shim form, which leaves the logged data's last byte unbound
+   * (go-attestation #157): the entry's last byte (inside a certificate's signature) and so its
+   * `sha256` are attacker data. A deny-list must then match every value of that byte.
+   */
+  lastByteUnbound?: true
 }
 
 export interface SecureBootState {
@@ -103,6 +109,8 @@ const VARIABLE_GUID: Record<string, string> = {
 }
 
 const te = new TextEncoder()
+/** The integrity form of old shim's authority events: every byte but the last is bound. */
+export const LAST_BYTE_UNBOUND_FORM = 'data-without-last-byte'
 const DEBUG_MODE = te.encode('UEFI Debug Mode')
 const DMA_DISABLED = te.encode('DMA Protection Disabled')
 
@@ -156,6 +164,7 @@ export function extractSecureBoot(ctx: StateContext, findings: Finding[]): Secur
         ...(entry ? { entry } : {}),
         ...(v.value.type === 'text' ? { text: v.value.text } : {}),
         trusted: t.trusted,
+        ...(ctx.integrity.events[ev.index]?.form === LAST_BYTE_UNBOUND_FORM ? { lastByteUnbound: true as const } : {}),
       })
     }
   }
@@ -196,7 +205,13 @@ export function extractSecureBoot(ctx: StateContext, findings: Finding[]): Secur
     const v = variableOf(sbEv)!
     const raw = v.variableData
     const value = raw.length === 1 && (raw[0] === 0 || raw[0] === 1) ? raw[0] === 1 : undefined
-    if (value === undefined) {
+    if (value === undefined && raw.length === 0) {
+      // Firmware that measures the variable while it does not exist (Arch Linux + systemd-boot,
+      // go-tpm-tools arch-linux-workstation.bin; go-eventlog's AllowEmptySBVar): Secure Boot is
+      // not shown to be on, which is all a verifier may conclude. State unknown, a warning: an
+      // honest machine, and "unknown" never satisfies a rule that wants Secure Boot on (S-04).
+      findings.push({ code: 'SECUREBOOT_VALUE_EMPTY', severity: 'warning', message: 'SecureBoot variable was measured with no data (the variable did not exist); Secure Boot state unknown, not on', pcr: 7, eventIndex: sbEv.index })
+    } else if (value === undefined) {
       findings.push({ code: 'SECUREBOOT_VALUE_INVALID', severity: 'error', message: `SecureBoot variable data is ${raw.length === 1 ? `0x${raw[0]!.toString(16)}` : `${raw.length} bytes`}, expected one byte 0 or 1; state unknown`, pcr: 7, eventIndex: sbEv.index })
     }
     // An invalid value is unknown, and an unknown state is not a trusted fact (S-04).

@@ -1,5 +1,7 @@
 /** Required / forbidden Secure Boot authorities: the certificates that verified boot images (TCG PFP §3.3.4.8, attack P-02). */
 import type { Authority, SignatureDbEntry } from '../../state/secure_boot.js'
+import { toHex } from '../../bytes/hex.js'
+import { defaultHashProvider } from '../../hash/provider.js'
 import { decodedCertificateFields } from '../../x509/decoded_cache.js'
 import { DEFAULT_BOOT_STATE_LIMITS } from '../../limits.js'
 import type { AuthorityMatch } from '../types.js'
@@ -45,7 +47,7 @@ export class CommonNames {
 export function authorityMatches(m: AuthorityMatch, a: Authority, names: CommonNames, unknownMatches: boolean): boolean {
   const e = a.entry
   if (!e) return false
-  if (m.sha256 !== undefined && e.sha256 !== m.sha256) return false
+  if (m.sha256 !== undefined && e.sha256 !== m.sha256 && !(unknownMatches && a.lastByteUnbound && anyLastByteHashesTo(e, m.sha256))) return false
   if ((m.subject !== undefined || m.commonName !== undefined) && e.type !== 'x509') return false
   if (m.subject !== undefined && e.subject !== m.subject) return false
   if (m.commonName !== undefined) {
@@ -54,6 +56,24 @@ export function authorityMatches(m: AuthorityMatch, a: Authority, names: CommonN
     if (!cns.includes(m.commonName)) return false
   }
   return true
+}
+
+/**
+ * Whether the entry with some value of its last byte has the fingerprint `sha256`: what an
+ * old-shim authority event (its last byte unbound) may stand for. For a certificate, 256 hashes
+ * of it, only for such an event and only against a forbidden fingerprint.
+ */
+function anyLastByteHashesTo(e: SignatureDbEntry, sha256: string): boolean {
+  // A hash authority is its own fingerprint: all but its last byte must agree.
+  if (e.type === 'sha256') return e.sha256 !== undefined && e.sha256.length === sha256.length && e.sha256.slice(0, -2) === sha256.slice(0, -2)
+  if (!e.der || e.der.length === 0) return false
+  const copy = e.der.slice()
+  const hash = defaultHashProvider()
+  for (let b = 0; b < 256; b++) {
+    copy[copy.length - 1] = b
+    if (toHex(hash.digest('sha256', copy)) === sha256) return true
+  }
+  return false
 }
 
 function describeMatch(m: AuthorityMatch): string {

@@ -30,10 +30,34 @@ export function checkCmdline(ctx: Ctx, state: AppraisalState | undefined): void 
     }
   }
   if (rule.forbiddenArgs) {
-    const tokens = value.split(/\s+/).filter(Boolean)
-    for (const bad of rule.forbiddenArgs) {
+    const tokens = kernelArgs(value)
+    for (const forbidden of rule.forbiddenArgs) {
+      const bad = argName(forbidden.replaceAll('"', ''))
       const hit = tokens.find((t) => (bad.endsWith('=') ? t.startsWith(bad) : t === bad || t.startsWith(`${bad}=`)))
-      if (hit) emit(ctx, 'kernelCmdline', { code: 'POLICY_CMDLINE_FORBIDDEN_ARG', component: 'os-kernel', ...at, observed: hit, expected: `no ${bad}`, message: `the kernel command line has the forbidden argument ${JSON.stringify(hit)}` })
+      if (hit) emit(ctx, 'kernelCmdline', { code: 'POLICY_CMDLINE_FORBIDDEN_ARG', component: 'os-kernel', ...at, observed: hit, expected: `no ${forbidden}`, message: `the kernel command line has the forbidden argument ${JSON.stringify(hit)}` })
     }
   }
+}
+
+/**
+ * The arguments of a kernel command line as Linux may read them, for the deny-list (attack: an
+ * argument hidden from a check that splits differently from the kernel). Linux's parser
+ * (lib/cmdline.c next_arg) splits at every isspace() byte (space, \t, \n, \v, \f, \r), strips
+ * a double quote that opens an argument or its value, and kernel/params.c parameq reads `-` and
+ * `_` in a name alike. The text here is the decoded one, where a control byte shows as `\xNN`
+ * and a backslash as itself, so `\x09`..`\x0d` may be either: both are split at. Quotes are
+ * dropped everywhere and spaces inside quotes still split. Every one of these errs towards more
+ * arguments, and a forbidden argument can only be found more often, never less.
+ */
+export function kernelArgs(value: string): string[] {
+  return value
+    .split(/(?:\s|\\x0[9a-d])+/i)
+    .map((t) => argName(t.replaceAll('"', '')))
+    .filter(Boolean)
+}
+
+/** The argument with `-` read as `_` in its name (the part before the first `=`). */
+function argName(arg: string): string {
+  const eq = arg.indexOf('=')
+  return eq < 0 ? arg.replaceAll('-', '_') : arg.slice(0, eq).replaceAll('-', '_') + arg.slice(eq)
 }

@@ -149,7 +149,17 @@ class Deriver {
     private readonly findings: Finding[],
   ) {
     this.index = new SipaIndex(events)
+    const bounded = new Set(events.filter((e) => e.role === 'separator').map((e) => e.pcr))
+    for (const e of events) if (e.role === 'sipa' && !bounded.has(e.pcr)) this.unbounded.add(e.pcr)
+    for (const pcr of this.unbounded) {
+      const first = events.find((e) => e.pcr === pcr && e.role === 'sipa')!
+      findings.push({ code: 'WINDOWS_WBCL_SEPARATOR_MISSING', severity: 'warning', message: `PCR ${pcr} holds SIPA records but no WBCL separator whose digest binds it: records extended after boot cannot be told from the boot's, so the Windows claims over PCR ${pcr} are untrusted`, pcr, eventIndex: first.eventIndex })
+    }
   }
+
+  /** SIPA PCRs without a trusted WBCL separator: a record the running OS extended later would
+   * read as the boot's own (the separator-before-the-OS rule, TCG PFP §3.3.4.1). */
+  private readonly unbounded = new Set<number>()
 
   /** Events a claim over `pcrs` depends on (see the module comment). */
   private scanned(pcrs: number[]): readonly WindowsSipaEvent[] {
@@ -166,6 +176,8 @@ class Deriver {
     const f = fact(this.ctx, value, evs.map((e) => e.eventIndex), pcrs[0])
     const re = evs.find((e) => e.retyped)
     if (f.trusted && re) return untrustedFact(value, f.events, 'FACT_LABEL_UNBOUND', `event ${re.eventIndex} was retyped (${re.typeName} carrying Windows data)`)
+    const open = pcrs.find((p) => this.unbounded.has(p))
+    if (f.trusted && open !== undefined) return untrustedFact(value, f.events, 'FACT_BOUNDARY_MISSING', `PCR ${open} has no WBCL separator: records extended after boot cannot be told from the boot's`)
     return absence ? withAbsence(this.ctx, f, WINDOWS_ABSENCE_PCRS) : f
   }
 
