@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseEventLog, parseEvidenceBundle } from '../../src/index.js'
+import { concatBytes } from '../../src/bytes/hex.js'
 import { REPO_ROOT } from '../helpers/corpus.js'
 import { attest, codes, run } from './attack_helpers.js'
 import { bundleText, demoPolicy } from './helpers.js'
@@ -32,15 +33,7 @@ const le = (n: number, v: number): Uint8Array => {
   for (let i = 0; i < n; i++) b[i] = Math.floor(v / 2 ** (8 * i)) & 0xff
   return b
 }
-const cat = (...parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
-}
+const cat = concatBytes
 
 /** A crypto-agile record in the demo log's banks (sha1, sha256, sha384), every digest over `hashed`. */
 function record(pcr: number, type: number, data: Uint8Array, hashed: Uint8Array = data): Uint8Array {

@@ -17,7 +17,8 @@ import { makeLog, type Spec } from '../state/windows/build.js'
 import { announceCorpus, CORPUS, corpusBytes, REPO_ROOT } from '../helpers/corpus.js'
 import { SIPA } from '../../src/state/windows/sipa_constants.js'
 import * as B from '../fixtures/eventlog/log_builder.js'
-import { makeQuote, NONCE, softwareAk, tpm2bPublic } from '../fixtures/tpm/builders.js'
+import { NONCE } from '../fixtures/tpm/builders.js'
+import { quoteOf } from '../state/unbound_helpers.js'
 
 announceCorpus('red-team: honest systemd-boot logs with a zero-length SecureBoot variable')
 
@@ -53,21 +54,14 @@ function celRecordOf(ev: B.EventSpec): string {
  * the firmware events of each PCR, so moving the tail of a PCR keeps the combined replay exact).
  */
 async function attestRelocated(genuine: B.EventSpec[], moved: number[], policy: Record<string, unknown>) {
-  const real = B.buildAgileLog({ events: genuine })
-  const ref = B.referenceReplay(real)
-  const initial = (p: number) => (p >= 17 && p <= 22 ? 'ff' : '00').repeat(32)
-  const selection = [{ bank: 'sha256', pcrs: QUOTED }]
-  const values = { sha256: Object.fromEntries(QUOTED.map((p) => [String(p), ref.sha256![String(p)] ?? initial(p)])) }
-  const ak = softwareAk('rsassa')
-  const q = makeQuote(ak, { selection, values, extraData: NONCE })
+  // Quoted as the TPM extended the genuine boot; the log shown is the relocated one.
+  const quoted = quoteOf(genuine, QUOTED)
   const shown = B.buildAgileLog({ events: genuine.filter((_, i) => !moved.includes(i)) })
   const cel = moved.length ? new TextEncoder().encode(moved.map((i) => celRecordOf(genuine[i]!)).join('')) : undefined
   return verifyAttestation({
     eventLog: shown.bytes,
     ...(cel ? { celLog: cel } : {}),
-    quotes: [{ attest: q.attest, signature: q.signature }],
-    pcrs: values,
-    ak: tpm2bPublic(ak.tpmtPublic),
+    ...quoted,
     akEnrolled: true,
     nonce: NONCE,
     policy: { id: 'redteam', version: 1, pcrs: { banks: ['sha256'] }, ...policy },

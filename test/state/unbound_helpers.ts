@@ -26,13 +26,20 @@ export function stateOf(events: B.EventSpec[], quoted?: number[]) {
 /** verifyAttestation over `events` with a quote (sha256) over `quoted`, as the TPM really extended them. */
 export async function attest(events: B.EventSpec[], quoted: number[], policy: Record<string, unknown>) {
   const built = B.buildAgileLog({ events })
-  const ref = B.referenceReplay(built)
+  return verifyAttestation({ eventLog: built.bytes, ...quoteOf(events, quoted), akEnrolled: true, nonce: NONCE, policy: { id: 'unbound', version: 1, pcrs: { banks: ['sha256'] }, ...policy } })
+}
+
+/**
+ * A software AK's quote (sha256) over `quoted`, with the values the TPM holds after `events`
+ * (a register no event extends at its initial value): the quote, pcrs and ak of an input.
+ */
+export function quoteOf(events: B.EventSpec[], quoted: number[]) {
+  const ref = B.referenceReplay(B.buildAgileLog({ events }))
   const initial = (p: number) => (p >= 17 && p <= 22 ? 'ff' : '00').repeat(32)
-  const selection = [{ bank: 'sha256', pcrs: quoted }]
   const values = { sha256: Object.fromEntries(quoted.map((p) => [String(p), ref.sha256![String(p)] ?? initial(p)])) }
   const ak = softwareAk('rsassa')
-  const q = makeQuote(ak, { selection, values, extraData: NONCE })
-  return verifyAttestation({ eventLog: built.bytes, quotes: [{ attest: q.attest, signature: q.signature }], pcrs: values, ak: tpm2bPublic(ak.tpmtPublic), akEnrolled: true, nonce: NONCE, policy: { id: 'unbound', version: 1, pcrs: { banks: ['sha256'] }, ...policy } })
+  const q = makeQuote(ak, { selection: [{ bank: 'sha256', pcrs: quoted }], values, extraData: NONCE })
+  return { quotes: [{ attest: q.attest, signature: q.signature }], pcrs: values, ak: tpm2bPublic(ak.tpmtPublic) }
 }
 
 export const untrustedFindings = (r: Awaited<ReturnType<typeof attest>>) => r.verdict.bootproof_findings.filter((f) => f.code === 'POLICY_FACT_UNTRUSTED')
