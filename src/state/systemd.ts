@@ -15,6 +15,8 @@
  */
 import { absenceTrust, celRecordTrust, pcrDigestTrust } from '../attest/evidence.js'
 import { toHex } from '../bytes/hex.js'
+import { isHashAlgName } from '../alg.js'
+import { defaultHashProvider, digestEquals } from '../hash/provider.js'
 import type { CelRecord } from '../cel/types.js'
 import type { DecodedEventData } from '../eventlog/decode/types.js'
 import { EV } from '../eventlog/event_types.js'
@@ -143,7 +145,11 @@ export function extractSystemd(ctx: StateContext, findings: Finding[]): SystemdS
     return { userspaceLog: false, phases: unmeasured('the boot phase'), machineId: unmeasured('the machine ID'), fileSystems: unmeasured('the file systems'), volumeKeys: [], ukiSections, loaderConf, nvpcrs: [] }
   }
   const records = cel.log.records
-  const phases = stringsFact(ctx, records, 11, () => true, true)
+  const stray = strayPcr11Event(ctx)
+  const fromCel = stringsFact(ctx, records, 11, () => true, true)
+  const phases = fromCel.trusted && stray !== undefined
+    ? untrustedFact(fromCel.value, [stray], 'FACT_BOUNDARY_MISSING', `firmware event ${stray} of PCR 11 is not one of systemd-stub's section measurements: it could be a phase moved out of the CEL (where the firmware log ends and the CEL begins is not measured)`)
+    : fromCel
   const fs = stringsFact(ctx, records, 15, (s) => s.startsWith('file-system:'), false)
   const ids = stringsFact(ctx, records, 15, (s) => s.startsWith('machine-id:'), false)
   const distinct = [...new Set((ids.value ?? []).map((s) => s.slice('machine-id:'.length)))]
@@ -172,4 +178,32 @@ export function extractSystemd(ctx: StateContext, findings: Finding[]): SystemdS
     }
   }
   return { userspaceLog: true, phases, machineId, fileSystems: fs, volumeKeys, ukiSections, loaderConf, nvpcrs }
+}
+
+/**
+ * The first firmware-log event of PCR 11 that is not part of systemd-stub's section measurements,
+ * or undefined. The combined replay reads PCR 11 as firmware events then CEL records, and where
+ * one ends and the other begins is not measured: a phase record re-told as a firmware event keeps
+ * the replay and the quote, and drops out of the phase list. systemd-stub measures each UKI
+ * section as a pair of EV_IPL events labelled with its name in UTF-16: first the name itself
+ * (digest = H(ASCII name ‖ NUL), so the label is bound), then the section's bytes. Anything else,
+ * or a name event whose digest in some bank is not that of its label, is stray.
+ */
+function strayPcr11Event(ctx: StateContext): number | undefined {
+  if (ctx.log.registerKind !== 'pcr') return undefined
+  const evs = ctx.log.events.filter((e) => e.pcrIndex === 11 && e.eventType !== EV.EV_NO_ACTION)
+  const hash = defaultHashProvider()
+  const label = (i: number): string | undefined => {
+    const d = evs[i]?.decoded as DecodedEventData | undefined
+    return evs[i]!.eventType === EV.EV_IPL && d?.kind === 'ipl' && d.form === 'utf-16le' ? d.text : undefined
+  }
+  for (let i = 0; i < evs.length; i += 2) {
+    const name = label(i)
+    if (name === undefined || !/^\.[a-z]{1,15}$/.test(name)) return evs[i]!.index
+    const bytes = new Uint8Array(name.length + 1)
+    for (let k = 0; k < name.length; k++) bytes[k] = name.charCodeAt(k)
+    for (const d of evs[i]!.digests) if (!isHashAlgName(d.bank) || !digestEquals(hash, d.bank, bytes, d.digest)) return evs[i]!.index
+    if (i + 1 >= evs.length || label(i + 1) !== name) return evs[Math.min(i + 1, evs.length - 1)]!.index
+  }
+  return undefined
 }

@@ -166,11 +166,7 @@ function event2(algs: { algId: number; bank: string }[], pcr: number, type: numb
 }
 
 describe.skipIf(!UKI_PRESENT)('recorded systemd boot: a CEL phase re-told as a firmware event', () => {
-  // KNOWN OPEN (issue "Fleet scale" closing note): phases are read from the CEL's PCR 11 records
-  // only, so a phase re-told as a firmware event of PCR 11 leaves a trusted list without it. This
-  // test documents the attack; it is expected to fail until firmware-log events of PCR 11 after
-  // systemd-stub's own measurements make the phase list untrusted. Remove `.fails` then.
-  it.fails('systemd.phases must not be a trusted list missing "enter-initrd"', async () => {
+  it('systemd.phases must not be a trusted list missing "enter-initrd"', async () => {
     const rd = (rel: string) => new Uint8Array(readFileSync(join(UKI, rel)))
     const firmware = rd('binary_bios_measurements')
     const records = readFileSync(join(UKI, 'tpm2-measure.log'), 'utf8').split('\u001e').slice(1)
@@ -193,6 +189,14 @@ describe.skipIf(!UKI_PRESENT)('recorded systemd boot: a CEL phase re-told as a f
     expect(r.trustedPcrs).toContain(11)
     const p = r.state!.systemd!.phases
     expect(p.trusted && !(p.value ?? []).includes('enter-initrd'), 'a trusted phase list without a phase the TPM measured').toBe(false)
+    expect(p).toMatchObject({ trusted: false, reasonCode: 'FACT_BOUNDARY_MISSING' })
+    // Labelled as one more section of systemd-stub's (UTF-16 ".sbat"): a name event must bind its
+    // label (digest = H(".sbat" ‖ NUL)), so the stray is still found.
+    const utf16 = (t: string) => Uint8Array.from([...`${t}\0`].flatMap((c) => [c.charCodeAt(0), 0]))
+    const asSection = event2(log.algorithms, 11, B.T.EV_IPL, digests, utf16('.sbat'))
+    const r2 = await verifyAttestation({ eventLog: B.concat(firmware, asSection), celLog: new TextEncoder().encode(records.slice(1).map((t) => `\u001e${t}`).join('')), ...quote })
+    expect(r2.trustedPcrs).toContain(11)
+    expect(r2.state!.systemd!.phases).toMatchObject({ trusted: false, reasonCode: 'FACT_BOUNDARY_MISSING', events: [log.events.length] })
   })
 })
 
