@@ -15,6 +15,8 @@ import { variableDataOffset } from './variable_data.js'
 
 /** A firmware-quirk form: matching it is reported as an info finding. */
 export const FORM_QUIRK = 1
+/** Old shim's authority form (go-attestation #157/#158): every byte of the data but the last is bound. */
+export const LAST_BYTE_UNBOUND_FORM = 'data-without-last-byte'
 /**
  * The form binds only part of what the event claims (the VariableData of a named variable, not
  * its name): a match leaves the event untrusted (`not-applicable`) with a warning.
@@ -158,7 +160,7 @@ export function collectForms(ev: TcgEvent, cc: boolean, out: FormList): FormRule
     case EV.EV_EFI_VARIABLE_AUTHORITY:
       // Old shim measured one byte fewer than it logged (go-attestation #157/#158): narrow, flagged.
       out.add('data', d)
-      if (d.length > 0) out.add('data-without-last-byte', d.subarray(0, d.length - 1), FORM_QUIRK)
+      if (d.length > 0) out.add(LAST_BYTE_UNBOUND_FORM, d.subarray(0, d.length - 1), FORM_QUIRK)
       return ERROR_STRICT
     case EV.EV_EFI_VARIABLE_BOOT: {
       // edk2 hashes VariableData only (PFP 1.05 clarified it); some firmware hashes the whole structure.

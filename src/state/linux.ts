@@ -12,7 +12,9 @@ import { fact, untrustedFact, type Fact, type StateContext } from './fact.js'
 import { digestsOf, uefiVariableContent, variableOf, withBoundAbsence } from './events.js'
 import { digestTrust } from './boot_apps.js'
 import { SHIM_LOCK_GUID } from '../eventlog/decode/guid.js'
-import { LAST_BYTE_UNBOUND_FORM } from './secure_boot.js'
+import { LAST_BYTE_UNBOUND_FORM } from '../eventlog/integrity_forms.js'
+import { asciiText, stripNul } from '../eventlog/decode/text.js'
+import { DEFAULT_EVENTLOG_LIMITS } from '../limits.js'
 
 /**
  * PCRs where a contrary kernel command line could be measured when GRUB loaded the kernel:
@@ -238,11 +240,10 @@ export function extractLinux(ctx: StateContext, findings: Finding[]): LinuxState
   if (sbat.length) {
     const i = sbat[sbat.length - 1]!
     const v = variableOf(log.events[i]!)
-    const ev = log.events[i]!
     const text = v?.value.type === 'text' ? v.value.text : undefined
     // Old shim's form binds every byte but the last (go-attestation #157): the level is read from
     // the bound bytes only, or an unbound last byte could raise it ("grub,5\n" → "grub,59").
-    const bound = text !== undefined && ctx.integrity.events[i]?.form === LAST_BYTE_UNBOUND_FORM ? withoutLastByte(text, ev.data[ev.data.length - 1]) : text
+    const bound = text !== undefined && ctx.integrity.events[i]?.form === LAST_BYTE_UNBOUND_FORM ? boundVariableText(v!.variableData) : text
     sbatLevel = fact(ctx, bound, sbat)
     if (sbatLevel.trusted && (!v || log.events[i]!.eventType !== EV.EV_EFI_VARIABLE_AUTHORITY)) {
       sbatLevel = untrustedFact(sbatLevel.value, sbat, 'FACT_LABEL_UNBOUND', `event ${i} holds SbatLevel but is typed ${log.events[i]!.typeName} (shim measures it as EV_EFI_VARIABLE_AUTHORITY)`)
@@ -264,13 +265,7 @@ export function extractLinux(ctx: StateContext, findings: Finding[]): LinuxState
   }
 }
 
-/**
- * Decoded text without the rendering of its source's last byte `b` (one character when printable
- * ASCII, else its `\xNN` escape), when the text ends with it; otherwise the text holds no
- * character of that byte (a trailing NUL the decoder dropped) and is returned as it is.
- */
-function withoutLastByte(text: string, b: number | undefined): string {
-  if (b === undefined) return text
-  const shown = b >= 0x20 && b <= 0x7e ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`
-  return text.endsWith(shown) ? text.slice(0, text.length - shown.length) : text
+/** A text variable's value decoded as the event decoder decodes it, from all its bytes but the last. */
+function boundVariableText(data: Uint8Array): string {
+  return asciiText(stripNul(data.subarray(0, Math.max(0, data.length - 1))).body, DEFAULT_EVENTLOG_LIMITS.maxDecodedTextBytes).text
 }

@@ -6,6 +6,7 @@
  */
 import { bytesEqual } from '../bytes/hex.js'
 import { EV } from '../eventlog/event_types.js'
+import { LAST_BYTE_UNBOUND_FORM } from '../eventlog/integrity_forms.js'
 import type { SignatureEntry, UefiVariableData } from '../eventlog/decode/types.js'
 import type { Finding } from '../findings.js'
 import { EFI_GLOBAL_VARIABLE, EFI_IMAGE_SECURITY_DATABASE } from '../eventlog/decode/guid.js'
@@ -109,8 +110,6 @@ const VARIABLE_GUID: Record<string, string> = {
 }
 
 const te = new TextEncoder()
-/** The integrity form of old shim's authority events: every byte but the last is bound. */
-export const LAST_BYTE_UNBOUND_FORM = 'data-without-last-byte'
 const DEBUG_MODE = te.encode('UEFI Debug Mode')
 const DMA_DISABLED = te.encode('DMA Protection Disabled')
 

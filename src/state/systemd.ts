@@ -21,6 +21,7 @@ import type { CelRecord } from '../cel/types.js'
 import type { DecodedEventData } from '../eventlog/decode/types.js'
 import { EV } from '../eventlog/event_types.js'
 import type { Finding } from '../findings.js'
+import type { TcgEvent } from '../eventlog/types.js'
 import { digestsOf } from './events.js'
 import { untrustedFact, type Fact, type StateContext } from './fact.js'
 
@@ -193,17 +194,19 @@ function strayPcr11Event(ctx: StateContext): number | undefined {
   if (ctx.log.registerKind !== 'pcr') return undefined
   const evs = ctx.log.events.filter((e) => e.pcrIndex === 11 && e.eventType !== EV.EV_NO_ACTION)
   const hash = defaultHashProvider()
-  const label = (i: number): string | undefined => {
-    const d = evs[i]?.decoded as DecodedEventData | undefined
-    return evs[i]!.eventType === EV.EV_IPL && d?.kind === 'ipl' && d.form === 'utf-16le' ? d.text : undefined
+  const label = (ev: TcgEvent): string | undefined => {
+    const d = ev.decoded as DecodedEventData
+    return ev.eventType === EV.EV_IPL && d.kind === 'ipl' && d.form === 'utf-16le' ? d.text : undefined
   }
   for (let i = 0; i < evs.length; i += 2) {
-    const name = label(i)
-    if (name === undefined || !/^\.[a-z]{1,15}$/.test(name)) return evs[i]!.index
-    const bytes = new Uint8Array(name.length + 1)
-    for (let k = 0; k < name.length; k++) bytes[k] = name.charCodeAt(k)
-    for (const d of evs[i]!.digests) if (!isHashAlgName(d.bank) || !digestEquals(hash, d.bank, bytes, d.digest)) return evs[i]!.index
-    if (i + 1 >= evs.length || label(i + 1) !== name) return evs[Math.min(i + 1, evs.length - 1)]!.index
+    const nameEv = evs[i]!
+    const name = label(nameEv)
+    if (name === undefined || !/^\.[a-z]{1,15}$/.test(name)) return nameEv.index
+    const bytes = new TextEncoder().encode(`${name}\0`)
+    for (const d of nameEv.digests) if (!isHashAlgName(d.bank) || !digestEquals(hash, d.bank, bytes, d.digest)) return nameEv.index
+    const dataEv = evs[i + 1]
+    if (dataEv === undefined) return nameEv.index
+    if (label(dataEv) !== name) return dataEv.index
   }
   return undefined
 }

@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { makeFleet } from '../../scripts/make-fleet.js'
 import { REPO_ROOT } from '../helpers/corpus.js'
-import { BIN, bootproof, expectCleanRefusal, POLICY, quickLines, type Run } from './batch_run.js'
+import { BIN, bootproof, expectCleanRefusal, POLICY, quickLines, writeIn, type Run } from './batch_run.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'bootproof-batch-io-'))
 const HAS_DEV_FULL = existsSync('/dev/full')
@@ -47,11 +47,7 @@ describe('batch output paths are checked before any line is verified (exit 2)', 
 
 describe('batch refuses an output that is its input (exit 2, the input untouched)', () => {
   const text = quickLines(3)
-  const fresh = (name: string) => {
-    const p = join(dir, name)
-    writeFileSync(p, text)
-    return p
-  }
+  const fresh = (name: string) => writeIn(dir, name, text)
 
   it('-o naming the input file', () => {
     const f = fresh('same.ndjson')

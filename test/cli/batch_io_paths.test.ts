@@ -6,14 +6,14 @@
  * baseline files are not outputs.
  */
 import { spawnSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { makeFleet } from '../../scripts/make-fleet.js'
 import { REPO_ROOT } from '../helpers/corpus.js'
-import { BIN, bootproof, expectCleanRefusal, POLICY, quickLines, type Run } from './batch_run.js'
+import { BIN, bootproof, expectCleanRefusal, POLICY, quickLines, writeIn, type Run } from './batch_run.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'bootproof-batch-paths-'))
 const HAS_MKFIFO = spawnSync('mkfifo', ['--version']).status === 0
@@ -26,9 +26,7 @@ function expectRan(r: Run, lines: number): void {
 }
 
 function fresh(name: string, text = quickLines(3, 'p')): string {
-  const p = join(dir, name)
-  writeFileSync(p, text)
-  return p
+  return writeIn(dir, name, text)
 }
 
 describe('every output is settled before the input is opened', () => {
@@ -197,11 +195,7 @@ describe('a run with no attestation fails', () => {
 })
 
 describe('the policy and the baseline are not outputs', () => {
-  const policyCopy = (name: string) => {
-    const p = join(dir, name)
-    copyFileSync(POLICY, p)
-    return p
-  }
+  const policyCopy = (name: string) => writeIn(dir, name, readFileSync(POLICY))
 
   it('-o naming the --policy file: refused, the policy untouched', () => {
     const p = policyCopy('pol-o.json')

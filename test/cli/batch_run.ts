@@ -3,6 +3,7 @@
  * that fail fast, and the shape of a clean refusal.
  */
 import { spawnSync, type StdioOptions } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect } from 'vitest'
 import { REPO_ROOT } from '../helpers/corpus.js'
@@ -11,6 +12,13 @@ export const BIN = join(REPO_ROOT, 'src/cli/bin.ts')
 export const POLICY = join(REPO_ROOT, 'examples/policies/ovmf-sb-esp.derived.json')
 
 /** Lines that fail fast (no bundle): each is an error line, so no run of them exits 0. */
+/** `text` written to `dir`/`name`; its path. */
+export function writeIn(dir: string, name: string, text: string | Uint8Array): string {
+  const p = join(dir, name)
+  writeFileSync(p, text)
+  return p
+}
+
 export function quickLines(n: number, prefix = 'q'): string {
   return Array.from({ length: n }, (_, i) => `{"id":"${prefix}${String(i).padStart(6, '0')}"}\n`).join('')
 }

@@ -1,7 +1,7 @@
 /** Required / forbidden Secure Boot authorities: the certificates that verified boot images (TCG PFP §3.3.4.8, attack P-02). */
 import type { Authority, SignatureDbEntry } from '../../state/secure_boot.js'
-import { toHex } from '../../bytes/hex.js'
-import { defaultHashProvider } from '../../hash/provider.js'
+import { fromHexOrUndefined } from '../../bytes/hex.js'
+import { defaultHashProvider, digestEquals } from '../../hash/provider.js'
 import { decodedCertificateFields } from '../../x509/decoded_cache.js'
 import { DEFAULT_BOOT_STATE_LIMITS } from '../../limits.js'
 import type { AuthorityMatch } from '../types.js'
@@ -66,12 +66,13 @@ export function authorityMatches(m: AuthorityMatch, a: Authority, names: CommonN
 function anyLastByteHashesTo(e: SignatureDbEntry, sha256: string): boolean {
   // A hash authority is its own fingerprint: all but its last byte must agree.
   if (e.type === 'sha256') return e.sha256 !== undefined && e.sha256.length === sha256.length && e.sha256.slice(0, -2) === sha256.slice(0, -2)
-  if (!e.der || e.der.length === 0) return false
+  const expected = fromHexOrUndefined(sha256)
+  if (!e.der || e.der.length === 0 || expected === undefined) return false
   const copy = e.der.slice()
   const hash = defaultHashProvider()
   for (let b = 0; b < 256; b++) {
     copy[copy.length - 1] = b
-    if (toHex(hash.digest('sha256', copy)) === sha256) return true
+    if (digestEquals(hash, 'sha256', copy, expected)) return true
   }
   return false
 }

@@ -32,7 +32,7 @@ export function checkCmdline(ctx: Ctx, state: AppraisalState | undefined): void 
   if (rule.forbiddenArgs) {
     const tokens = kernelArgs(value)
     for (const forbidden of rule.forbiddenArgs) {
-      const bad = argName(forbidden.replaceAll('"', ''))
+      const bad = normalizedArg(forbidden)
       const hit = tokens.find((t) => (bad.endsWith('=') ? t.startsWith(bad) : t === bad || t.startsWith(`${bad}=`)))
       if (hit) emit(ctx, 'kernelCmdline', { code: 'POLICY_CMDLINE_FORBIDDEN_ARG', component: 'os-kernel', ...at, observed: hit, expected: `no ${forbidden}`, message: `the kernel command line has the forbidden argument ${JSON.stringify(hit)}` })
     }
@@ -52,12 +52,13 @@ export function checkCmdline(ctx: Ctx, state: AppraisalState | undefined): void 
 export function kernelArgs(value: string): string[] {
   return value
     .split(/(?:\s|\\x0[9a-d])+/i)
-    .map((t) => argName(t.replaceAll('"', '')))
+    .map(normalizedArg)
     .filter(Boolean)
 }
 
-/** The argument with `-` read as `_` in its name (the part before the first `=`). */
-function argName(arg: string): string {
-  const eq = arg.indexOf('=')
-  return eq < 0 ? arg.replaceAll('-', '_') : arg.slice(0, eq).replaceAll('-', '_') + arg.slice(eq)
+/** An argument (or a forbidden one) without quotes, `-` read as `_` in its name (before the first `=`). */
+function normalizedArg(arg: string): string {
+  const a = arg.replaceAll('"', '')
+  const eq = a.indexOf('=')
+  return eq < 0 ? a.replaceAll('-', '_') : a.slice(0, eq).replaceAll('-', '_') + a.slice(eq)
 }
