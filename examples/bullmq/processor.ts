@@ -14,7 +14,7 @@
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { Worker, type Job } from 'bullmq'
-import { CLI_INPUT_LIMITS, readInputFile } from '../../src/cli/io.js'
+import { CLI_INPUT_LIMITS, readInputFile, readJsonFile } from '../../src/cli/io.js'
 import { createFleetLineVerifier, DEFAULT_MAX_LINE_BYTES, type FleetVerifyOptions } from '../../src/fleet/index.js'
 import { parseCertificates } from '../../src/x509/certificate.js'
 import { DEFAULT_QUEUE, processLine, type FleetJobData } from './job.js'
@@ -41,15 +41,6 @@ export async function startFleetWorker(options: FleetWorkerOptions): Promise<Wor
   return worker
 }
 
-function readJson(path: string): unknown {
-  const text = new TextDecoder('utf-8', { fatal: true }).decode(readInputFile(path, CLI_INPUT_LIMITS.json, 'policy'))
-  try {
-    return JSON.parse(text)
-  } catch (e) {
-    throw new Error(`${JSON.stringify(path)}: not valid JSON (${(e as Error).message})`)
-  }
-}
-
 async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -58,7 +49,7 @@ async function main(argv: string[]): Promise<void> {
   })
   if (!values.redis || !values.policy) throw new Error('usage: processor.ts --redis redis://host:port --policy policy.json [--queue name] [--concurrency N] [--now iso] [--ca pem]...')
   // Read as batch reads them: bounded, and refused before the worker connects.
-  const verify: FleetVerifyOptions = { policy: readJson(values.policy) }
+  const verify: FleetVerifyOptions = { policy: readJsonFile(values.policy, CLI_INPUT_LIMITS.json, 'policy') }
   if (values.now !== undefined) {
     const now = new Date(values.now)
     if (Number.isNaN(now.getTime())) throw new Error(`--now: not an ISO time: ${JSON.stringify(values.now)}`)

@@ -5,7 +5,7 @@ import { DEFAULT_EVENTLOG_LIMITS } from '../limits.js'
 import { DEFAULT_IMA_LIMITS } from '../ima/types.js'
 import { MAX_BUNDLE_CHARS } from '../evidence/bundle.js'
 import { DEFAULT_MAX_TOKEN_BYTES } from '../token/compact.js'
-import { readFileBoundedSync } from '../node/read_file.js'
+import { quotePath, readFileBoundedSync } from '../node/read_file.js'
 import { escapeText } from '../text/escape.js'
 import { assertEventLogInput } from './input_kind.js'
 
@@ -94,6 +94,18 @@ export function readInputFile(path: string, maxBytes: number = CLI_INPUT_LIMITS.
   const bytes = readFileBoundedSync(path, { maxBytes, ...(what ? { what } : {}) })
   noteInputSize(path, bytes.length)
   return bytes
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+/** A bounded input file read as JSON (`readInputFile`); text that is not UTF-8 JSON is `ERR_JSON_INVALID`. */
+export function readJsonFile(path: string, maxBytes: number, what: string): unknown {
+  const bytes = readInputFile(path, maxBytes, what)
+  try {
+    return JSON.parse(utf8.decode(bytes))
+  } catch (e) {
+    throw new BootproofError('ERR_JSON_INVALID', `${quotePath(path)}: not valid JSON (${(e as Error).message})`)
+  }
 }
 
 /** The firmware event log Linux exposes (securityfs); `inspect` / `replay` read it when no path is given. */

@@ -19,7 +19,6 @@
 import { statSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import type { Readable, Writable } from 'node:stream'
-import { BootproofError } from '../../errors.js'
 import { validatePolicy } from '../../policy/validate.js'
 import { parseCertificates } from '../../x509/certificate.js'
 import { splitLines } from '../../fleet/lines.js'
@@ -34,7 +33,7 @@ import { fsError, InputFileError, openLineStream, quotePath } from '../../node/r
 import { escapeText } from '../../text/escape.js'
 import { BatchProgress } from '../batch_progress.js'
 import { checkDistinctFiles, checkSummaryTarget, openOutputFile, OutputArgumentError, outputTarget, OutputWriteError, stdoutStream, writeSummaryFile } from '../batch_output.js'
-import { CLI_INPUT_LIMITS, EXIT_ERROR, EXIT_FAILED, EXIT_OK, parseArgs, readInputFile, reportError, UsageError, type CliIO } from '../io.js'
+import { CLI_INPUT_LIMITS, EXIT_ERROR, EXIT_FAILED, EXIT_OK, parseArgs, readInputFile, readJsonFile, reportError, UsageError, type CliIO } from '../io.js'
 
 export { steadyRate } from '../batch_progress.js'
 
@@ -45,17 +44,6 @@ export const MAX_SUMMARY_BYTES = 512 * 1024 * 1024
  * worker's queue is refilled before it runs dry.
  */
 const LINES_PER_WORKER = 32
-
-const utf8 = new TextDecoder('utf-8', { fatal: true })
-
-export function readJsonFile(path: string, maxBytes: number, what: string): unknown {
-  const bytes = readInputFile(path, maxBytes, what)
-  try {
-    return JSON.parse(utf8.decode(bytes))
-  } catch (e) {
-    throw new BootproofError('ERR_JSON_INVALID', `${quotePath(path)}: not valid JSON (${(e as Error).message})`)
-  }
-}
 
 /** Yield the stream's chunks, counting bytes for the ETA. */
 async function* counted(stream: Readable, progress: BatchProgress): AsyncGenerator<Uint8Array> {

@@ -9,7 +9,8 @@
 import { assertFleetSummary } from '../../fleet/summary_shape.js'
 import { queryFleet } from '../../fleet/query.js'
 import { EXIT_FAILED, EXIT_OK, parseArgs, reportError, UsageError, type CliIO } from '../io.js'
-import { MAX_SUMMARY_BYTES, readJsonFile } from './batch.js'
+import { MAX_SUMMARY_BYTES } from './batch.js'
+import { readJsonFile } from '../io.js'
 
 /** Machine ids printed per match in text output (--json lists all). */
 const SHOWN_IDS = 20
